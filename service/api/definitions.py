@@ -1,0 +1,51 @@
+"""Process definitions: list, read, deploy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from service import definitions
+from service.errors import InvalidInput
+
+from .schemas import DefinitionDetail, DefinitionQuery, DefinitionSummary
+from .security import current_principal
+
+blp = Blueprint("definitions", __name__, description="流程定义")
+
+
+@blp.get("/process-definitions")
+@blp.response(200, DefinitionSummary(many=True))
+def list_definitions() -> Any:
+    """各流程的最新版本"""
+    current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        return definitions.list_latest(uow)
+
+
+@blp.post("/process-definitions")
+@blp.response(201, DefinitionSummary)
+def deploy() -> Any:
+    """部署新版本（multipart，字段 files：一个 .bpmn 加任意 .form.json；仅系统管理员）"""
+    actor = current_principal()
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise InvalidInput("请在字段 files 中上传文件", {"errors": [{"message": "缺少 files"}]})
+    files = [(f.filename or "", f.read()) for f in uploads]
+    services = current_app.extensions["duban"]
+    with services.uow() as uow:
+        definition, created = definitions.deploy(uow, services.ctx, actor, files)
+        uow.commit()
+        return definition, 201 if created else 200
+
+
+@blp.get("/process-definitions/<string:key>")
+@blp.arguments(DefinitionQuery, location="query")
+@blp.response(200, DefinitionDetail)
+def get_definition(query: dict[str, Any], key: str) -> Any:
+    """某流程的最新版本（或 ?version=N），含 BPMN XML"""
+    current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        return definitions.get(uow, key, query.get("version"))

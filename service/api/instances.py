@@ -1,0 +1,96 @@
+"""Process instances: start, list, read, history, verify, retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from service import history, instances
+
+from .schemas import (
+    HistoryEventSchema,
+    InstanceDetail,
+    InstanceQuery,
+    InstanceStartRequest,
+    InstanceSummary,
+    RetryRequest,
+    VerifyResponse,
+    page_of,
+)
+from .security import current_principal
+
+blp = Blueprint("instances", __name__, description="流程实例")
+
+
+def _detail(instance: Any, ready: Any) -> dict[str, Any]:
+    dumped = InstanceSummary().dump(instance)
+    return {**dumped, "data": instance.data, "ready_tasks": list(ready)}
+
+
+@blp.post("/process-instances")
+@blp.arguments(InstanceStartRequest)
+@blp.response(201, InstanceDetail)
+def start(body: dict[str, Any]) -> Any:
+    """发起流程实例"""
+    actor = current_principal()
+    services = current_app.extensions["duban"]
+    with services.uow() as uow:
+        instance = instances.start(uow, services.ctx, actor, body["process_key"], body["data"])
+        found, ready = instances.get(uow, actor, instance.id)
+        return _detail(found, ready)
+
+
+@blp.get("/process-instances")
+@blp.arguments(InstanceQuery, location="query")
+@blp.response(200, page_of(InstanceSummary))
+def search(query: dict[str, Any]) -> Any:
+    """流程实例列表（可筛选、分页）"""
+    actor = current_principal()
+    page, per_page = query.pop("page"), query.pop("per_page")
+    with current_app.extensions["duban"].uow() as uow:
+        rows, total = instances.search(uow, actor, offset=(page - 1) * per_page, limit=per_page, **query)
+        return {"items": rows, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.get("/process-instances/<int:instance_id>")
+@blp.response(200, InstanceDetail)
+def get(instance_id: int) -> Any:
+    """流程实例状态、数据与当前待办"""
+    actor = current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        return _detail(*instances.get(uow, actor, instance_id))
+
+
+@blp.get("/process-instances/<int:instance_id>/history")
+@blp.response(200, HistoryEventSchema(many=True))
+def get_history(instance_id: int) -> Any:
+    """流程实例的全部历史事件（按序号）"""
+    actor = current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        instances.get(uow, actor, instance_id)
+        return uow.history.for_instance(instance_id)
+
+
+@blp.get("/process-instances/<int:instance_id>/history/verify")
+@blp.response(200, VerifyResponse)
+def verify_history(instance_id: int) -> Any:
+    """校验历史链未被篡改"""
+    actor = current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        instances.get(uow, actor, instance_id)
+        return history.verify(uow, instance_id)
+
+
+@blp.post("/process-instances/<int:instance_id>/retry")
+@blp.arguments(RetryRequest)
+@blp.response(200, InstanceSummary)
+def retry(body: dict[str, Any], instance_id: int) -> Any:
+    """重试出错的步骤（仅系统管理员）"""
+    actor = current_principal()
+    services = current_app.extensions["duban"]
+    with services.uow() as uow:
+        instance = instances.retry(uow, services.ctx, actor, instance_id, body["reason"])
+        uow.session.refresh(instance)
+        return InstanceSummary().dump(instance)

@@ -1,0 +1,33 @@
+"""Users and units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from service import organisation
+
+from .schemas import UnitSchema, UserSchema
+from .security import current_principal
+
+blp = Blueprint("organisation", __name__, description="组织：用户与单位")
+
+
+@blp.get("/users")
+@blp.response(200, UserSchema(many=True))
+def users() -> Any:
+    """全部用户及其角色、单位（仅系统管理员）"""
+    actor = current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        return organisation.list_users(uow, actor)
+
+
+@blp.get("/units")
+@blp.response(200, UnitSchema(many=True))
+def units() -> Any:
+    """承办单位列表"""
+    current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        return organisation.list_units(uow)

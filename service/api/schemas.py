@@ -1,0 +1,155 @@
+"""Marshmallow schemas of the REST API (requests and responses, for validation and OpenAPI)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
+class TokenResponse(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+
+
+class Pagination(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class DefinitionSummary(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    sha256 = fields.String()
+    deployed_by = fields.String()
+    deployed_at = fields.DateTime()
+    called_versions = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DefinitionDetail(DefinitionSummary):
+    bpmn_xml = fields.String()
+    forms = fields.Dict()
+
+
+class DefinitionQuery(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class TaskSummary(Schema):
+    id = fields.String()
+    instance_id = fields.Integer()
+    element_id = fields.String()
+    name = fields.String()
+    lane = fields.String(allow_none=True)
+    unit_code = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    state = fields.String()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class TaskDetail(TaskSummary):
+    form = fields.Dict(allow_none=True)
+    data = fields.Dict()
+
+
+class TaskQuery(Pagination):
+    state = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
+    mine = fields.Boolean(load_default=True)
+    instance_id = fields.Integer()
+
+
+class TaskCompleteRequest(Schema):
+    data = fields.Dict(required=True)
+
+
+class InstanceStartRequest(Schema):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    data = fields.Dict(load_default=dict)
+
+
+class InstanceSummary(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    definition_version = fields.Integer(attribute="definition.version")
+    business_number = fields.String()
+    title = fields.String()
+    status = fields.String()
+    version = fields.Integer()
+    next_wake_at = fields.DateTime(allow_none=True)
+    error_message = fields.String(allow_none=True)
+    started_by = fields.String()
+    started_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class InstanceDetail(InstanceSummary):
+    data = fields.Dict()
+    ready_tasks = fields.List(fields.Nested(TaskSummary))
+
+
+class InstanceQuery(Pagination):
+    process_key = fields.String()
+    status = fields.String(validate=validate.OneOf(["running", "completed", "error"]))
+    business_number = fields.String()
+
+
+class RetryRequest(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class HistoryEventSchema(Schema):
+    seq = fields.Integer()
+    kind = fields.String()
+    actor = fields.String()
+    at = fields.DateTime()
+    payload = fields.Dict()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class VerifyResponse(Schema):
+    ok = fields.Boolean()
+    events = fields.Integer()
+    first_bad_seq = fields.Integer(allow_none=True)
+
+
+class UnitSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class UserSchema(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.Method("role_names")
+    unit = fields.Method("unit_code")
+    unit_name = fields.Method("unit_label")
+    position = fields.String()
+    active = fields.Boolean()
+
+    def role_names(self, user: object) -> list[str]:
+        return [r.name for r in getattr(user, "roles", [])]
+
+    def unit_code(self, user: object) -> str | None:
+        unit = getattr(user, "unit", None)
+        return unit.code if unit else None
+
+    def unit_label(self, user: object) -> str | None:
+        unit = getattr(user, "unit", None)
+        return unit.name if unit else None
+
+
+def page_of(schema: type[Schema]) -> type[Schema]:
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(schema)), "total": fields.Integer(),
+        "page": fields.Integer(), "per_page": fields.Integer(),
+    }, name=f"{schema.__name__}Page")

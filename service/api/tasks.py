@@ -1,0 +1,49 @@
+"""Human tasks: list, read with form, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from service import tasks
+
+from .schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of
+from .security import current_principal
+
+blp = Blueprint("tasks", __name__, description="待办任务")
+
+
+@blp.get("/tasks")
+@blp.arguments(TaskQuery, location="query")
+@blp.response(200, page_of(TaskSummary))
+def search(query: dict[str, Any]) -> Any:
+    """默认：当前用户可以办理的任务"""
+    actor = current_principal()
+    page, per_page = query.pop("page"), query.pop("per_page")
+    with current_app.extensions["duban"].uow() as uow:
+        rows, total = tasks.search(uow, actor, offset=(page - 1) * per_page, limit=per_page, **query)
+        return {"items": rows, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.get("/tasks/<string:task_id>")
+@blp.response(200, TaskDetail)
+def get(task_id: str) -> Any:
+    """任务详情、表单与当前数据"""
+    actor = current_principal()
+    with current_app.extensions["duban"].uow() as uow:
+        task, form = tasks.get(uow, actor, task_id)
+        return {**TaskSummary().dump(task), "form": form, "data": task.data}
+
+
+@blp.post("/tasks/<string:task_id>/complete")
+@blp.arguments(TaskCompleteRequest)
+@blp.response(200, TaskSummary)
+def complete(body: dict[str, Any], task_id: str) -> Any:
+    """提交表单，完成任务"""
+    actor = current_principal()
+    services = current_app.extensions["duban"]
+    with services.uow() as uow:
+        task, _ = tasks.complete(uow, services.ctx, actor, task_id, body["data"])
+        return task

@@ -1,0 +1,29 @@
+"""Settings from the environment, with embedded defaults that need no setup."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_db_url() -> str:
+    data_dir = Path(os.environ.get("DUBAN_DATA_DIR", ROOT / "instance"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'duban.sqlite3'}"
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL") or _default_db_url())
+    secret_key: str = field(default_factory=lambda: os.environ.get("DUBAN_SECRET_KEY") or secrets.token_hex(32))
+    processes_dir: Path = field(default_factory=lambda: Path(os.environ.get("DUBAN_PROCESSES_DIR", ROOT / "processes")))
+    forms_dir: Path = field(default_factory=lambda: Path(os.environ.get("DUBAN_FORMS_DIR", ROOT / "forms")))
+    # Seconds between scheduler passes inside `duban serve`; 0 disables the embedded scheduler.
+    scheduler_interval: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCHEDULER_INTERVAL", "5")))
+    script_time_limit: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCRIPT_TIME_LIMIT", "1.0")))
+    token_ttl_hours: int = field(default_factory=lambda: int(os.environ.get("DUBAN_TOKEN_TTL_HOURS", "12")))
+    max_upload_bytes: int = 5 * 1024 * 1024

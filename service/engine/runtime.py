@@ -1,0 +1,236 @@
+"""The engine facade: start, load, advance, complete, save. Everything the service asks of SpiffWorkflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import Clock, engine_time
+from .errors import ExecutionFailed
+from .folding import fold_loops
+from .parser import CompiledDefinition
+from .sandbox import SandboxEnvironment
+from .timers import parse_timer_value
+
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_SPEC_KEYS = ("spec", "subprocess_specs")
+
+
+@dataclass
+class ReadyTask:
+    id: str
+    element_id: str
+    name: str
+    lane: str | None
+    process_id: str
+    form_key: str | None
+    due_expression: str | None
+    data: dict[str, Any]
+
+
+@dataclass
+class StepRecord:
+    """What one engine pass did, for the history table."""
+
+    completed: list[tuple[str, str]] = field(default_factory=list)  # (element id, name) of engine tasks
+    timers_fired: list[tuple[str, str]] = field(default_factory=list)
+    error: ExecutionFailed | None = None
+
+
+def _all_workflows(top: BpmnWorkflow) -> list[Any]:
+    return [top, *top.subprocesses.values()]
+
+
+def _element(task: Any) -> tuple[str, str]:
+    spec = task.task_spec
+    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
+    return bpmn_id, getattr(spec, "bpmn_name", None) or bpmn_id
+
+
+def _is_timer(task: Any) -> bool:
+    definition = getattr(task.task_spec, "event_definition", None)
+    return isinstance(definition, TimerEventDefinition)
+
+
+class ProcessEngine:
+    """Stateless apart from caches; one per application. `helpers` are the script functions."""
+
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]], time_limit: float = 1.0) -> None:
+        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers, time_limit))
+        self._spec_dicts: dict[str, dict[str, Any]] = {}
+
+    # --- state in and out -------------------------------------------------------------------
+    def new_workflow(self, compiled: CompiledDefinition, data: Mapping[str, Any]) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(dict(data))
+        for task in workflow.tasks.values():
+            if task.task_spec.name == "Start":
+                task.data.update(dict(data))
+        return workflow
+
+    def dump(self, workflow: BpmnWorkflow, cache_key: str) -> str:
+        """Instance JSON without the spec (stored once per definition version), Chinese unescaped."""
+        dct = _SERIALIZER.to_dict(workflow)
+        if cache_key not in self._spec_dicts:
+            self._spec_dicts[cache_key] = {k: dct[k] for k in _SPEC_KEYS}
+        for k in _SPEC_KEYS:
+            dct.pop(k)
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        return json.dumps(dct, cls=_SERIALIZER.json_encoder_cls, ensure_ascii=False, separators=(",", ":"))
+
+    def load(self, compiled: CompiledDefinition, state: str, cache_key: str) -> BpmnWorkflow:
+        dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
+        if cache_key not in self._spec_dicts:
+            fresh = _SERIALIZER.to_dict(BpmnWorkflow(compiled.spec, compiled.subprocess_specs))
+            self._spec_dicts[cache_key] = {k: fresh[k] for k in _SPEC_KEYS}
+        dct.update(self._spec_dicts[cache_key])
+        dct.pop(_SERIALIZER.VERSION_KEY, None)
+        workflow = _SERIALIZER.from_dict(dct)
+        workflow.script_engine = self.script_engine
+        for sub in workflow.subprocesses.values():
+            sub.script_engine = self.script_engine
+        return workflow
+
+    # --- running ----------------------------------------------------------------------------
+    def advance(self, workflow: BpmnWorkflow, clock: Clock) -> StepRecord:
+        """Fire due timers and run every ready engine task, then fold finished loop passes."""
+        record = StepRecord()
+        with engine_time(clock):
+            try:
+                workflow.refresh_timers()
+                self._engine_steps(workflow, record)
+            except (SpiffWorkflowException, WorkflowException) as exc:
+                record.error = self._failure(exc)
+            except ExecutionFailed as exc:
+                record.error = exc
+        fold_loops(workflow)
+        return record
+
+    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any], clock: Clock) -> StepRecord:
+        task = self.find_task(workflow, task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise LookupError(task_id)
+        task.data.update(dict(data))
+        with engine_time(clock):
+            task.run()
+        return self.advance(workflow, clock)
+
+    @staticmethod
+    def reset_errors(workflow: BpmnWorkflow) -> None:
+        """Make failed tasks ready again, so the next advance runs them once more."""
+        for wf in _all_workflows(workflow):
+            for task in wf.tasks.values():
+                if task.state == TaskState.ERROR:
+                    task._set_state(TaskState.READY)
+
+    def _engine_steps(self, workflow: BpmnWorkflow, record: StepRecord) -> None:
+        # Like BpmnWorkflow.do_engine_steps, but finds ready tasks by scanning each workflow's task
+        # dict: the engine's own iterator stops at depth 1,000 and silently misses ready tasks
+        # (measured with ~1,000 call-activity instances).
+        while True:
+            active = [sp for sp in workflow.subprocesses.values() if not sp.completed]
+            count = 0
+            for sub in sorted(active, key=lambda sp: sp.depth, reverse=True):
+                while (ran := self._run_ready(sub, record)) > 0:
+                    count += ran
+                if sub.parent_task_id is not None:
+                    parent = workflow.get_task_from_id(sub.parent_task_id)
+                    parent.task_spec._update(parent)
+            count += self._run_ready(workflow, record)
+            now_active = [sp for sp in workflow.subprocesses.values() if not sp.completed]
+            if count == 0 and len(now_active) <= len(active):
+                break
+        workflow.refresh_timers()
+
+    def _run_ready(self, workflow: Any, record: StepRecord) -> int:
+        ready = [t for t in workflow.tasks.values() if t.state == TaskState.READY and not t.task_spec.manual]
+        for task in ready:
+            if task.state != TaskState.READY:
+                continue
+            self._strip_collection(task)
+            task.run()
+            element = _element(task)
+            if hasattr(task.task_spec, "bpmn_id") and task.task_spec.bpmn_id:
+                record.completed.append(element)
+                if _is_timer(task):
+                    record.timers_fired.append(element)
+        return len(ready)
+
+    @staticmethod
+    def _strip_collection(task: Any) -> None:
+        # A multi-instance child carries a copy of all its parent's data, the input list included:
+        # with 1,200 instances that is 1,200 copies of a 1,200-item list. The child needs its item only.
+        parent = task.parent
+        spec = getattr(parent, "task_spec", None) if parent is not None else None
+        if isinstance(spec, MultiInstanceTask) and getattr(spec, "data_input", None) is not None:
+            task.data.pop(spec.data_input.bpmn_id, None)
+
+    @staticmethod
+    def _failure(exc: Exception) -> ExecutionFailed:
+        task_spec = getattr(exc, "task_spec", None)
+        element_id = getattr(task_spec, "bpmn_id", "") or ""
+        line = getattr(exc, "line_number", None)
+        message = str(exc.args[0]) if exc.args else exc.__class__.__name__
+        inner = getattr(exc, "error", None) or exc.__cause__
+        if inner is not None and inner.__class__.__name__ not in message:
+            message = f"{message} ({inner.__class__.__name__}: {inner})"
+        return ExecutionFailed(message, element_id, line if isinstance(line, int) else None)
+
+    # --- reading ----------------------------------------------------------------------------
+    @staticmethod
+    def find_task(workflow: BpmnWorkflow, task_id: str) -> Any:
+        try:
+            uid = UUID(str(task_id))
+        except ValueError:
+            return None
+        for wf in _all_workflows(workflow):
+            if uid in wf.tasks:
+                return wf.tasks[uid]
+        return None
+
+    @staticmethod
+    def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+        found = []
+        for wf in _all_workflows(workflow):
+            for task in wf.tasks.values():
+                if task.state == TaskState.READY and task.task_spec.manual:
+                    spec = task.task_spec
+                    props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+                    element_id, name = _element(task)
+                    found.append(ReadyTask(str(task.id), element_id, name, getattr(spec, "lane", None),
+                                           wf.spec.name, props.get("formKey"), props.get("due"), task.data))
+        return found
+
+    def evaluate(self, task_data: Mapping[str, Any], expression: str, clock: Clock) -> Any:
+        with engine_time(clock):
+            return self.script_engine.environment.evaluate(expression, dict(task_data))
+
+    @staticmethod
+    def is_completed(workflow: BpmnWorkflow) -> bool:
+        return bool(workflow.completed)
+
+    @staticmethod
+    def data(workflow: BpmnWorkflow) -> dict[str, Any]:
+        """The process data: the last finished task's data at the top level."""
+        last = workflow.last_task or workflow.task_tree
+        return dict(workflow.data) | dict(last.data)
+
+    @staticmethod
+    def next_wake(workflow: BpmnWorkflow) -> datetime | None:
+        due = [parse_timer_value(ev.value) for ev in workflow.waiting_events()
+               if ev.event_type.endswith("EventDefinition") and ev.value is not None]
+        due = [d for d in due if d is not None]
+        return min(due) if due else None

@@ -1,0 +1,69 @@
+"""Users, units and roles: listing, and loading the demo organisation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from importlib import resources
+
+from service.auth import hash_password
+from service.db.models import Role, Unit, User
+from service.db.session import UnitOfWork
+from service.errors import Forbidden
+from service.principal import ROLES, UNIT_LANE, Principal
+
+DEMO_PASSWORD = "duban-demo"
+
+
+def list_users(uow: UnitOfWork, actor: Principal) -> Sequence[User]:
+    if not actor.is_admin:
+        raise Forbidden("只有系统管理员可以查看用户列表")
+    return uow.users.all()
+
+
+def list_units(uow: UnitOfWork) -> Sequence[Unit]:
+    return uow.units.all()
+
+
+def ensure_roles(uow: UnitOfWork) -> dict[str, Role]:
+    roles = {}
+    for name in ROLES:
+        role = uow.users.role(name)
+        if role is None:
+            role = Role(name=name)
+            uow.users.add(role)
+        roles[name] = role
+    uow.users.flush()
+    return roles
+
+
+def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD) -> list[User]:
+    """Create the demo organisation (idempotent: existing usernames and unit codes are kept)."""
+    spec = json.loads(resources.files("service.demo").joinpath("organisation.json").read_text("utf-8"))
+    roles = ensure_roles(uow)
+    units: dict[str, Unit] = {}
+    for u in spec["units"]:
+        unit = uow.units.by_code(u["code"]) or Unit(code=u["code"], name=u["name"], kind=u["kind"])
+        uow.units.add(unit)
+        units[u["code"]] = unit
+    uow.units.flush()
+    password_hash = hash_password(password)  # one hash for all demo users: hashing is slow on purpose
+    people = list(spec["users"])
+    for code, unit in units.items():
+        if unit.kind == "县政府办":
+            continue
+        for position, suffix in spec["unit_staff"].items():
+            people.append({"username": f"{code}_{suffix}", "display_name": f"{unit.name}{position}",
+                           "roles": [UNIT_LANE], "unit": code, "position": position})
+    created = []
+    for p in people:
+        if uow.users.by_username(p["username"]) is not None:
+            continue
+        user = User(username=p["username"], display_name=p["display_name"], password_hash=password_hash,
+                    unit=units.get(p.get("unit", "")), position=p.get("position", ""), active=True,
+                    failed_logins=0)
+        user.roles = [roles[r] for r in p["roles"]]
+        uow.users.add(user)
+        created.append(user)
+    uow.users.flush()
+    return created

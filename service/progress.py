@@ -1,0 +1,94 @@
+"""After the engine moved: write history, project ready user tasks, save state with a version check.
+
+Shared by every command that runs the engine (start, complete, fire timers, retry).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from service import history, workdays
+from service.context import ServiceContext
+from service.db.models import HumanTask, ProcessInstance
+from service.db.session import UnitOfWork
+from service.engine.runtime import ReadyTask, StepRecord
+from service.errors import Conflict
+from service.principal import UNIT_LANE
+
+DEFAULT_DUE_WORKDAYS = 5
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _due_at(ctx: ServiceContext, ready: ReadyTask, now: datetime) -> datetime:
+    if ready.due_expression:
+        try:
+            value = ctx.engine.evaluate(ready.data, ready.due_expression, lambda: now)
+            text = str(value)
+            if len(text) == 10:
+                return workdays.deadline_end(text)
+            parsed = datetime.fromisoformat(text)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=workdays.SHANGHAI)
+        except Exception:  # noqa: BLE001 - a bad due expression must not stop the process; use the default
+            pass
+    return workdays.deadline_end(workdays.add_workdays(now, DEFAULT_DUE_WORKDAYS))
+
+
+def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: str, now: datetime) -> None:
+    if record.completed:
+        history.append(uow, instance_id, "engine_steps", actor, now,
+                       {"elements": [{"element_id": e, "name": n} for e, n in record.completed]})
+    for element_id, name in record.timers_fired:
+        history.append(uow, instance_id, "timer_fired", actor, now, {"element_id": element_id, "name": name})
+    if record.error is not None:
+        history.append(uow, instance_id, "error", actor, now,
+                       {"message": record.error.message, "element_id": record.error.element_id,
+                        "line": record.error.line})
+
+
+def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow: Any, now: datetime) -> None:
+    ready = {t.id: t for t in ctx.engine.ready_user_tasks(workflow)}
+    for row in uow.tasks.ready_for_instance(instance_id):
+        if row.id not in ready:
+            row.state = "cancelled"  # e.g. an interrupting event took the token away
+            row.completed_at = now
+    known = {row.id for row in uow.tasks.ready_for_instance(instance_id)}
+    for task_id, task in ready.items():
+        if task_id in known:
+            continue
+        unit = task.data.get("unit") if task.lane == UNIT_LANE else None
+        existing = uow.tasks.get(task_id)
+        if existing is not None:  # the same engine task ready again (a retry): reopen it
+            existing.state, existing.completed_at, existing.completed_by = "ready", None, None
+            continue
+        uow.tasks.add(HumanTask(
+            id=task_id, instance_id=instance_id, element_id=task.element_id, name=task.name, lane=task.lane,
+            unit_code=str(unit) if unit is not None else None, form_key=task.form_key,
+            due_at=_due_at(ctx, task, now), state="ready", created_at=now, data=_json_safe(task.data)))
+    uow.tasks.flush()
+
+
+def persist(uow: UnitOfWork, ctx: ServiceContext, instance: ProcessInstance, workflow: Any,
+            record: StepRecord, actor: str, now: datetime, expected_version: int) -> None:
+    record_steps(uow, instance.id, record, actor, now)
+    sync_tasks(uow, ctx, instance.id, workflow, now)
+    engine = ctx.engine
+    completed = engine.is_completed(workflow)
+    status = "error" if record.error else ("completed" if completed else "running")
+    values: dict[str, Any] = {
+        "state": engine.dump(workflow, str(instance.definition_id)),
+        "data": _json_safe(engine.data(workflow)),
+        "status": status,
+        "next_wake_at": None if status != "running" else engine.next_wake(workflow),
+        "error_message": record.error.message if record.error else None,
+        "updated_at": now,
+    }
+    if completed and instance.status != "completed":
+        values["completed_at"] = now
+        history.append(uow, instance.id, "instance_completed", actor, now, {})
+    if not uow.instances.save_state(instance, expected_version, values):
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试")

@@ -1,0 +1,79 @@
+"""Fires due timers. Runs inside `duban serve` and as `duban worker`; safe with several at once.
+
+Each due instance is handled in its own transaction. On PostgreSQL the row is claimed with
+FOR UPDATE SKIP LOCKED, so two workers never take the same instance; on SQLite writers queue.
+The optimistic version check on save is the last line of defence either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from service import progress
+from service.context import ServiceContext
+from service.db.session import UnitOfWork
+from service.errors import Conflict
+
+log = logging.getLogger(__name__)
+SYSTEM_ACTOR = "系统定时器"
+
+
+def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: datetime) -> bool:
+    instance = uow.instances.get(instance_id)
+    if instance is None or instance.status != "running" or instance.next_wake_at is None \
+            or instance.next_wake_at > now:
+        return False  # another worker got there first
+    expected = instance.version
+    workflow = ctx.load_workflow(uow, instance)
+    record = ctx.engine.advance(workflow, lambda: now)
+    progress.persist(uow, ctx, instance, workflow, record, SYSTEM_ACTOR, now, expected)
+    uow.commit()
+    return True
+
+
+def tick(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, now: datetime | None = None,
+         batch: int = 100) -> int:
+    """One pass: wake every instance whose timer is due at `now`. Returns how many were woken."""
+    now = now or ctx.now()
+    woken = 0
+    skipped: set[int] = set()
+    while woken + len(skipped) < batch:
+        with uow_factory() as uow:
+            ids = [i for i in uow.instances.claim_due(now, limit=len(skipped) + 1) if i not in skipped]
+            if not ids:
+                return woken
+            instance_id = ids[0]
+            try:
+                if fire_one(uow, ctx, instance_id, now):
+                    woken += 1
+                else:
+                    skipped.add(instance_id)
+            except Conflict:
+                skipped.add(instance_id)  # saved by someone else meanwhile; next pass sees the new state
+            except Exception:
+                log.exception("timer pass failed for instance %s", instance_id)
+                skipped.add(instance_id)
+    return woken
+
+
+class SchedulerThread(threading.Thread):
+    """The embedded scheduler of `duban serve`; `duban worker` runs the same loop in the foreground."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, interval: float) -> None:
+        super().__init__(name="duban-scheduler", daemon=True)
+        self.uow_factory, self.ctx, self.interval = uow_factory, ctx, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                tick(self.uow_factory, self.ctx)
+            except Exception:
+                log.exception("scheduler pass failed")
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()

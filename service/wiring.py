@@ -1,0 +1,35 @@
+"""The composition root: settings → database, engine, context. Used by the app factory and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from service.config import Settings
+from service.context import ServiceContext
+from service.db.session import UnitOfWork, make_engine
+from service.engine.runtime import ProcessEngine
+from service.script_helpers import script_helpers
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Engine
+    ctx: ServiceContext
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(bind=self.db, expire_on_commit=False)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    settings = settings or Settings()
+    db = make_engine(settings.database_url)
+    engine = ProcessEngine(script_helpers(), time_limit=settings.script_time_limit)
+    return Services(settings=settings, db=db, ctx=ServiceContext(engine=engine))
+
