@@ -25,13 +25,15 @@ blp = Blueprint("instances", __name__, description="流程实例")
 
 
 def _detail(instance: Any, ready: Any) -> dict[str, Any]:
-    dumped = InstanceSummary().dump(instance)
-    return {**dumped, "data": instance.data, "ready_tasks": list(ready)}
+    # Read every value while the unit of work is open; the response schema dumps them afterwards.
+    raw = {name: getattr(instance, name) for name in InstanceSummary().fields if name != "definition_version"}
+    return {**raw, "definition": instance.definition, "data": instance.data, "ready_tasks": list(ready)}
 
 
 @blp.post("/process-instances")
 @blp.arguments(InstanceStartRequest)
 @blp.response(201, InstanceDetail)
+@blp.doc(description="返回新实例（含当前待办）")
 def start(body: dict[str, Any]) -> Any:
     """发起流程实例"""
     actor = current_principal()

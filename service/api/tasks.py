@@ -34,7 +34,8 @@ def get(task_id: str) -> Any:
     actor = current_principal()
     with current_app.extensions["duban"].uow() as uow:
         task, form = tasks.get(uow, actor, task_id)
-        return {**TaskSummary().dump(task), "form": form, "data": task.data}
+        raw = {name: getattr(task, name) for name in TaskSummary().fields}
+        return {**raw, "form": form, "data": task.data}
 
 
 @blp.post("/tasks/<string:task_id>/complete")

@@ -70,7 +70,7 @@ class ProcessEngine:
 
     def __init__(self, helpers: Mapping[str, Callable[..., Any]], time_limit: float = 1.0) -> None:
         self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers, time_limit))
-        self._spec_dicts: dict[str, dict[str, Any]] = {}
+        self._spec_json: dict[str, str] = {}
 
     # --- state in and out -------------------------------------------------------------------
     def new_workflow(self, compiled: CompiledDefinition, data: Mapping[str, Any]) -> BpmnWorkflow:
@@ -84,25 +84,28 @@ class ProcessEngine:
     def dump(self, workflow: BpmnWorkflow, cache_key: str) -> str:
         """Instance JSON without the spec (stored once per definition version), Chinese unescaped."""
         dct = _SERIALIZER.to_dict(workflow)
-        if cache_key not in self._spec_dicts:
-            self._spec_dicts[cache_key] = {k: dct[k] for k in _SPEC_KEYS}
-        for k in _SPEC_KEYS:
-            dct.pop(k)
+        spec = {k: dct.pop(k) for k in _SPEC_KEYS}
+        if cache_key not in self._spec_json:
+            self._spec_json[cache_key] = self._encode(spec)
         dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
-        return json.dumps(dct, cls=_SERIALIZER.json_encoder_cls, ensure_ascii=False, separators=(",", ":"))
+        return self._encode(dct)
 
     def load(self, compiled: CompiledDefinition, state: str, cache_key: str) -> BpmnWorkflow:
-        dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
-        if cache_key not in self._spec_dicts:
+        if cache_key not in self._spec_json:
             fresh = _SERIALIZER.to_dict(BpmnWorkflow(compiled.spec, compiled.subprocess_specs))
-            self._spec_dicts[cache_key] = {k: fresh[k] for k in _SPEC_KEYS}
-        dct.update(self._spec_dicts[cache_key])
+            self._spec_json[cache_key] = self._encode({k: fresh[k] for k in _SPEC_KEYS})
+        # The serializer consumes the dicts it reads, so the spec is parsed afresh from its cached JSON
+        # text each time: splicing two JSON objects is far cheaper than a deepcopy.
+        spec_json = self._spec_json[cache_key]
+        dct = json.loads(spec_json[:-1] + "," + state[1:], cls=_SERIALIZER.json_decoder_cls)
         dct.pop(_SERIALIZER.VERSION_KEY, None)
         workflow = _SERIALIZER.from_dict(dct)
-        workflow.script_engine = self.script_engine
-        for sub in workflow.subprocesses.values():
-            sub.script_engine = self.script_engine
+        workflow.script_engine = self.script_engine  # subprocesses read it from the top workflow
         return workflow
+
+    @staticmethod
+    def _encode(value: Any) -> str:
+        return json.dumps(value, cls=_SERIALIZER.json_encoder_cls, ensure_ascii=False, separators=(",", ":"))
 
     # --- running ----------------------------------------------------------------------------
     def advance(self, workflow: BpmnWorkflow, clock: Clock) -> StepRecord:

@@ -1,0 +1,191 @@
+"""The `duban` command. Every subcommand honours DATABASE_URL."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from service.config import Settings
+from service.errors import DubanError
+from service.principal import ADMIN, Principal
+from service.wiring import Services, build_services
+
+SYSTEM = Principal("system", "系统", frozenset({ADMIN}), None)
+
+
+def _services() -> Services:
+    return build_services(Settings())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from service.db.migrate import upgrade
+
+    services = _services()
+    upgrade(services.db)
+    print(f"数据库已升级到最新版本：{services.db.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _bpmn_bundles(paths: Sequence[str], forms_dir: Path) -> list[list[tuple[str, bytes]]]:
+    """Each .bpmn with every form of the forms folder (the deploy keeps only the forms it needs)."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        files.extend(sorted(p.glob("*.bpmn")) if p.is_dir() else [p])
+    forms = [(f.name, f.read_bytes()) for f in sorted(forms_dir.glob("*.form.json"))]
+    return [[(f.name, f.read_bytes()), *forms] for f in files]
+
+
+def deploy_paths(services: Services, paths: Sequence[str], forms_dir: Path, actor: Principal = SYSTEM) -> list[str]:
+    """Deploy in dependency order: a process that calls another is deployed after it."""
+    from service import definitions
+
+    pending = _bpmn_bundles(paths, forms_dir)
+    done: list[str] = []
+    for _ in range(len(pending) + 1):
+        retry = []
+        for bundle in pending:
+            with services.uow() as uow:
+                try:
+                    definition, created = definitions.deploy(uow, services.ctx, actor, bundle)
+                except DubanError as exc:
+                    if "尚未部署" in exc.message:
+                        retry.append(bundle)
+                        continue
+                    raise
+                uow.commit()
+                done.append(f"{definition.key} 第 {definition.version} 版" + ("（新）" if created else "（未变化）"))
+        if not retry:
+            break
+        if len(retry) == len(pending):
+            raise DubanError("无法部署：被调用的流程缺失", {"files": [b[0][0] for b in retry]})
+        pending = retry
+    return done
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    services = _services()
+    for line in deploy_paths(services, args.paths, Path(args.forms)):
+        print(f"已部署 {line}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from service import organisation
+
+    services = _services()
+    with services.uow() as uow:
+        created = organisation.load_demo(uow)
+        uow.commit()
+    print(f"演示组织已就绪（新建用户 {len(created)} 个），所有演示账号密码：{organisation.DEMO_PASSWORD}")
+    settings = services.settings
+    for line in deploy_paths(services, [str(settings.processes_dir)], settings.forms_dir):
+        print(f"已部署 {line}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from service import create_app
+    from service.scheduler import SchedulerThread
+
+    services = _services()
+    app = create_app(services=services)
+    scheduler = None
+    if services.settings.scheduler_interval > 0 and not args.no_scheduler:
+        scheduler = SchedulerThread(services.uow, services.ctx, services.settings.scheduler_interval)
+        scheduler.start()
+    print(f"duban 已启动：http://{args.host}:{args.port}/  （API 文档：http://{args.host}:{args.port}/api/v1/docs）")
+    print("演示账号：admin、dcs_li（督查室）、changwu（常务副县长）、xiayang_ll（霞阳镇联络员）… 密码 duban-demo")
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    if scheduler:
+        scheduler.stop()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from service.scheduler import tick
+
+    services = _services()
+    print(f"定时器工作进程已启动（每 {args.interval} 秒检查一次）")
+    while True:
+        woken = tick(services.uow, services.ctx)
+        if woken:
+            print(f"唤醒了 {woken} 个流程实例", flush=True)
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
+def cmd_list_definitions(args: argparse.Namespace) -> int:
+    from service import definitions
+
+    with _services().uow() as uow:
+        for d in definitions.list_latest(uow):
+            print(f"{d.key}\t第{d.version}版\t{d.name}\t{d.deployed_at:%Y-%m-%d %H:%M}\t{d.deployed_by}")
+    return 0
+
+
+def cmd_list_instances(args: argparse.Namespace) -> int:
+    with _services().uow() as uow:
+        rows, total = uow.instances.search(status=args.status, limit=args.limit)
+        for r in rows:
+            print(f"{r.id}\t{r.business_number}\t{r.status}\t{r.title}\t{r.error_message or ''}")
+        print(f"共 {total} 个")
+    return 0
+
+
+def cmd_list_users(args: argparse.Namespace) -> int:
+    with _services().uow() as uow:
+        for u in uow.users.all():
+            roles = "、".join(r.name for r in u.roles)
+            print(f"{u.username}\t{u.display_name}\t{roles}\t{u.unit.code if u.unit else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="duban", description="duban 督查督办流程服务")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="启动 Web 服务（含内置定时器）")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--no-scheduler", action="store_true", help="不在本进程内运行定时器（另起 duban worker）")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="定时器工作进程（可多开）")
+    p.add_argument("--interval", type=float, default=5.0)
+    p.add_argument("--once", action="store_true", help="只检查一次后退出")
+    p.set_defaults(func=cmd_worker)
+    db = sub.add_parser("db", help="数据库管理").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="升级数据库结构到最新版本").set_defaults(func=cmd_db_upgrade)
+    p = sub.add_parser("deploy", help="部署 BPMN 文件或目录（表单取自 --forms）")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--forms", default=str(Settings().forms_dir))
+    p.set_defaults(func=cmd_deploy)
+    sub.add_parser("demo", help="载入演示组织并部署内置流程").set_defaults(func=cmd_demo)
+    ls = sub.add_parser("list", help="列出定义、实例或用户").add_subparsers(dest="what", required=True)
+    ls.add_parser("definitions", help="流程定义").set_defaults(func=cmd_list_definitions)
+    p = ls.add_parser("instances", help="流程实例")
+    p.add_argument("--status", choices=["running", "completed", "error"])
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_list_instances)
+    ls.add_parser("users", help="用户").set_defaults(func=cmd_list_users)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DubanError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        if exc.details:
+            print(exc.details, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
