@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the service locally: set up, migrate the database, load the demo data, serve.
+# Env: HOST (default 127.0.0.1), PORT (default 5000); the database is whatever `duban` is configured for.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash scripts/setup.sh
+.venv/bin/duban db upgrade
+.venv/bin/duban demo
+exec .venv/bin/duban serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
