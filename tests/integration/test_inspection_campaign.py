@@ -1,0 +1,54 @@
+"""Feature: an inspection campaign (Flow A) with groups in the field and rectification items."""
+
+from __future__ import annotations
+
+from tests.api_helpers import Actor
+
+PLAN = {"purpose": "检查耕地保护落实", "basis": "年度督查计划", "period": "2026年12月", "targets": "各乡镇",
+        "content": "违法占地整治", "groups": [{"name": "第一组", "leader": "李督查"}, {"name": "第二组", "leader": "王督查"}]}
+
+
+def test_two_groups_three_rectification_items_to_archive(client, tokens):
+    office, reviewer = Actor(client, tokens["dcs_li"]), Actor(client, tokens["dcld"])
+    iid = office.start("inspection_campaign", {"title": "耕地保护综合督查", "lead_unit": "zrzyj"})["id"]
+    office.do(iid, "plan_check", {"plan_status": "on_plan", "plan_ref": "2026年督查计划第3项"})
+    office.do(iid, "inspection_plan", PLAN)
+    inspections = office.tasks(iid, "field_inspection")
+    assert len(inspections) == 2
+    problems = [
+        [{"description": "霞阳镇存在违法占地", "unit": "xiayang", "deadline_days": 10},
+         {"description": "沔渡镇台账不全", "unit": "miandu"}],
+        [{"description": "十都镇整改不到位", "unit": "shidu", "deadline_days": 20}],
+    ]
+    for task, found in zip(inspections, problems, strict=True):
+        office.complete(task["id"], {"sites_visited": "实地查看", "unannounced": True, "problems_found": found})
+    for element, data in (("inspection_feedback", {"feedback": "已反馈"}), ("group_report", {"report": "分组报告"})):
+        for task in office.tasks(iid, element):
+            office.complete(task["id"], data)
+    office.do(iid, "comprehensive_report", {"report": "综合报告"})
+    reviewer.do(iid, "leader_review", {"review_decision": "approve", "instruction": "同意印发"})
+    office.do(iid, "publish_bulletin", {"bulletin_no": "第1期", "bulletin_title": "耕地保护督查通报",
+                                        "published_on": "2026-11-30"})
+
+    # Each problem became a supervised item for its unit, skipping registration
+    handles = {}
+    for unit in ("xiayang", "miandu", "shidu"):
+        found = Actor(client, tokens[f"{unit}_ll"]).tasks(iid, "handle")
+        assert len(found) == 1, unit
+        handles[unit] = found[0]
+    for unit, task in handles.items():
+        Actor(client, tokens[f"{unit}_ll"]).complete(task["id"], {"progress": "已整改", "completion": "done"})
+    for task in office.tasks(iid, "review"):
+        office.complete(task["id"], {"review_decision": "accept"})
+    for task in office.tasks(iid, "report_upward"):
+        office.complete(task["id"], {"summary": "整改完成"})
+    leader = Actor(client, tokens["changwu"])
+    for task in leader.tasks(iid, "leader_read"):
+        leader.complete(task["id"], {"conclusion": "concluded"})
+    for task in office.tasks(iid, "archive"):
+        office.complete(task["id"], {"close_note": "整改销号"})
+    office.do(iid, "rectification_summary", {"summary": "三项问题均已整改"})
+    office.do(iid, "campaign_archive", {"archive_ref": "DC-2026-01"})
+    final = office.instance(iid)
+    assert final["status"] == "completed"
+    assert len(final["data"]["rectification_results"]) == 3
