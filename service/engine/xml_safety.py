@@ -21,6 +21,8 @@ def parse_safe_xml(data: bytes, filename: str) -> etree._Element:
     a BPMN file never needs one, and refusing it closes every entity-based attack at once."""
     if not isinstance(data, bytes):
         raise TypeError("pass bytes, not str: an encoding declaration in a str breaks lxml")
+    if b"<!DOCTYPE" in data.upper():  # refuse before parsing at all; the tree check below is the backstop
+        raise DefinitionInvalid([DefinitionProblem("不允许 DOCTYPE 声明（可能含外部实体）", filename, "", 1)])
     parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]
     try:
         tree = etree.fromstring(data, parser).getroottree()

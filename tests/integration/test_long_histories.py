@@ -1,0 +1,62 @@
+"""Regression (issue 2): the engine alone fails both of these — see docs/decisions/0001-engine-limits.md."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from tests.api_helpers import Actor
+
+ITEM = {"title": "长期反复退回的事项", "content": "测试", "source_type": "文件", "source_ref": "文号",
+        "lead_unit": "fgj", "co_units": [], "time_limit_days": 15}
+
+
+def test_an_item_returned_300_times_still_works(client, tokens):
+    office, leader, unit = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"]), Actor(
+        client, tokens["fgj_ll"])
+    iid = office.start("supervision_item", ITEM)["id"]
+    office.do(iid, "register", ITEM)
+    leader.do(iid, "approve", {"decision": "approve"})
+    for n in range(300):
+        unit.do(iid, "handle", {"progress": f"第{n + 1}次", "completion": "in_progress"})
+        office.do(iid, "review", {"review_decision": "return", "return_reason": f"退回{n + 1}"})
+    handle = unit.task(iid, "handle")
+    assert unit.get(f"/tasks/{handle['id']}").get_json()["data"]["round"] == 301
+    unit.complete(handle["id"], {"progress": "终于完成", "completion": "done"})
+    office.do(iid, "review", {"review_decision": "accept"})
+    office.do(iid, "report_upward", {"summary": "完成"})
+    leader.do(iid, "leader_read", {"conclusion": "concluded"})
+    office.do(iid, "archive", {})
+    final = office.instance(iid)
+    assert final["status"] == "completed"
+    assert final["data"]["unit_results"][0]["returns"] == 300
+    assert office.get(f"/process-instances/{iid}/history/verify").get_json()["ok"]
+
+
+def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client, tokens, services):
+    office = Actor(client, tokens["dcs_li"])
+    iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
+    office.do(iid, "plan_check", {"plan_status": "on_plan"})
+    office.do(iid, "inspection_plan", {"purpose": "整改督查", "basis": "年度计划", "period": "十二月", "targets": "全县", "content": "整改落实",
+                                       "groups": [{"name": "一组", "leader": "李"}]})
+    units = ["xiayang", "miandu", "shidu", "shuikou", "luyuan", "fgj", "czj", "zrzyj", "zjj", "jyj", "wjj"]
+    problems = [{"description": f"问题{i}", "unit": units[i % len(units)]} for i in range(1200)]
+    office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": problems})
+    office.do(iid, "inspection_feedback", {"feedback": "已当场反馈"})
+    office.do(iid, "group_report", {"report": "报告内容"})
+    office.do(iid, "comprehensive_report", {"report": "报告内容"})
+    Actor(client, tokens["dcld"]).do(iid, "leader_review", {"review_decision": "approve"})
+    office.do(iid, "publish_bulletin", {"bulletin_no": "第2期", "bulletin_title": "整改通报", "published_on": "2026-11-30"})
+
+    listed = office.get("/tasks", query_string={"instance_id": iid, "mine": "false", "per_page": 10}).get_json()
+    assert listed["total"] == 1200
+    assert {t["element_id"] for t in listed["items"]} == {"handle"}
+    per_unit = Actor(client, tokens["shuikou_ll"]).get("/tasks", query_string={"instance_id": iid}).get_json()
+    assert per_unit["total"] == len([p for p in problems if p["unit"] == "shuikou"])
+    # and the last of them can still be worked on
+    last = Actor(client, tokens["shuikou_ll"])
+    task = last.tasks(iid, "handle")[-1]
+    last.complete(task["id"], {"progress": "已整改", "completion": "done"})
+    assert len(office.tasks(iid, "review")) == 1
+    with services.db.connect() as conn:
+        size = conn.execute(text("SELECT length(state) FROM process_instances WHERE id = :i"), {"i": iid}).scalar()
+    print(f"campaign state with 1,200 live items: {size / 1e6:.1f} MB")
