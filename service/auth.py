@@ -34,8 +34,9 @@ def check_credentials(uow: UnitOfWork, username: str, password: str, now: dateti
         check_password_hash(_DUMMY_HASH, password)
         raise Unauthorized("用户名或密码错误")
     if user.locked_until is not None and user.locked_until > now:
-        raise Unauthorized("登录失败次数过多，账户已暂时锁定，请稍后再试",
-                           {"locked_until": user.locked_until.isoformat()})
+        raise Unauthorized(
+            "登录失败次数过多，账户已暂时锁定，请稍后再试", {"locked_until": user.locked_until.isoformat()}
+        )
     if not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:

@@ -27,8 +27,10 @@ def _split_upload(files: Sequence[tuple[str, bytes]]) -> tuple[str, bytes, dict[
     bpmn = [(n, d) for n, d in files if n.lower().endswith(".bpmn")]
     others = [n for n, _ in files if not n.lower().endswith((".bpmn", FORM_SUFFIX))]
     if len(bpmn) != 1 or others:
-        raise InvalidInput("须上传一个 .bpmn 文件，以及任意个 .form.json 表单文件",
-                           {"errors": [{"message": "上传文件不符合要求", "files": [n for n, _ in files]}]})
+        raise InvalidInput(
+            "须上传一个 .bpmn 文件，以及任意个 .form.json 表单文件",
+            {"errors": [{"message": "上传文件不符合要求", "files": [n for n, _ in files]}]},
+        )
     forms: dict[str, Any] = {}
     problems: list[DefinitionProblem] = []
     for name, data in files:
@@ -58,8 +60,9 @@ def _number_format(root: etree._Element, key: str) -> str:
     return key + "〔{year}〕第{n}号"
 
 
-def deploy(uow: UnitOfWork, ctx: ServiceContext, actor: Principal,
-           files: Sequence[tuple[str, bytes]]) -> tuple[ProcessDefinition, bool]:
+def deploy(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, files: Sequence[tuple[str, bytes]]
+) -> tuple[ProcessDefinition, bool]:
     """Deploy a new version; returns (definition, created). An identical upload creates nothing."""
     if not actor.is_admin:
         raise Forbidden("只有系统管理员可以部署流程")
@@ -84,11 +87,15 @@ def deploy(uow: UnitOfWork, ctx: ServiceContext, actor: Principal,
     previous = uow.definitions.latest(key)
     forms = {**called_forms, **(previous.forms if previous else {}), **uploaded_forms}
     for task in compiled.user_tasks:
-        where = dict(file=filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn",
-                     element_id=task.element_id, line=lines.get(task.element_id))
+        where = dict(
+            file=filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn",
+            element_id=task.element_id,
+            line=lines.get(task.element_id),
+        )
         if task.lane not in ROLES:
-            problems.append(DefinitionProblem(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(ROLES)}）",
-                                              **where))  # type: ignore[arg-type]
+            problems.append(
+                DefinitionProblem(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(ROLES)}）", **where)
+            )  # type: ignore[arg-type]
         if not task.form_key:
             problems.append(DefinitionProblem(f"用户任务“{task.name}”未指定表单（formKey）", **where))  # type: ignore[arg-type]
         elif task.form_key not in forms:
@@ -97,14 +104,25 @@ def deploy(uow: UnitOfWork, ctx: ServiceContext, actor: Principal,
         raise DefinitionInvalid(problems)
     needed = {t.form_key for t in compiled.user_tasks if t.form_key}
     forms = {k: v for k, v in forms.items() if k in needed or k in uploaded_forms}
-    digest = hashlib.sha256(bpmn_bytes + json.dumps(forms, sort_keys=True, ensure_ascii=False).encode()
-                            + json.dumps(called_versions, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(
+        bpmn_bytes
+        + json.dumps(forms, sort_keys=True, ensure_ascii=False).encode()
+        + json.dumps(called_versions, sort_keys=True).encode()
+    ).hexdigest()
     if previous is not None and previous.sha256 == digest:
         return previous, False
     definition = ProcessDefinition(
-        key=key, version=(previous.version + 1) if previous else 1, name=name, bpmn_xml=draft.bpmn_xml,
-        forms=forms, called_versions=called_versions, sha256=digest, number_format=_number_format(root, key),
-        deployed_by=actor.username, deployed_at=ctx.now())
+        key=key,
+        version=(previous.version + 1) if previous else 1,
+        name=name,
+        bpmn_xml=draft.bpmn_xml,
+        forms=forms,
+        called_versions=called_versions,
+        sha256=digest,
+        number_format=_number_format(root, key),
+        deployed_by=actor.username,
+        deployed_at=ctx.now(),
+    )
     uow.definitions.add(definition)
     uow.definitions.flush()
     return definition, True

@@ -205,9 +205,7 @@ class _Walk:
         self.errors.append(f"{where}: key 重复或与其他字段冲突: {path!r}")
         return None
 
-    def walk(
-        self, components: Any, tree: dict[str, Any], scope: str, where: str, hidden: Any = False
-    ) -> None:
+    def walk(self, components: Any, tree: dict[str, Any], scope: str, where: str, hidden: Any = False) -> None:
         if not isinstance(components, list):
             self.errors.append(f"{where}: 必须是组件列表")
             return
@@ -225,11 +223,7 @@ class _Walk:
             # Fields hidden by a FEEL `conditional` (or inside a hidden container) or disabled are left out by
             # form-js: we cannot evaluate FEEL, so they are never required here.
             conditional = component.get("conditional")
-            off = (
-                hidden
-                or (isinstance(conditional, Mapping) and conditional.get("hide"))
-                or component.get("disabled")
-            )
+            off = hidden or (isinstance(conditional, Mapping) and conditional.get("hide")) or component.get("disabled")
             required = bool(rules.get("required")) and not off
             key = component.get("path") if kind in ("group", "dynamiclist") else component.get("key")
             key = component.get("key") if kind == "dynamiclist" and not key else key
@@ -248,9 +242,7 @@ class _Walk:
             elif kind in INPUT_TYPES or (key is not None and kind not in NO_DATA_TYPES):
                 self.bind(tree, key, _Value(component, rules, required), here, full, component)
 
-    def bind(
-        self, tree: dict[str, Any], key: Any, leaf: fields.Field, where: str, full: str, comp: Any
-    ) -> None:
+    def bind(self, tree: dict[str, Any], key: Any, leaf: fields.Field, where: str, full: str, comp: Any) -> None:
         if self.node(tree, key, leaf, where) is not None:
             self.labels[full] = str(comp.get("label") or full)
 

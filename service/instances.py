@@ -18,8 +18,9 @@ def _business_number(uow: UnitOfWork, fmt: str, key: str, year: int) -> str:
     return fmt.format(year=year, n=n, key=key)
 
 
-def start(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, process_key: str,
-          data: Mapping[str, Any]) -> ProcessInstance:
+def start(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, process_key: str, data: Mapping[str, Any]
+) -> ProcessInstance:
     if not actor.may_start():
         raise Forbidden("您没有发起流程的权限")
     if not isinstance(data, Mapping):
@@ -32,14 +33,28 @@ def start(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, process_key: s
     workflow = ctx.engine.new_workflow(compiled, data)
     year = now.astimezone(progress.workdays.SHANGHAI).year
     instance = ProcessInstance(
-        definition_id=definition.id, process_key=definition.key, status="running",
+        definition_id=definition.id,
+        process_key=definition.key,
+        status="running",
         business_number=_business_number(uow, definition.number_format, definition.key, year),
-        title=str(data.get("title") or definition.name)[:500], state="{}", data=progress._json_safe(dict(data)),
-        version=1, started_by=actor.username, started_at=now, updated_at=now)
+        title=str(data.get("title") or definition.name)[:500],
+        state="{}",
+        data=progress._json_safe(dict(data)),
+        version=1,
+        started_by=actor.username,
+        started_at=now,
+        updated_at=now,
+    )
     uow.instances.add(instance)
     uow.instances.flush()
-    history.append(uow, instance.id, "instance_started", actor.username, now,
-                   {"process_key": definition.key, "version": definition.version, "data": dict(data)})
+    history.append(
+        uow,
+        instance.id,
+        "instance_started",
+        actor.username,
+        now,
+        {"process_key": definition.key, "version": definition.version, "data": dict(data)},
+    )
     record = ctx.engine.advance(workflow, lambda: now)
     progress.persist(uow, ctx, instance, workflow, record, actor.username, now, expected_version=1)
     uow.commit()
@@ -49,8 +64,9 @@ def start(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, process_key: s
 def _may_read(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> bool:
     if actor.sees_everything or actor.acting_lanes() or instance.started_by == actor.username:
         return True
-    _, total = uow.tasks.search(state=None, instance_id=instance.id, lanes=[], unit_lane="承办单位",
-                                    unit_code=actor.unit_code, limit=1)
+    _, total = uow.tasks.search(
+        state=None, instance_id=instance.id, lanes=[], unit_lane="承办单位", unit_code=actor.unit_code, limit=1
+    )
     return total > 0
 
 
@@ -71,7 +87,7 @@ def retry(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: i
     """Run a failed step again (after the definition or data was fixed). Admins only."""
     if not actor.is_admin:
         raise Forbidden("只有系统管理员可以重试出错的流程")
-    instance = uow.instances.get(instance_id)
+    instance = uow.instances.lock(instance_id)
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在")
     if instance.status != "error":
@@ -80,8 +96,14 @@ def retry(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: i
     expected = instance.version
     workflow = ctx.load_workflow(uow, instance)
     ctx.engine.reset_errors(workflow)
-    history.append(uow, instance.id, "admin_retry", actor.username, now,
-                   {"reason": reason, "before": {"status": "error", "error": instance.error_message}})
+    history.append(
+        uow,
+        instance.id,
+        "admin_retry",
+        actor.username,
+        now,
+        {"reason": reason, "before": {"status": "error", "error": instance.error_message}},
+    )
     record = ctx.engine.advance(workflow, lambda: now)
     progress.persist(uow, ctx, instance, workflow, record, actor.username, now, expected)
     uow.commit()

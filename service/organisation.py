@@ -53,15 +53,28 @@ def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD) -> list[User]:
         if unit.kind == "县政府办":
             continue
         for position, suffix in spec["unit_staff"].items():
-            people.append({"username": f"{code}_{suffix}", "display_name": f"{unit.name}{position}",
-                           "roles": [UNIT_LANE], "unit": code, "position": position})
+            people.append(
+                {
+                    "username": f"{code}_{suffix}",
+                    "display_name": f"{unit.name}{position}",
+                    "roles": [UNIT_LANE],
+                    "unit": code,
+                    "position": position,
+                }
+            )
     created = []
     for p in people:
         if uow.users.by_username(p["username"]) is not None:
             continue
-        user = User(username=p["username"], display_name=p["display_name"], password_hash=password_hash,
-                    unit=units.get(p.get("unit", "")), position=p.get("position", ""), active=True,
-                    failed_logins=0)
+        user = User(
+            username=p["username"],
+            display_name=p["display_name"],
+            password_hash=password_hash,
+            unit=units.get(p.get("unit", "")),
+            position=p.get("position", ""),
+            active=True,
+            failed_logins=0,
+        )
         user.roles = [roles[r] for r in p["roles"]]
         uow.users.add(user)
         created.append(user)

@@ -6,8 +6,17 @@ from dataclasses import dataclass
 
 from service.db.models import HumanTask, User
 
-ROLES = ("督查室", "承办单位", "县长", "常务副县长", "分管副县长", "政府办主任", "政府办分管督查领导",
-         "系统管理员", "审计")
+ROLES = (
+    "督查室",
+    "承办单位",
+    "县长",
+    "常务副县长",
+    "分管副县长",
+    "政府办主任",
+    "政府办分管督查领导",
+    "系统管理员",
+    "审计",
+)
 UNIT_LANE = "承办单位"
 ADMIN = "系统管理员"
 AUDITOR = "审计"
@@ -23,8 +32,12 @@ class Principal:
 
     @classmethod
     def of(cls, user: User) -> Principal:
-        return cls(user.username, user.display_name, frozenset(r.name for r in user.roles),
-                   user.unit.code if user.unit else None)
+        return cls(
+            user.username,
+            user.display_name,
+            frozenset(r.name for r in user.roles),
+            user.unit.code if user.unit else None,
+        )
 
     @property
     def is_admin(self) -> bool:

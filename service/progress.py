@@ -9,6 +9,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from service import history, workdays
 from service.context import ServiceContext
 from service.db.models import HumanTask, ProcessInstance
@@ -40,14 +42,25 @@ def _due_at(ctx: ServiceContext, ready: ReadyTask, now: datetime) -> datetime:
 
 def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: str, now: datetime) -> None:
     if record.completed:
-        history.append(uow, instance_id, "engine_steps", actor, now,
-                       {"elements": [{"element_id": e, "name": n} for e, n in record.completed]})
+        history.append(
+            uow,
+            instance_id,
+            "engine_steps",
+            actor,
+            now,
+            {"elements": [{"element_id": e, "name": n} for e, n in record.completed]},
+        )
     for element_id, name in record.timers_fired:
         history.append(uow, instance_id, "timer_fired", actor, now, {"element_id": element_id, "name": name})
     if record.error is not None:
-        history.append(uow, instance_id, "error", actor, now,
-                       {"message": record.error.message, "element_id": record.error.element_id,
-                        "line": record.error.line})
+        history.append(
+            uow,
+            instance_id,
+            "error",
+            actor,
+            now,
+            {"message": record.error.message, "element_id": record.error.element_id, "line": record.error.line},
+        )
 
 
 def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow: Any, now: datetime) -> None:
@@ -65,17 +78,39 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
         if existing is not None:  # the same engine task ready again (a retry): reopen it
             existing.state, existing.completed_at, existing.completed_by = "ready", None, None
             continue
-        uow.tasks.add(HumanTask(
-            id=task_id, instance_id=instance_id, element_id=task.element_id, name=task.name, lane=task.lane,
-            unit_code=str(unit) if unit is not None else None, form_key=task.form_key,
-            due_at=_due_at(ctx, task, now), state="ready", created_at=now, data=_json_safe(task.data)))
+        uow.tasks.add(
+            HumanTask(
+                id=task_id,
+                instance_id=instance_id,
+                element_id=task.element_id,
+                name=task.name,
+                lane=task.lane,
+                unit_code=str(unit) if unit is not None else None,
+                form_key=task.form_key,
+                due_at=_due_at(ctx, task, now),
+                state="ready",
+                created_at=now,
+                data=_json_safe(task.data),
+            )
+        )
     uow.tasks.flush()
 
 
-def persist(uow: UnitOfWork, ctx: ServiceContext, instance: ProcessInstance, workflow: Any,
-            record: StepRecord, actor: str, now: datetime, expected_version: int) -> None:
-    record_steps(uow, instance.id, record, actor, now)
-    sync_tasks(uow, ctx, instance.id, workflow, now)
+def persist(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    instance: ProcessInstance,
+    workflow: Any,
+    record: StepRecord,
+    actor: str,
+    now: datetime,
+    expected_version: int,
+) -> None:
+    try:
+        record_steps(uow, instance.id, record, actor, now)
+        sync_tasks(uow, ctx, instance.id, workflow, now)
+    except IntegrityError:  # a concurrent command wrote this instance's history first
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
     engine = ctx.engine
     completed = engine.is_completed(workflow)
     status = "error" if record.error else ("completed" if completed else "running")

@@ -22,9 +22,8 @@ SYSTEM_ACTOR = "系统定时器"
 
 
 def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: datetime) -> bool:
-    instance = uow.instances.get(instance_id)
-    if instance is None or instance.status != "running" or instance.next_wake_at is None \
-            or instance.next_wake_at > now:
+    instance = uow.instances.lock(instance_id)
+    if instance is None or instance.status != "running" or instance.next_wake_at is None or instance.next_wake_at > now:
         return False  # another worker got there first
     expected = instance.version
     workflow = ctx.load_workflow(uow, instance)
@@ -34,8 +33,9 @@ def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: dateti
     return True
 
 
-def tick(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, now: datetime | None = None,
-         batch: int = 100) -> int:
+def tick(
+    uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, now: datetime | None = None, batch: int = 100
+) -> int:
     """One pass: wake every instance whose timer is due at `now`. Returns how many were woken."""
     now = now or ctx.now()
     woken = 0

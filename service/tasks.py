@@ -14,13 +14,27 @@ from service.form_validation import FormValidationError, validate_submission
 from service.principal import UNIT_LANE, Principal
 
 
-def search(uow: UnitOfWork, actor: Principal, *, mine: bool = True, state: str = "ready",
-           instance_id: int | None = None, offset: int = 0, limit: int = 50) -> tuple[Sequence[HumanTask], int]:
+def search(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    mine: bool = True,
+    state: str = "ready",
+    instance_id: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[Sequence[HumanTask], int]:
     """By default what the caller may act on. The office, auditors and admins may list all (mine=False)."""
     if mine or not actor.sees_everything:
-        return uow.tasks.search(state=state, lanes=actor.acting_lanes(), unit_lane=UNIT_LANE,
-                                unit_code=actor.unit_code if UNIT_LANE in actor.roles else None,
-                                instance_id=instance_id, offset=offset, limit=limit)
+        return uow.tasks.search(
+            state=state,
+            lanes=actor.acting_lanes(),
+            unit_lane=UNIT_LANE,
+            unit_code=actor.unit_code if UNIT_LANE in actor.roles else None,
+            instance_id=instance_id,
+            offset=offset,
+            limit=limit,
+        )
     return uow.tasks.search(state=state, instance_id=instance_id, offset=offset, limit=limit)
 
 
@@ -38,17 +52,19 @@ def get(uow: UnitOfWork, actor: Principal, task_id: str) -> tuple[HumanTask, dic
     return task, form
 
 
-def complete(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, task_id: str,
-             data: Mapping[str, Any]) -> tuple[HumanTask, ProcessInstance]:
+def complete(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, task_id: str, data: Mapping[str, Any]
+) -> tuple[HumanTask, ProcessInstance]:
     task = uow.tasks.get(task_id)
     if task is None or not _visible(actor, task):
         raise NotFound(f"任务 {task_id} 不存在")
     if not actor.may_act_on(task):
         raise Forbidden("您无权办理此任务")
+    instance = uow.instances.lock(task.instance_id)
+    assert instance is not None
+    uow.session.refresh(task)  # read again now that we hold the instance: another request may have won
     if task.state != "ready":
         raise Conflict("该任务已办理或已取消，不能再次提交", {"state": task.state})
-    instance = uow.instances.get(task.instance_id)
-    assert instance is not None
     if instance.status != "running":
         raise Conflict("流程实例当前不可办理（已结束或出错）", {"status": instance.status})
     if not isinstance(data, Mapping):
@@ -65,9 +81,21 @@ def complete(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, task_id: st
         record = ctx.engine.complete(workflow, task_id, cleaned, lambda: now)
     except LookupError:
         raise Conflict("该任务已不在待办状态") from None
-    history.append(uow, instance.id, "task_completed", actor.username, now, {
-        "task_id": task.id, "element_id": task.element_id, "name": task.name, "lane": task.lane,
-        "unit": task.unit_code, "data": cleaned})
+    history.append(
+        uow,
+        instance.id,
+        "task_completed",
+        actor.username,
+        now,
+        {
+            "task_id": task.id,
+            "element_id": task.element_id,
+            "name": task.name,
+            "lane": task.lane,
+            "unit": task.unit_code,
+            "data": cleaned,
+        },
+    )
     task.state, task.completed_at, task.completed_by = "completed", now, actor.username
     progress.persist(uow, ctx, instance, workflow, record, actor.username, now, expected)
     uow.commit()

@@ -32,4 +32,3 @@ def build_services(settings: Settings | None = None) -> Services:
     db = make_engine(settings.database_url)
     engine = ProcessEngine(script_helpers(), time_limit=settings.script_time_limit)
     return Services(settings=settings, db=db, ctx=ServiceContext(engine=engine))
-

@@ -53,9 +53,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="session")
 def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iterator[Services]:
-    settings = Settings(database_url=_database_url(tmp_path_factory.mktemp("db")), secret_key="test-secret",
-                        scheduler_interval=0, script_time_limit=0.5,
-                        token_ttl_hours=24 * 365 * 5)  # the fake clock jumps months ahead
+    settings = Settings(
+        database_url=_database_url(tmp_path_factory.mktemp("db")),
+        secret_key="test-secret",
+        scheduler_interval=0,
+        script_time_limit=0.5,
+        token_ttl_hours=24 * 365 * 5,
+    )  # the fake clock jumps months ahead
     built = build_services(settings)
     if built.db.dialect.name == "postgresql":  # a rerun on the same database starts clean
         with built.db.begin() as conn:

@@ -18,8 +18,10 @@ def init_api(app: Flask) -> Api:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # Served by the app itself: government intranets have no internet (see service/api/docs_assets.py).
         OPENAPI_SWAGGER_UI_URL=f"{API_PREFIX}/docs-assets/",
-        API_SPEC_OPTIONS={"components": {"securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]},
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
     )
     api = Api(app)
     from . import definitions, docs_assets, instances, organisation, session, tasks

@@ -149,7 +149,12 @@ class UserSchema(Schema):
 
 
 def page_of(schema: type[Schema]) -> type[Schema]:
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(schema)), "total": fields.Integer(),
-        "page": fields.Integer(), "per_page": fields.Integer(),
-    }, name=f"{schema.__name__}Page")
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=f"{schema.__name__}Page",
+    )

@@ -46,10 +46,14 @@ class DefinitionRepository(_Repository):
         return self.session.get(ProcessDefinition, definition_id)
 
     def list_latest(self) -> Sequence[ProcessDefinition]:
-        newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-                  .group_by(ProcessDefinition.key).subquery())
+        newest = (
+            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+            .group_by(ProcessDefinition.key)
+            .subquery()
+        )
         stmt = select(ProcessDefinition).join(
-            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
+            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v)
+        )
         return self.session.scalars(stmt.order_by(ProcessDefinition.key)).all()
 
     def versions(self, key: str) -> Sequence[ProcessDefinition]:
@@ -61,20 +65,37 @@ class InstanceRepository(_Repository):
     def get(self, instance_id: int) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
+    def lock(self, instance_id: int) -> ProcessInstance | None:
+        """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        already serializes writers). Commands on one instance then run one after the other."""
+        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=ProcessInstance)  # not the joined definition row
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+
     def save_state(self, instance: ProcessInstance, expected_version: int, values: dict[str, Any]) -> bool:
         """Compare-and-set on `version`: False when another transaction saved first."""
-        stmt = (update(ProcessInstance)
-                .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected_version)
-                .values(version=expected_version + 1, **values)
-                .execution_options(synchronize_session=False))
+        stmt = (
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected_version)
+            .values(version=expected_version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
         saved = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
         if saved:
             self.session.expire(instance)
         return saved
 
-    def search(self, *, process_key: str | None = None, status: str | None = None,
-               business_number: str | None = None, started_by: str | None = None, offset: int = 0,
-               limit: int = 50) -> tuple[Sequence[ProcessInstance], int]:
+    def search(
+        self,
+        *,
+        process_key: str | None = None,
+        status: str | None = None,
+        business_number: str | None = None,
+        started_by: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[Sequence[ProcessInstance], int]:
         stmt = select(ProcessInstance)
         if started_by:
             stmt = stmt.where(ProcessInstance.started_by == started_by)
@@ -92,9 +113,12 @@ class InstanceRepository(_Repository):
         """Ids of running instances whose next timer is due, locked for this transaction.
         On PostgreSQL, rows another worker holds are skipped (SKIP LOCKED), so workers never wait
         on each other; SQLite has one writer at a time anyway."""
-        stmt = (select(ProcessInstance.id)
-                .where(ProcessInstance.status == "running", ProcessInstance.next_wake_at <= now)
-                .order_by(ProcessInstance.next_wake_at).limit(limit))
+        stmt = (
+            select(ProcessInstance.id)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_wake_at <= now)
+            .order_by(ProcessInstance.next_wake_at)
+            .limit(limit)
+        )
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return self.session.scalars(stmt).all()
@@ -108,10 +132,18 @@ class TaskRepository(_Repository):
         stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
         return self.session.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)).all()
 
-    def search(self, *, state: str | None = "ready", lanes: Iterable[str] | None = None,
-               unit_code: str | None = None, unit_lane: str | None = None, instance_id: int | None = None,
-               completed_by: str | None = None, offset: int = 0, limit: int = 50,
-               ) -> tuple[Sequence[HumanTask], int]:
+    def search(
+        self,
+        *,
+        state: str | None = "ready",
+        lanes: Iterable[str] | None = None,
+        unit_code: str | None = None,
+        unit_lane: str | None = None,
+        instance_id: int | None = None,
+        completed_by: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[Sequence[HumanTask], int]:
         """`lanes` + (`unit_lane`, `unit_code`): tasks in any of `lanes`, or in `unit_lane` for that unit."""
         stmt = select(HumanTask)
         if state:
@@ -126,8 +158,7 @@ class TaskRepository(_Repository):
                 visible = visible | ((HumanTask.lane == unit_lane) & (HumanTask.unit_code == unit_code))
             stmt = stmt.where(visible)
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (
-            HumanTask.completed_at.desc(),)
+        order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
         rows = self.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)).all()
         return rows, total
 

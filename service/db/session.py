@@ -55,8 +55,9 @@ class UnitOfWork:
         self.counters = repo.CounterRepository(self.session)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         # close() ends any open transaction (rolling back what was not committed) and detaches the
         # loaded objects intact, so handlers can still dump them after the block.
         self.session.close()

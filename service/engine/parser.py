@@ -40,8 +40,13 @@ def executable_process(root: etree._Element, filename: str) -> tuple[str, str]:
     """The (id, name) of the single executable process a file must hold."""
     found = root.findall("bpmn:process[@isExecutable='true']", NS)
     if len(found) != 1:
-        raise DefinitionInvalid([DefinitionProblem(
-            f"文件须且只能包含一个可执行流程（isExecutable=\"true\"），实际 {len(found)} 个", filename)])
+        raise DefinitionInvalid(
+            [
+                DefinitionProblem(
+                    f'文件须且只能包含一个可执行流程（isExecutable="true"），实际 {len(found)} 个', filename
+                )
+            ]
+        )
     process = found[0]
     return process.get("id", ""), process.get("name") or process.get("id", "")
 
@@ -83,7 +88,13 @@ def compile_definition(files: dict[str, bytes]) -> CompiledDefinition:
         for task_spec in process_spec.task_specs.values():
             if getattr(task_spec, "manual", False) and hasattr(task_spec, "bpmn_id"):
                 props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-                info = UserTaskInfo(process_spec.name, task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id,
-                                    task_spec.lane, props.get("formKey"), props.get("due"))
+                info = UserTaskInfo(
+                    process_spec.name,
+                    task_spec.bpmn_id,
+                    task_spec.bpmn_name or task_spec.bpmn_id,
+                    task_spec.lane,
+                    props.get("formKey"),
+                    props.get("due"),
+                )
                 compiled.user_tasks.append(info)
     return compiled

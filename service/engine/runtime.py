@@ -226,8 +226,18 @@ class ProcessEngine:
                     spec = task.task_spec
                     props = (getattr(spec, "extensions", None) or {}).get("properties", {})
                     element_id, name = _element(task)
-                    found.append(ReadyTask(str(task.id), element_id, name, getattr(spec, "lane", None),
-                                           wf.spec.name, props.get("formKey"), props.get("due"), task.data))
+                    found.append(
+                        ReadyTask(
+                            str(task.id),
+                            element_id,
+                            name,
+                            getattr(spec, "lane", None),
+                            wf.spec.name,
+                            props.get("formKey"),
+                            props.get("due"),
+                            task.data,
+                        )
+                    )
         return found
 
     def evaluate(self, task_data: Mapping[str, Any], expression: str, clock: Clock) -> Any:
@@ -246,7 +256,10 @@ class ProcessEngine:
 
     @staticmethod
     def next_wake(workflow: BpmnWorkflow) -> datetime | None:
-        due = [parse_timer_value(ev.value) for ev in workflow.waiting_events()
-               if ev.event_type.endswith("EventDefinition") and ev.value is not None]
+        due = [
+            parse_timer_value(ev.value)
+            for ev in workflow.waiting_events()
+            if ev.event_type.endswith("EventDefinition") and ev.value is not None
+        ]
         due = [d for d in due if d is not None]
         return min(due) if due else None

@@ -43,10 +43,12 @@ FORBIDDEN_NAMES = frozenset({
     "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "hasattr", "globals", "locals",
     "vars", "dir", "type", "object", "super", "input", "help", "breakpoint", "memoryview", "print",
     "printed", "classmethod", "staticmethod", "property", "exit", "quit",
+    "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit",  # would bypass `except Exception`
 })  # fmt: skip
 FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro"})
-EXTRA_BUILTINS = ("min", "max", "sum", "sorted", "list", "dict", "set", "tuple", "enumerate", "zip", "any")
-EXTRA_BUILTINS += ("all",)
+EXTRA_BUILTINS = frozenset({
+    "min", "max", "sum", "sorted", "list", "dict", "set", "tuple", "enumerate", "zip", "any", "all",
+})  # fmt: skip
 
 
 class ScriptTimeout(Exception):
@@ -113,9 +115,13 @@ def _binop(op: str, a: Any, b: Any) -> Any:
         for seq, n in ((a, b), (b, a))
     ):
         raise ScriptRejected(f"Sequence repetition longer than {MAX_ITEMS} items refused.")
-    if isinstance(a, int) and isinstance(b, int) and (
-        (symbol == "**" and abs(a) > 1 and a.bit_length() * b > MAX_BITS)
-        or (symbol == "<<" and a != 0 and a.bit_length() + b > MAX_BITS)
+    if (
+        isinstance(a, int)
+        and isinstance(b, int)
+        and (
+            (symbol == "**" and abs(a) > 1 and a.bit_length() * b > MAX_BITS)
+            or (symbol == "<<" and a != 0 and a.bit_length() + b > MAX_BITS)
+        )
     ):
         raise ScriptRejected(f"Integer result of '{symbol}' over {MAX_BITS} bits refused.")
     return _OPERATORS[op](a, b)
@@ -145,7 +151,7 @@ _GUARDS: dict[str, Any] = {
 @lru_cache(maxsize=512)
 def _compile(source: str, mode: str) -> tuple[CodeType, frozenset[str]]:
     """Compile once per source text; also return the names the code binds (to spot shadowed helpers)."""
-    tree = ast.parse(source, FILENAME, mode)  # a real SyntaxError carries the line number
+    tree: Any = ast.parse(source, FILENAME, mode)  # a real SyntaxError carries the line number
     bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     bound |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(tree, policy=_Policy)

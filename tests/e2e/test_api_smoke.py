@@ -11,8 +11,13 @@ def test_health_reports_the_database(client):
 
 def test_openapi_lists_the_v1_paths(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/auth/token", "/api/v1/process-definitions", "/api/v1/process-instances",
-                 "/api/v1/tasks/{task_id}/complete", "/api/v1/process-instances/{instance_id}/history/verify"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/process-definitions",
+        "/api/v1/process-instances",
+        "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/process-instances/{instance_id}/history/verify",
+    ):
         assert path in spec["paths"], path
 
 
@@ -25,8 +30,9 @@ def test_wrong_password_is_401_json(client):
 
 def test_missing_token_is_401_and_bad_body_is_422(client, tokens):
     assert client.get("/api/v1/tasks").status_code == 401
-    response = client.post("/api/v1/process-instances", json={"data": []},
-                           headers={"Authorization": f"Bearer {tokens['dcs_li']}"})
+    response = client.post(
+        "/api/v1/process-instances", json={"data": []}, headers={"Authorization": f"Bearer {tokens['dcs_li']}"}
+    )
     assert response.status_code == 422
     assert "process_key" in response.get_json()["details"]["errors"]
 

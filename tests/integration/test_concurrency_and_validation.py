@@ -6,8 +6,15 @@ import threading
 
 from tests.api_helpers import Actor
 
-ITEM = {"title": "并发测试", "content": "测试", "source_type": "文件", "source_ref": "文号",
-        "lead_unit": "wjj", "co_units": [], "time_limit_days": 15}
+ITEM = {
+    "title": "并发测试",
+    "content": "测试",
+    "source_type": "文件",
+    "source_ref": "文号",
+    "lead_unit": "wjj",
+    "co_units": [],
+    "time_limit_days": 15,
+}
 
 
 def _item_waiting_for_unit(client, tokens) -> tuple[int, dict]:
@@ -27,8 +34,11 @@ def test_two_clients_completing_one_task_at_once_one_wins(app, tokens):
     def submit(h: dict) -> None:
         client = app.test_client()
         barrier.wait()
-        response = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=h,
-                               json={"data": {"progress": "并发提交", "completion": "done"}})
+        response = client.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            headers=h,
+            json={"data": {"progress": "并发提交", "completion": "done"}},
+        )
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=submit, args=(h,)) for h in headers]
@@ -49,8 +59,9 @@ def test_invalid_form_data_is_422_with_field_errors_and_nothing_saved(client, to
     unit, office = Actor(client, tokens["wjj_ll"]), Actor(client, tokens["dcs_li"])
     before = office.instance(iid)
     history_before = office.get(f"/process-instances/{iid}/history").get_json()
-    response = unit.post(f"/tasks/{task['id']}/complete",
-                         json={"data": {"progress": "", "completion": "maybe", "smuggled": 1}})
+    response = unit.post(
+        f"/tasks/{task['id']}/complete", json={"data": {"progress": "", "completion": "maybe", "smuggled": 1}}
+    )
     assert response.status_code == 422
     body = response.get_json()
     assert body["error"] == "invalid_input" and body["message"]

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from tests.api_helpers import Actor
 
-PLAN = {"purpose": "检查耕地保护落实", "basis": "年度督查计划", "period": "2026年12月", "targets": "各乡镇",
-        "content": "违法占地整治", "groups": [{"name": "第一组", "leader": "李督查"}, {"name": "第二组", "leader": "王督查"}]}
+PLAN = {
+    "purpose": "检查耕地保护落实",
+    "basis": "年度督查计划",
+    "period": "2026年12月",
+    "targets": "各乡镇",
+    "content": "违法占地整治",
+    "groups": [{"name": "第一组", "leader": "李督查"}, {"name": "第二组", "leader": "王督查"}],
+}
 
 
 def test_two_groups_three_rectification_items_to_archive(client, tokens):
@@ -16,8 +22,10 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
     inspections = office.tasks(iid, "field_inspection")
     assert len(inspections) == 2
     problems = [
-        [{"description": "霞阳镇存在违法占地", "unit": "xiayang", "deadline_days": 10},
-         {"description": "沔渡镇台账不全", "unit": "miandu"}],
+        [
+            {"description": "霞阳镇存在违法占地", "unit": "xiayang", "deadline_days": 10},
+            {"description": "沔渡镇台账不全", "unit": "miandu"},
+        ],
         [{"description": "十都镇整改不到位", "unit": "shidu", "deadline_days": 20}],
     ]
     for task, found in zip(inspections, problems, strict=True):
@@ -27,8 +35,11 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
             office.complete(task["id"], data)
     office.do(iid, "comprehensive_report", {"report": "综合报告"})
     reviewer.do(iid, "leader_review", {"review_decision": "approve", "instruction": "同意印发"})
-    office.do(iid, "publish_bulletin", {"bulletin_no": "第1期", "bulletin_title": "耕地保护督查通报",
-                                        "published_on": "2026-11-30"})
+    office.do(
+        iid,
+        "publish_bulletin",
+        {"bulletin_no": "第1期", "bulletin_title": "耕地保护督查通报", "published_on": "2026-11-30"},
+    )
 
     # Each problem became a supervised item for its unit, skipping registration
     handles = {}

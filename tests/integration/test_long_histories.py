@@ -6,13 +6,23 @@ from sqlalchemy import text
 
 from tests.api_helpers import Actor
 
-ITEM = {"title": "长期反复退回的事项", "content": "测试", "source_type": "文件", "source_ref": "文号",
-        "lead_unit": "fgj", "co_units": [], "time_limit_days": 15}
+ITEM = {
+    "title": "长期反复退回的事项",
+    "content": "测试",
+    "source_type": "文件",
+    "source_ref": "文号",
+    "lead_unit": "fgj",
+    "co_units": [],
+    "time_limit_days": 15,
+}
 
 
 def test_an_item_returned_300_times_still_works(client, tokens):
-    office, leader, unit = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"]), Actor(
-        client, tokens["fgj_ll"])
+    office, leader, unit = (
+        Actor(client, tokens["dcs_li"]),
+        Actor(client, tokens["changwu"]),
+        Actor(client, tokens["fgj_ll"]),
+    )
     iid = office.start("supervision_item", ITEM)["id"]
     office.do(iid, "register", ITEM)
     leader.do(iid, "approve", {"decision": "approve"})
@@ -36,8 +46,18 @@ def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client,
     office = Actor(client, tokens["dcs_li"])
     iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
     office.do(iid, "plan_check", {"plan_status": "on_plan"})
-    office.do(iid, "inspection_plan", {"purpose": "整改督查", "basis": "年度计划", "period": "十二月", "targets": "全县", "content": "整改落实",
-                                       "groups": [{"name": "一组", "leader": "李"}]})
+    office.do(
+        iid,
+        "inspection_plan",
+        {
+            "purpose": "整改督查",
+            "basis": "年度计划",
+            "period": "十二月",
+            "targets": "全县",
+            "content": "整改落实",
+            "groups": [{"name": "一组", "leader": "李"}],
+        },
+    )
     units = ["xiayang", "miandu", "shidu", "shuikou", "luyuan", "fgj", "czj", "zrzyj", "zjj", "jyj", "wjj"]
     problems = [{"description": f"问题{i}", "unit": units[i % len(units)]} for i in range(1200)]
     office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": problems})
@@ -45,7 +65,9 @@ def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client,
     office.do(iid, "group_report", {"report": "报告内容"})
     office.do(iid, "comprehensive_report", {"report": "报告内容"})
     Actor(client, tokens["dcld"]).do(iid, "leader_review", {"review_decision": "approve"})
-    office.do(iid, "publish_bulletin", {"bulletin_no": "第2期", "bulletin_title": "整改通报", "published_on": "2026-11-30"})
+    office.do(
+        iid, "publish_bulletin", {"bulletin_no": "第2期", "bulletin_title": "整改通报", "published_on": "2026-11-30"}
+    )
 
     listed = office.get("/tasks", query_string={"instance_id": iid, "mine": "false", "per_page": 10}).get_json()
     assert listed["total"] == 1200

@@ -7,8 +7,15 @@ from datetime import UTC, datetime
 from service import scheduler
 from tests.api_helpers import Actor
 
-ITEM = {"title": "催办测试", "content": "测试", "source_type": "文件", "source_ref": "县政办发〔2026〕1号",
-        "lead_unit": "jyj", "co_units": [], "time_limit_days": 10}
+ITEM = {
+    "title": "催办测试",
+    "content": "测试",
+    "source_type": "文件",
+    "source_ref": "县政办发〔2026〕1号",
+    "lead_unit": "jyj",
+    "co_units": [],
+    "time_limit_days": 10,
+}
 
 
 def _timer_events(office: Actor, iid: int) -> list[str]:

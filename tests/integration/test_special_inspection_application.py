@@ -5,17 +5,31 @@ from __future__ import annotations
 from tests.api_helpers import Actor
 
 APPLICATION = {
-    "reporting_unit": "县自然资源局", "person_in_charge": "自然资源局负责人", "report_date": "2026-11-23",
-    "item_name": "耕地保护专项督查", "basis": "县委县政府耕地保护部署", "content": "核查违法占用耕地问题",
-    "plan": "分三组实地核查，详见附件督查方案", "start_date": "2026-12-07",
+    "reporting_unit": "县自然资源局",
+    "person_in_charge": "自然资源局负责人",
+    "report_date": "2026-11-23",
+    "item_name": "耕地保护专项督查",
+    "basis": "县委县政府耕地保护部署",
+    "content": "核查违法占用耕地问题",
+    "plan": "分三组实地核查，详见附件督查方案",
+    "start_date": "2026-12-07",
 }
-SIGNERS = [("sign_office", "dcs_li"), ("sign_supervising_leader", "dcld"), ("sign_office_director", "zhuren"),
-           ("sign_vice_magistrate", "fenguan"), ("sign_executive_vice", "changwu"), ("sign_magistrate", "xianzhang")]
+SIGNERS = [
+    ("sign_office", "dcs_li"),
+    ("sign_supervising_leader", "dcld"),
+    ("sign_office_director", "zhuren"),
+    ("sign_vice_magistrate", "fenguan"),
+    ("sign_executive_vice", "changwu"),
+    ("sign_magistrate", "xianzhang"),
+]
 
 
 def _sign(actor: Actor, iid: int, element: str, decision: str) -> None:
-    actor.do(iid, element, {"decision": decision, "opinion": "同意" if decision == "agree" else "请补充方案",
-                            "signed_on": "2026-11-24"})
+    actor.do(
+        iid,
+        element,
+        {"decision": decision, "opinion": "同意" if decision == "agree" else "请补充方案", "signed_on": "2026-11-24"},
+    )
 
 
 def test_rejected_at_the_fourth_signer_then_resubmitted_and_approved(client, tokens):

@@ -5,9 +5,14 @@ from __future__ import annotations
 from tests.api_helpers import Actor
 
 ITEM = {
-    "title": "推进城区老旧小区改造", "content": "完成城区12个老旧小区改造并通过验收",
-    "source_type": "常务会议", "source_ref": "县政府第5次常务会议", "lead_unit": "zjj",
-    "co_units": ["czj"], "time_limit_days": 15, "requirements": "每周报送进度",
+    "title": "推进城区老旧小区改造",
+    "content": "完成城区12个老旧小区改造并通过验收",
+    "source_type": "常务会议",
+    "source_ref": "县政府第5次常务会议",
+    "lead_unit": "zjj",
+    "co_units": ["czj"],
+    "time_limit_days": 15,
+    "requirements": "每周报送进度",
 }
 REPORT = {"progress": "已完成8个小区改造", "completion": "done", "need_coordination": False}
 
@@ -67,7 +72,10 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     completed = [e["payload"]["element_id"] for e in history if e["kind"] == "task_completed"]
     assert completed.count("handle") == 5 and "special_meeting" in completed
     assert office.get(f"/process-instances/{iid}/history/verify").get_json() == {
-        "ok": True, "events": len(history), "first_bad_seq": None}
+        "ok": True,
+        "events": len(history),
+        "first_bad_seq": None,
+    }
 
 
 def test_a_unit_cannot_see_or_complete_another_units_task(client, tokens):

@@ -38,8 +38,9 @@ SCRIPT_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _upload(admin: Actor, name: str, content: bytes):  # type: ignore[no-untyped-def]
-    return admin.post("/process-definitions", data={"files": [(io.BytesIO(content), name)]},
-                      content_type="multipart/form-data")
+    return admin.post(
+        "/process-definitions", data={"files": [(io.BytesIO(content), name)]}, content_type="multipart/form-data"
+    )
 
 
 @pytest.mark.parametrize("payload", [XXE, LAUGHS], ids=["xxe", "billion-laughs"])

@@ -149,9 +149,7 @@ def test_datetime_formats() -> None:
 
 
 def test_checkbox_is_strict_boolean_and_required_means_ticked() -> None:
-    f = form(
-        {"type": "checkbox", "key": "agree", "validate": {"required": True}}, {"type": "checkbox", "key": "x"}
-    )
+    f = form({"type": "checkbox", "key": "agree", "validate": {"required": True}}, {"type": "checkbox", "key": "x"})
     assert validate_submission(f, {"agree": True, "x": False}) == {"agree": True, "x": False}
     assert errors_of(f, {"agree": False, "x": "true"}) == {"agree": ["此项为必填项"], "x": ["格式不正确"]}
 
