@@ -183,7 +183,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         hidden = (self.globals.keys() | (external_context or {}).keys() | {"get"}) - context.keys()
         updates = {  # functions and iterators made by the script are not task data
             k: v for k, v in namespace.items()
-            if k not in hidden and k[0] != "_" and not callable(v) and not isinstance(v, Iterator)
+            if k not in hidden and not k.startswith("_") and not callable(v) and not isinstance(v, Iterator)
         }  # fmt: skip
         for name in [name for name in context if name not in namespace]:  # removed with `del`
             del context[name]

@@ -102,6 +102,12 @@ def test_helpers_callable_and_not_leaked(env: SandboxEnvironment) -> None:
     assert context == {"d": 42, "t": "2024-05-06"}  # helpers, builtins, lambdas and iterators do not leak
 
 
+def test_odd_task_data_keys_are_kept(env: SandboxEnvironment) -> None:
+    context: dict[str, Any] = {"": 1, "_internal": 2}
+    env.execute("x = 1", context)
+    assert context == {"": 1, "_internal": 2, "x": 1}
+
+
 def test_external_context_is_readable_but_not_written_back(env: SandboxEnvironment) -> None:
     context: dict[str, Any] = {"a": 1}
     env.execute("b = shared + a", context, external_context={"shared": 10})
