@@ -87,19 +87,16 @@ def deploy(
     previous = uow.definitions.latest(key)
     forms = {**called_forms, **(previous.forms if previous else {}), **uploaded_forms}
     for task in compiled.user_tasks:
-        where = dict(
-            file=filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn",
-            element_id=task.element_id,
-            line=lines.get(task.element_id),
-        )
+        file = filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn"
+        line = lines.get(task.element_id)
+        messages = []
         if task.lane not in ROLES:
-            problems.append(
-                DefinitionProblem(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(ROLES)}）", **where)
-            )  # type: ignore[arg-type]
+            messages.append(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(ROLES)}）")
         if not task.form_key:
-            problems.append(DefinitionProblem(f"用户任务“{task.name}”未指定表单（formKey）", **where))  # type: ignore[arg-type]
+            messages.append(f"用户任务“{task.name}”未指定表单（formKey）")
         elif task.form_key not in forms:
-            problems.append(DefinitionProblem(f"找不到表单 {task.form_key}{FORM_SUFFIX}", **where))  # type: ignore[arg-type]
+            messages.append(f"找不到表单 {task.form_key}{FORM_SUFFIX}")
+        problems.extend(DefinitionProblem(m, file, task.element_id, line) for m in messages)
     if problems:
         raise DefinitionInvalid(problems)
     needed = {t.form_key for t in compiled.user_tasks if t.form_key}

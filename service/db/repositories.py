@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -153,7 +153,7 @@ class TaskRepository(_Repository):
         if completed_by:
             stmt = stmt.where(HumanTask.completed_by == completed_by)
         if lanes is not None:
-            visible = HumanTask.lane.in_(list(lanes))
+            visible: ColumnElement[bool] = HumanTask.lane.in_(list(lanes))
             if unit_lane and unit_code:
                 visible = visible | ((HumanTask.lane == unit_lane) & (HumanTask.unit_code == unit_code))
             stmt = stmt.where(visible)

@@ -256,10 +256,6 @@ class ProcessEngine:
 
     @staticmethod
     def next_wake(workflow: BpmnWorkflow) -> datetime | None:
-        due = [
-            parse_timer_value(ev.value)
-            for ev in workflow.waiting_events()
-            if ev.event_type.endswith("EventDefinition") and ev.value is not None
-        ]
-        due = [d for d in due if d is not None]
+        parsed = (parse_timer_value(ev.value) for ev in workflow.waiting_events() if ev.value is not None)
+        due = [d for d in parsed if d is not None]
         return min(due) if due else None

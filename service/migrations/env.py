@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from service.db.models import Base
@@ -15,14 +17,14 @@ def run_migrations_online() -> None:
     if connectable is None:
         from sqlalchemy import create_engine
 
-        connectable = create_engine(config.get_main_option("sqlalchemy.url"))
+        connectable = create_engine(config.get_main_option("sqlalchemy.url") or "")
         with connectable.connect() as connection:
             _run(connection)
     else:
         _run(connectable)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Any) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
