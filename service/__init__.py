@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, redirect
+from flask.typing import ResponseReturnValue
 
 from service.config import Settings
 from service.wiring import Services, build_services
@@ -24,4 +25,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     init_api(app)
     register_error_handlers(app)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        # The web pages for staff come with the web-application issue; until then the API docs.
+        return redirect("/api/v1/docs")
+
     return app

@@ -43,3 +43,25 @@ def test_users_is_admin_only_and_shows_roles_and_unit(client, tokens):
     users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {tokens['admin']}"}).get_json()
     liaison = next(u for u in users if u["username"] == "xiayang_ll")
     assert liaison["roles"] == ["承办单位"] and liaison["unit"] == "xiayang"
+
+
+def test_malformed_bodies_are_4xx_json_never_500(client, tokens):
+    auth = {"Authorization": f"Bearer {tokens['dcs_li']}"}
+    cases = [
+        client.post("/api/v1/process-instances", data="{not json", headers=auth, content_type="application/json"),
+        client.post("/api/v1/process-instances", json={"process_key": "nope", "data": {}}, headers=auth),
+        client.post("/api/v1/tasks/not-a-uuid/complete", json={"data": {}}, headers=auth),
+        client.post("/api/v1/tasks/x/complete", json={"data": "string"}, headers=auth),
+        client.get("/api/v1/process-instances", query_string={"page": "-1"}, headers=auth),
+        client.get("/api/v1/process-instances/999999", headers=auth),
+        client.post("/api/v1/auth/token", json={"username": "admin"}),
+    ]
+    for response in cases:
+        assert 400 <= response.status_code < 500, (response.status_code, response.get_json())
+        body = response.get_json()
+        assert set(body) >= {"error", "message", "details"}
+
+
+def test_the_root_leads_to_the_api_docs(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/api/v1/docs")
