@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from service import history, progress
+from service import history, progress, workdays
 from service.context import ServiceContext
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
@@ -31,7 +31,7 @@ def start(
     now = ctx.now()
     compiled = ctx.compiled(uow, definition)
     workflow = ctx.engine.new_workflow(compiled, data)
-    year = now.astimezone(progress.workdays.SHANGHAI).year
+    year = now.astimezone(workdays.SHANGHAI).year
     instance = ProcessInstance(
         definition_id=definition.id,
         process_key=definition.key,
@@ -39,7 +39,7 @@ def start(
         business_number=_business_number(uow, definition.number_format, definition.key, year),
         title=str(data.get("title") or definition.name)[:500],
         state="{}",
-        data=progress._json_safe(dict(data)),
+        data=progress.json_safe(dict(data)),
         version=1,
         started_by=actor.username,
         started_at=now,
@@ -70,10 +70,16 @@ def _may_read(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> b
     return total > 0
 
 
-def get(uow: UnitOfWork, actor: Principal, instance_id: int) -> tuple[ProcessInstance, Sequence[HumanTask]]:
+def readable(uow: UnitOfWork, actor: Principal, instance_id: int) -> ProcessInstance:
+    """The instance if the actor may read it; otherwise 404 (its existence is not revealed)."""
     instance = uow.instances.get(instance_id)
     if instance is None or not _may_read(uow, actor, instance):
         raise NotFound(f"流程实例 {instance_id} 不存在")
+    return instance
+
+
+def get(uow: UnitOfWork, actor: Principal, instance_id: int) -> tuple[ProcessInstance, Sequence[HumanTask]]:
+    instance = readable(uow, actor, instance_id)
     return instance, uow.tasks.ready_for_instance(instance.id)
 
 

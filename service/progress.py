@@ -22,7 +22,7 @@ from service.principal import UNIT_LANE
 DEFAULT_DUE_WORKDAYS = 5
 
 
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+def json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 
 
@@ -65,11 +65,13 @@ def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: s
 
 def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow: Any, now: datetime) -> None:
     ready = {t.id: t for t in ctx.engine.ready_user_tasks(workflow)}
+    known = set()
     for row in uow.tasks.ready_for_instance(instance_id):
-        if row.id not in ready:
+        if row.id in ready:
+            known.add(row.id)
+        else:
             row.state = "cancelled"  # e.g. an interrupting event took the token away
             row.completed_at = now
-    known = {row.id for row in uow.tasks.ready_for_instance(instance_id)}
     for task_id, task in ready.items():
         if task_id in known:
             continue
@@ -90,7 +92,7 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
                 due_at=_due_at(ctx, task, now),
                 state="ready",
                 created_at=now,
-                data=_json_safe(task.data),
+                data=json_safe(task.data),
             )
         )
     uow.tasks.flush()
@@ -116,7 +118,7 @@ def persist(
     status = "error" if record.error else ("completed" if completed else "running")
     values: dict[str, Any] = {
         "state": engine.dump(workflow, str(instance.definition_id)),
-        "data": _json_safe(engine.data(workflow)),
+        "data": json_safe(engine.data(workflow)),
         "status": status,
         "next_wake_at": None if status != "running" else engine.next_wake(workflow),
         "error_message": record.error.message if record.error else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -18,6 +19,7 @@ from .schemas import (
     RetryRequest,
     VerifyResponse,
     page_of,
+    paginate,
 )
 from .security import current_principal
 
@@ -50,10 +52,8 @@ def start(body: dict[str, Any]) -> Any:
 def search(query: dict[str, Any]) -> Any:
     """流程实例列表（可筛选、分页）"""
     actor = current_principal()
-    page, per_page = query.pop("page"), query.pop("per_page")
     with current_app.extensions["duban"].uow() as uow:
-        rows, total = instances.search(uow, actor, offset=(page - 1) * per_page, limit=per_page, **query)
-        return {"items": rows, "total": total, "page": page, "per_page": per_page}
+        return paginate(query, partial(instances.search, uow, actor))
 
 
 @blp.get("/process-instances/<int:instance_id>")
@@ -71,7 +71,7 @@ def get_history(instance_id: int) -> Any:
     """流程实例的全部历史事件（按序号）"""
     actor = current_principal()
     with current_app.extensions["duban"].uow() as uow:
-        instances.get(uow, actor, instance_id)
+        instances.readable(uow, actor, instance_id)
         return uow.history.for_instance(instance_id)
 
 
@@ -81,7 +81,7 @@ def verify_history(instance_id: int) -> Any:
     """校验历史链未被篡改"""
     actor = current_principal()
     with current_app.extensions["duban"].uow() as uow:
-        instances.get(uow, actor, instance_id)
+        instances.readable(uow, actor, instance_id)
         return history.verify(uow, instance_id)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 
@@ -146,6 +149,13 @@ class UserSchema(Schema):
     def unit_label(self, user: object) -> str | None:
         unit = getattr(user, "unit", None)
         return unit.name if unit else None
+
+
+def paginate(query: dict[str, Any], search: Callable[..., tuple[Sequence[Any], int]]) -> dict[str, Any]:
+    """Run `search(offset=, limit=, **filters)` for the page asked for; the page envelope of every list."""
+    page, per_page = query.pop("page"), query.pop("per_page")
+    rows, total = search(offset=(page - 1) * per_page, limit=per_page, **query)
+    return {"items": rows, "total": total, "page": page, "per_page": per_page}
 
 
 def page_of(schema: type[Schema]) -> type[Schema]:

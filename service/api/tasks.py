@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -9,7 +10,7 @@ from flask_smorest import Blueprint
 
 from service import tasks
 
-from .schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of
+from .schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of, paginate
 from .security import current_principal
 
 blp = Blueprint("tasks", __name__, description="待办任务")
@@ -21,10 +22,8 @@ blp = Blueprint("tasks", __name__, description="待办任务")
 def search(query: dict[str, Any]) -> Any:
     """默认：当前用户可以办理的任务"""
     actor = current_principal()
-    page, per_page = query.pop("page"), query.pop("per_page")
     with current_app.extensions["duban"].uow() as uow:
-        rows, total = tasks.search(uow, actor, offset=(page - 1) * per_page, limit=per_page, **query)
-        return {"items": rows, "total": total, "page": page, "per_page": per_page}
+        return paginate(query, partial(tasks.search, uow, actor))
 
 
 @blp.get("/tasks/<string:task_id>")
