@@ -60,11 +60,16 @@ class _FormSchema(Schema):
         unknown = RAISE
 
 
+def _empty(value: Any) -> bool:
+    """None, [] and blank text are 'no answer' (form-js accepts spaces as an answer; we do not)."""
+    return value is None or (isinstance(value, list) and not value) or (isinstance(value, str) and not value.strip())
+
+
 class _EmptyAware(fields.Field):
-    """None / '' / [] mean 'no answer': an error when required, else kept without further checks."""
+    """No answer (see `_empty`): an error when required, else kept without further checks."""
 
     def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
-        if value is None or (isinstance(value, str | list) and not value):
+        if _empty(value):
             if self.required:
                 raise ValidationError(REQUIRED)
             return value
@@ -185,6 +190,8 @@ class _Walk:
     tree: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    # (field key, other key, value): the field is required when the other field has that value.
+    required_when: list[tuple[str, str, str]] = field(default_factory=list)
 
     def node(self, tree: dict[str, Any], path: Any, leaf: fields.Field | None, where: str) -> Any:
         """Create `path` in `tree` and put `leaf` at its end, or (leaf None) return the sub-tree there."""
@@ -245,6 +252,20 @@ class _Walk:
     def bind(self, tree: dict[str, Any], key: Any, leaf: fields.Field, where: str, full: str, comp: Any) -> None:
         if self.node(tree, key, leaf, where) is not None:
             self.labels[full] = str(comp.get("label") or full)
+            self.conditional_rule(comp, full, where)
+
+    def conditional_rule(self, comp: Any, full: str, where: str) -> None:
+        """Custom property `requiredWhen: "other_key=value"` (set in the form editor's custom properties):
+        a rule form-js cannot express, e.g. a return reason is required when the decision is 'return'."""
+        props = comp.get("properties")
+        rule = props.get("requiredWhen") if isinstance(props, Mapping) else None
+        if rule is None:
+            return
+        other, sep, expected = str(rule).partition("=")
+        if not sep or not other.strip():
+            self.errors.append(f"{where}: requiredWhen 应写作 字段=值: {rule!r}")
+            return
+        self.required_when.append((full, other.strip(), expected.strip()))
 
 
 def _analyse(form: Any) -> _Walk:
@@ -257,16 +278,37 @@ def _analyse(form: Any) -> _Walk:
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_schema(canonical: str) -> type[Schema]:
+def _cached_analysis(canonical: str) -> tuple[type[Schema], tuple[tuple[str, str, str], ...]]:
     walk = _analyse(json.loads(canonical))
     if walk.errors:
         raise FormDefinitionError(walk.errors)
-    return _schema_class(walk.tree)
+    return _schema_class(walk.tree), tuple(walk.required_when)
+
+
+def _analysis(form: Mapping[str, Any]) -> tuple[type[Schema], tuple[tuple[str, str, str], ...]]:
+    return _cached_analysis(json.dumps(form, sort_keys=True, ensure_ascii=False, default=str))
 
 
 def build_schema(form: Mapping[str, Any]) -> Schema:
     """Marshmallow schema for a form-js form (classes cached by content); FormDefinitionError if unusable."""
-    return _cached_schema(json.dumps(form, sort_keys=True, ensure_ascii=False, default=str))()
+    return _analysis(form)[0]()
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _conditional_errors(rules: tuple[tuple[str, str, str], ...], data: Mapping[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for key, other, expected in rules:
+        actual = _lookup(data, other)
+        shown = str(actual).lower() if isinstance(actual, bool) else str(actual)
+        if actual is not None and shown == expected and _empty(_lookup(data, key)):
+            errors[key] = [REQUIRED]
+    return errors
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -282,15 +324,43 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def validate_submission(form: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
     """Cleaned data (declared keys only), or FormValidationError with flat dotted keys ('items.0.name')."""
+    schema, rules = _analysis(form)
+    conditional = _conditional_errors(rules, data) if isinstance(data, Mapping) else {}
     try:
-        return dict(build_schema(form).load(data))
+        cleaned = dict(schema().load(data))
     except ValidationError as exc:
-        raise FormValidationError(_flatten(exc.normalized_messages())) from None
+        errors = _flatten(exc.normalized_messages())
+        for key, texts in conditional.items():
+            errors.setdefault(key, texts)
+        raise FormValidationError(errors) from None
+    if conditional:
+        raise FormValidationError(conditional)
+    return cleaned
 
 
 def field_labels(form: Mapping[str, Any]) -> dict[str, str]:
     """Dotted key -> label; list indices omitted ('items.name' labels error key 'items.0.name')."""
     return _analyse(form).labels
+
+
+def field_choices(form: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Key -> {option value: option label} for fields with fixed options, to show answers in words."""
+    out: dict[str, dict[str, str]] = {}
+
+    def walk(components: Any) -> None:
+        for comp in components if isinstance(components, list) else []:
+            if isinstance(comp, Mapping):
+                values = comp.get("values")
+                if isinstance(comp.get("key"), str) and isinstance(values, list):
+                    out[comp["key"]] = {
+                        str(v.get("value")): str(v.get("label", v.get("value")))
+                        for v in values
+                        if isinstance(v, Mapping)
+                    }
+                walk(comp.get("components"))
+
+    walk(form.get("components"))
+    return out
 
 
 def check_form_definition(form: Any) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from service.form_validation import (
+    REQUIRED,
     FormDefinitionError,
     FormValidationError,
     build_schema,
@@ -259,3 +260,30 @@ def test_invalid_definition_raises_on_build() -> None:
         validate_submission(bad, {})
     assert "重复" in info.value.errors[0]
     assert check_form_definition(form({"type": "textfield", "key": "a.b"}, {"type": "textfield", "key": "a"}))
+
+
+def test_required_when_rule_applies_only_when_the_other_field_has_that_value() -> None:
+    form = {
+        "components": [
+            {"type": "radio", "key": "decision", "values": [{"value": "accept"}, {"value": "return"}]},
+            {"type": "textarea", "key": "reason", "properties": {"requiredWhen": "decision=return"}},
+            {"type": "checkbox", "key": "help"},
+            {"type": "textarea", "key": "why", "properties": {"requiredWhen": "help=true"}},
+        ]
+    }
+    assert validate_submission(form, {"decision": "accept", "help": False}) == {"decision": "accept", "help": False}
+    with pytest.raises(FormValidationError) as caught:
+        validate_submission(form, {"decision": "return", "reason": "  ", "help": True})
+    assert caught.value.errors == {"reason": [REQUIRED], "why": [REQUIRED]}
+
+
+def test_blank_text_is_no_answer_for_a_required_field() -> None:
+    form = {"components": [{"type": "textfield", "key": "t", "validate": {"required": True}}]}
+    with pytest.raises(FormValidationError) as caught:
+        validate_submission(form, {"t": "   "})
+    assert caught.value.errors == {"t": [REQUIRED]}
+
+
+def test_malformed_required_when_is_a_definition_error() -> None:
+    form = {"components": [{"type": "textfield", "key": "t", "properties": {"requiredWhen": "no-equals"}}]}
+    assert check_form_definition(form) and "requiredWhen" in check_form_definition(form)[0]
