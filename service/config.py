@@ -10,10 +10,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _default_db_url() -> str:
+def _data_dir() -> Path:
     data_dir = Path(os.environ.get("DUBAN_DATA_DIR", ROOT / "instance"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data_dir / 'duban.sqlite3'}"
+    return data_dir
+
+
+def _default_db_url() -> str:
+    return f"sqlite:///{_data_dir() / 'duban.sqlite3'}"
 
 
 @dataclass
@@ -26,4 +30,12 @@ class Settings:
     scheduler_interval: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCHEDULER_INTERVAL", "5")))
     script_time_limit: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCRIPT_TIME_LIMIT", "1.0")))
     token_ttl_hours: int = field(default_factory=lambda: int(os.environ.get("DUBAN_TOKEN_TTL_HOURS", "12")))
-    max_upload_bytes: int = 5 * 1024 * 1024
+    # Uploaded attachments are stored here (outside any web root), under attachments/.
+    data_dir: Path = field(default_factory=_data_dir)
+    max_upload_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("DUBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    )
+    # A signed-in browser session ends after this many minutes without a request.
+    session_idle_minutes: int = field(default_factory=lambda: int(os.environ.get("DUBAN_SESSION_IDLE_MINUTES", "30")))
+    # Lights: yellow when this many working days or fewer are left before the deadline.
+    yellow_workdays: int = field(default_factory=lambda: int(os.environ.get("DUBAN_YELLOW_WORKDAYS", "3")))

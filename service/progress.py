@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from service import history, workdays
+from service import history, ledger, workdays
 from service.context import ServiceContext
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
@@ -63,7 +63,14 @@ def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: s
         )
 
 
-def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow: Any, now: datetime) -> None:
+def _unit_of(task: ReadyTask) -> str | None:
+    """The unit a 承办单位 task belongs to (task-data variable `unit`), else None."""
+    unit = task.data.get("unit") if task.lane == UNIT_LANE else None
+    return str(unit) if unit is not None else None
+
+
+def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow: Any, now: datetime) -> list[ReadyTask]:
+    """Make the human_tasks rows match the engine's ready user tasks; returns those tasks."""
     ready = {t.id: t for t in ctx.engine.ready_user_tasks(workflow)}
     known = set()
     for row in uow.tasks.ready_for_instance(instance_id):
@@ -75,7 +82,6 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
     for task_id, task in ready.items():
         if task_id in known:
             continue
-        unit = task.data.get("unit") if task.lane == UNIT_LANE else None
         existing = uow.tasks.get(task_id)
         if existing is not None:  # the same engine task ready again (a retry): reopen it
             existing.state, existing.completed_at, existing.completed_by = "ready", None, None
@@ -87,7 +93,7 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
                 element_id=task.element_id,
                 name=task.name,
                 lane=task.lane,
-                unit_code=str(unit) if unit is not None else None,
+                unit_code=_unit_of(task),
                 form_key=task.form_key,
                 due_at=_due_at(ctx, task, now),
                 state="ready",
@@ -96,6 +102,7 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
             )
         )
     uow.tasks.flush()
+    return list(ready.values())
 
 
 def persist(
@@ -110,7 +117,7 @@ def persist(
 ) -> None:
     try:
         record_steps(uow, instance.id, record, actor, now)
-        sync_tasks(uow, ctx, instance.id, workflow, now)
+        ready = sync_tasks(uow, ctx, instance.id, workflow, now)
     except IntegrityError:  # a concurrent command wrote this instance's history first
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
     engine = ctx.engine
@@ -124,8 +131,15 @@ def persist(
         "error_message": record.error.message if record.error else None,
         "updated_at": now,
     }
+    title = values["data"].get("title")
+    if isinstance(title, str) and title.strip():  # the item's own title, once registration gave it one
+        values["title"] = title.strip()[:500]
     if completed and instance.status != "completed":
         values["completed_at"] = now
         history.append(uow, instance.id, "instance_completed", actor, now, {})
+    # The ledger row is part of this save: written here while the instance is still loaded (saving
+    # expires it) and kept only if the version check below passes — otherwise Conflict rolls back both.
+    steps = [ledger.ReadyStep(t.name, _unit_of(t)) for t in ready]
+    ledger.project(uow, instance, data=values["data"], status=status, ready=steps, actor=actor, now=now)
     if not uow.instances.save_state(instance, expected_version, values):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")

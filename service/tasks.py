@@ -97,6 +97,7 @@ def complete(
         },
     )
     task.state, task.completed_at, task.completed_by = "completed", now, actor.username
+    uow.drafts.remove_for_task(task.id)  # drafts are done with once the form is submitted
     progress.persist(uow, ctx, instance, workflow, record, actor.username, now, expected)
     uow.commit()
     return task, instance

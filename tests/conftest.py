@@ -59,6 +59,7 @@ def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iter
         scheduler_interval=0,
         script_time_limit=0.5,
         token_ttl_hours=24 * 365 * 5,
+        data_dir=tmp_path_factory.mktemp("data"),
     )  # the fake clock jumps months ahead
     built = build_services(settings)
     if built.db.dialect.name == "postgresql":  # a rerun on the same database starts clean

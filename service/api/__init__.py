@@ -24,9 +24,9 @@ def init_api(app: Flask) -> Api:
         },
     )
     api = Api(app)
-    from . import definitions, docs_assets, instances, organisation, session, tasks
+    from . import attachments, definitions, docs_assets, drafts, instances, ledger, organisation, session, tasks
 
-    for module in (session, definitions, instances, tasks, organisation):
+    for module in (session, definitions, instances, tasks, organisation, attachments, drafts, ledger):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)
     return api

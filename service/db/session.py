@@ -43,6 +43,7 @@ class UnitOfWork:
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
+        from . import ledger_queries
         from . import repositories as repo
 
         self.session = self._factory()
@@ -53,6 +54,15 @@ class UnitOfWork:
         self.users = repo.UserRepository(self.session)
         self.units = repo.UnitRepository(self.session)
         self.counters = repo.CounterRepository(self.session)
+        self.ledger = ledger_queries.LedgerRepository(self.session)
+        from .inbox_queries import InboxRepository
+
+        self.inbox = InboxRepository(self.session)
+        from .attachment_queries import AttachmentRepository
+        from .draft_queries import DraftRepository
+
+        self.attachments = AttachmentRepository(self.session)
+        self.drafts = DraftRepository(self.session)
         return self
 
     def __exit__(

@@ -18,8 +18,10 @@ def test_deploying_a_changed_flow_creates_a_new_version_and_old_versions_stay_re
     admin = Actor(client, tokens["admin"])
     current = admin.get("/process-definitions/special_inspection_application").get_json()
     bpmn = (ROOT / "processes" / "special_inspection_application.bpmn").read_text("utf-8")
-    changed = bpmn.replace('id="special_inspection_application" name="专项督查工作申报"',
-                           'id="special_inspection_application" name="专项督查工作申报（修订）"')
+    changed = bpmn.replace(
+        'id="special_inspection_application" name="专项督查工作申报"',
+        'id="special_inspection_application" name="专项督查工作申报（修订）"',
+    )
     response = admin.post(
         "/process-definitions",
         data=_files(("special_inspection_application.bpmn", changed.encode())),

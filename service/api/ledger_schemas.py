@@ -1,0 +1,100 @@
+"""Marshmallow schemas of the ledger endpoints (filters, rows, overview)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service.ledger import SORT_KEYS, STATUSES
+from service.lights import LIGHTS
+
+from .schemas import Pagination
+
+
+def _one_of(choices: tuple[str, ...]) -> validate.OneOf:
+    return validate.OneOf(choices, error=f"只能是 {'、'.join(choices)} 之一")
+
+
+def _length(most: int) -> validate.Length:
+    return validate.Length(min=1, max=most, error=f"长度应为 1 至 {most} 个字符")
+
+
+def _date(description: str) -> fields.Date:
+    return fields.Date(error_messages={"invalid": "日期格式应为 YYYY-MM-DD"}, metadata={"description": description})
+
+
+class LedgerFilterQuery(Schema):
+    status = fields.String(validate=_one_of(STATUSES), metadata={"description": "立项中/办理中/已销号/异常"})
+    unit = fields.String(validate=_length(64), metadata={"description": "牵头或配合单位代码"})
+    source_type = fields.String(validate=_length(32))
+    light = fields.String(validate=_one_of(LIGHTS), metadata={"description": "亮灯（仅未销号事项）"})
+    registered_from = _date("立项日期起（含）")
+    registered_to = _date("立项日期止（含）")
+    deadline_from = _date("办结时限起（含）")
+    deadline_to = _date("办结时限止（含）")
+    q = fields.String(validate=_length(100), metadata={"description": "标题或内容包含"})
+    process_key = fields.String(validate=_length(100))
+    sort = fields.String(load_default="registered_desc", validate=_one_of(SORT_KEYS))
+
+    @validates_schema
+    def ranges_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        for low, high in (("registered_from", "registered_to"), ("deadline_from", "deadline_to")):
+            if data.get(low) and data.get(high) and data[low] > data[high]:
+                raise ValidationError("起始日期不能晚于截止日期", field_name=low)
+
+
+class LedgerQuery(Pagination, LedgerFilterQuery):
+    pass
+
+
+class OverviewQuery(Schema):
+    process_key = fields.String(validate=_length(100))
+    registered_from = _date("立项日期起（含）")
+    registered_to = _date("立项日期止（含）")
+
+
+class LedgerItemSchema(Schema):
+    instance_id = fields.Integer()
+    process_key = fields.String()
+    business_number = fields.String()
+    title = fields.String()
+    content = fields.String()
+    source_type = fields.String()
+    source_ref = fields.String()
+    responsible_leader = fields.String()
+    lead_unit = fields.String()
+    lead_unit_name = fields.String()
+    co_units = fields.List(fields.String())
+    co_unit_names = fields.List(fields.String())
+    time_limit_days = fields.Integer(allow_none=True)
+    deadline = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    deadline_at = fields.DateTime(allow_none=True, metadata={"description": "超期时刻（时限当日结束）"})
+    status = fields.String()
+    status_label = fields.String()
+    progress = fields.String()
+    registered_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closed_by = fields.String(allow_none=True)
+    remarks = fields.String()
+    updated_at = fields.DateTime()
+    light = fields.String(allow_none=True)
+    light_label = fields.String()
+    workdays_left = fields.Integer(allow_none=True, metadata={"description": "剩余工作日；超期为负数"})
+
+
+class UnitStatistics(Schema):
+    unit = fields.String()
+    unit_name = fields.String()
+    total = fields.Integer()
+    closed = fields.Integer()
+    closed_on_time = fields.Integer()
+    overdue_open = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True, metadata={"description": "按期销号数 ÷ 已销号数"})
+
+
+class LedgerOverview(Schema):
+    total = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_light = fields.Dict(keys=fields.String(), values=fields.Integer())
+    units = fields.List(fields.Nested(UnitStatistics))

@@ -1,0 +1,54 @@
+"""督查台账 (the ledger): one row per process instance, projected by every command that moves it.
+
+    project(...)        keep an instance's row in step (called by service.progress.persist)
+    search(...)         a filtered, sorted page of the rows the actor may see, with lights
+    overview(...)       counts by status and light, per lead unit with the on-time rate
+    export_xlsx(...)    the same rows as an Excel workbook
+
+Statuses, lights and their Chinese labels live in `service.ledger.labels` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+from .export import HEADERS, export_xlsx
+from .labels import (
+    CLOSED,
+    ERROR,
+    HANDLING,
+    LIGHT_LABELS,
+    NO_LIGHT_LABEL,
+    REGISTERING,
+    SORT_KEYS,
+    SORT_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    light_label,
+    status_label,
+)
+from .projection import ReadyStep, project
+from .reading import COUNTY_LEADERS, LedgerEntry, visible_scope
+from .use_cases import overview, search
+
+__all__ = [
+    "CLOSED",
+    "COUNTY_LEADERS",
+    "ERROR",
+    "HANDLING",
+    "HEADERS",
+    "LIGHT_LABELS",
+    "NO_LIGHT_LABEL",
+    "REGISTERING",
+    "SORT_KEYS",
+    "SORT_LABELS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "LedgerEntry",
+    "ReadyStep",
+    "export_xlsx",
+    "light_label",
+    "overview",
+    "project",
+    "search",
+    "status_label",
+    "visible_scope",
+]

@@ -1,0 +1,157 @@
+"""The ledger as an Excel workbook (督查台账), streamed: rows go from the database to the sheet in batches."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from service import workdays
+from service.db.session import UnitOfWork
+from service.principal import Principal
+
+from .reading import LedgerEntry, LightsAt, check_sort, criteria, unit_names
+
+SHEET_TITLE = "督查台账"
+# (header, column width in characters)
+COLUMNS = (
+    ("序号", 6),
+    ("编号", 20),
+    ("来源", 26),
+    ("事项内容", 50),
+    ("责任县领导", 12),
+    ("牵头单位", 22),
+    ("配合单位", 30),
+    ("时限", 12),
+    ("进展", 36),
+    ("状态", 8),
+    ("亮灯", 8),
+    ("销号日期", 12),
+    ("备注", 24),
+)
+HEADERS = tuple(header for header, _ in COLUMNS)
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """A cell value that Excel shows as written: control characters dropped, and a leading "=" kept as
+    text rather than run as a formula (process data is user input)."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.astimezone(workdays.SHANGHAI).date().isoformat() if moment else ""
+
+
+def _matter(entry: LedgerEntry) -> str:
+    if entry.content and entry.content != entry.title:
+        return f"{entry.title}：{entry.content}" if entry.title else entry.content
+    return entry.title
+
+
+def row_values(n: int, entry: LedgerEntry) -> list[Any]:
+    """The 13 cells of one ledger row, in HEADERS order."""
+    return [
+        n,
+        entry.business_number,
+        f"{entry.source_type} {entry.source_ref}".strip(),
+        _matter(entry),
+        entry.responsible_leader,
+        entry.lead_unit_name,
+        "、".join(entry.co_unit_names),
+        entry.deadline or "",
+        entry.progress,
+        entry.status_label,
+        entry.light_label,
+        _day(entry.closed_at),
+        entry.remarks,
+    ]
+
+
+def _new_sheet(workbook: Workbook) -> WriteOnlyWorksheet:
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(SHEET_TITLE)
+    for index, (_, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    header = []
+    for title in HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _CENTER
+        header.append(cell)
+    sheet.append(header)
+    return sheet
+
+
+def write_xlsx(entries: Iterable[LedgerEntry]) -> bytes:
+    """A workbook with the header row and one row per entry."""
+    workbook = Workbook(write_only=True)
+    sheet = _new_sheet(workbook)
+    n = 0
+    for n, entry in enumerate(entries, start=1):  # noqa: B007 - n is the row count afterwards
+        sheet.append([_cell(sheet, v) for v in row_values(n, entry)])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{n + 1}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_xlsx(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    status: str | None = None,
+    unit: str | None = None,
+    source_type: str | None = None,
+    light: str | None = None,
+    registered_from: date | None = None,
+    registered_to: date | None = None,
+    deadline_from: date | None = None,
+    deadline_to: date | None = None,
+    q: str | None = None,
+    process_key: str | None = None,
+    sort: str = "registered_desc",
+    now: datetime,
+    yellow_workdays: int = 3,
+) -> bytes:
+    """Every row the actor may see that matches the filters (same rules as `search`), as .xlsx bytes."""
+    check_sort(sort)
+    where = criteria(
+        actor,
+        now,
+        yellow_workdays,
+        status=status,
+        unit=unit,
+        source_type=source_type,
+        light=light,
+        registered_from=registered_from,
+        registered_to=registered_to,
+        deadline_from=deadline_from,
+        deadline_to=deadline_to,
+        q=q,
+        process_key=process_key,
+    )
+    if where is None:
+        return write_xlsx([])
+    names = unit_names(uow)
+    rows = uow.ledger.stream(where, sort)
+    at = LightsAt(now, yellow_workdays)
+    return write_xlsx(LedgerEntry.of(row, at, names) for row in rows)

@@ -1,0 +1,31 @@
+"""Ledger vocabulary: statuses, lights, sort orders, and their Chinese labels (shared by API and web pages)."""
+
+from __future__ import annotations
+
+from service.db.ledger_queries import SORTS
+from service.lights import LIGHTS
+
+REGISTERING, HANDLING, CLOSED, ERROR = "registering", "handling", "closed", "error"
+STATUSES = (REGISTERING, HANDLING, CLOSED, ERROR)
+STATUS_LABELS = {REGISTERING: "立项中", HANDLING: "办理中", CLOSED: "已销号", ERROR: "异常"}
+LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+NO_LIGHT_LABEL = "—"
+SORT_KEYS = tuple(SORTS)
+SORT_LABELS = {
+    "registered_desc": "立项时间（新→旧）",
+    "registered_asc": "立项时间（旧→新）",
+    "deadline_asc": "办结时限（近→远）",
+    "deadline_desc": "办结时限（远→近）",
+    "number": "编号",
+}
+NO_LEAD_UNIT_LABEL = "（未指定牵头单位）"
+
+assert set(LIGHT_LABELS) == set(LIGHTS) and set(SORT_LABELS) == set(SORT_KEYS)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def light_label(light: str | None) -> str:
+    return LIGHT_LABELS.get(light or "", NO_LIGHT_LABEL)

@@ -1,0 +1,122 @@
+"""Keeping an instance's ledger row in step with it, inside the command that moved the instance."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from service import workdays
+from service.db.models import LedgerItem, ProcessInstance
+from service.db.session import UnitOfWork
+
+from .labels import CLOSED, ERROR, HANDLING, REGISTERING
+
+_UNIT_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+class ReadyStep(NamedTuple):
+    """A ready human task as the ledger shows it: its name and, for a 承办单位 task, the unit code."""
+
+    name: str
+    unit: str | None = None
+
+
+def _text(value: Any, limit: int) -> str:
+    return "" if value is None else str(value).strip()[:limit]
+
+
+def _deadline(value: Any) -> str | None:
+    """A valid YYYY-MM-DD or None: a bad value in process data must not break the command."""
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _days(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return None
+    return days if 0 <= days < 100_000 else None
+
+
+def _co_units(value: Any, lead: str) -> str:
+    """Codes as ",a,b," (each wrapped in commas, for LIKE '%,code,%') or ""; fits the column."""
+    codes = _UNIT_SEPARATORS.split(value) if isinstance(value, str) else value if isinstance(value, list) else []
+    joined = ","
+    for code in dict.fromkeys(str(c).strip() for c in codes):
+        if code and code != lead and len(joined) + len(code) + 1 <= 1000:
+            joined += f"{code},"
+    return joined if joined != "," else ""
+
+
+def _status(instance_status: str, deadline: str | None, data: Mapping[str, Any]) -> str:
+    """办理中 once assigned: the `assigned_at` key when the process keeps one (a deadline may be entered
+    already at registration), else as soon as there is a deadline."""
+    if instance_status == "completed":
+        return CLOSED
+    if instance_status == "error":
+        return ERROR
+    if "assigned_at" in data:
+        return HANDLING if data["assigned_at"] else REGISTERING
+    return HANDLING if deadline else REGISTERING
+
+
+def describe(uow: UnitOfWork, ready: Sequence[ReadyStep]) -> str:
+    """The current steps, e.g. "办理并报告（霞阳镇人民政府）；审核办理情况": a unit task with its unit's name."""
+    names: dict[str, str] = {}
+    if any(step.unit for step in ready):  # the units table only when a unit task is ready
+        names = {u.code: u.name for u in uow.units.all()}
+    parts = [f"{s.name}（{names.get(s.unit, s.unit)}）" if s.unit else s.name for s in ready]
+    return "；".join(dict.fromkeys(parts))[:1000]
+
+
+def project(
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    *,
+    data: Mapping[str, Any],
+    status: str,
+    ready: Sequence[ReadyStep],
+    actor: str,
+    now: datetime,
+) -> LedgerItem:
+    """Insert or update the instance's ledger row from its process data, status and ready tasks.
+
+    `status` is the instance status being saved (running / completed / error); `actor` is who ran the
+    command, so the one who completed the last task is recorded as having closed (销号) the item.
+    """
+    progress = describe(uow, ready)  # before a new row is added: its query would autoflush a half-filled row
+    item = uow.ledger.get(instance.id)
+    if item is None:
+        item = LedgerItem(instance_id=instance.id, registered_at=instance.started_at)
+        uow.ledger.add(item)
+    deadline = _deadline(data.get("deadline"))
+    lead_unit = _text(data.get("lead_unit"), 64)
+    new_status = _status(status, deadline, data)
+    item.process_key = instance.process_key
+    item.business_number = instance.business_number
+    item.title = _text(data.get("title") or instance.title, 500)
+    item.content = _text(data.get("content"), 100_000)
+    item.source_type = _text(data.get("source_type"), 32)
+    item.source_ref = _text(data.get("source_ref"), 300)
+    item.responsible_leader = _text(data.get("responsible_leader"), 50)
+    item.lead_unit = lead_unit
+    item.co_units = _co_units(data.get("co_units"), lead_unit)
+    item.time_limit_days = _days(data.get("time_limit_days"))
+    item.deadline = deadline
+    item.deadline_at = workdays.deadline_end(deadline) if deadline else None
+    item.progress = progress
+    item.remarks = _text(data.get("remarks") or data.get("close_note"), 2000)
+    if new_status == CLOSED and (item.status != CLOSED or item.closed_at is None):
+        item.closed_at, item.closed_by = now, actor
+    elif new_status != CLOSED:
+        item.closed_at, item.closed_by = None, None
+    item.status = new_status
+    item.updated_at = now
+    return item

@@ -1,0 +1,188 @@
+"""Reading the ledger: who sees which rows, filters in database terms, pages and statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from service import lights, workdays
+from service.db.ledger_queries import LedgerCriteria
+from service.db.session import UnitOfWork
+from service.errors import InvalidInput
+from service.principal import UNIT_LANE, Principal
+
+from .labels import CLOSED, NO_LEAD_UNIT_LABEL, SORT_KEYS, STATUSES, light_label, status_label
+
+COUNTY_LEADERS = frozenset({"县长", "常务副县长", "分管副县长", "政府办主任", "政府办分管督查领导"})
+MAX_QUERY_LENGTH = 100
+
+
+def visible_scope(actor: Principal) -> tuple[bool, str | None]:
+    """(sees any row, unit restriction): the office, auditors, admins and county leaders read every row;
+    a 承办单位 user the rows their unit leads or co-handles; anyone else nothing."""
+    if actor.sees_everything or actor.roles & COUNTY_LEADERS:
+        return True, None
+    if UNIT_LANE in actor.roles and actor.unit_code:
+        return True, actor.unit_code
+    return False, None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), workdays.SHANGHAI)
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"筛选条件有误：{message}", {"errors": {field: [message]}})
+
+
+def criteria(
+    actor: Principal,
+    now: datetime,
+    yellow_workdays: int,
+    *,
+    status: str | None = None,
+    unit: str | None = None,
+    source_type: str | None = None,
+    light: str | None = None,
+    registered_from: date | None = None,
+    registered_to: date | None = None,
+    deadline_from: date | None = None,
+    deadline_to: date | None = None,
+    q: str | None = None,
+    process_key: str | None = None,
+) -> LedgerCriteria | None:
+    """The filters in database terms, or None when the actor may see no row at all."""
+    if status and status not in STATUSES:
+        raise _invalid("status", f"状态只能是 {'、'.join(STATUSES)}")
+    if light and light not in lights.LIGHTS:
+        raise _invalid("light", f"亮灯只能是 {'、'.join(lights.LIGHTS)}")
+    query = (q or "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise _invalid("q", f"搜索内容不能超过 {MAX_QUERY_LENGTH} 个字")
+    sees_any, scope = visible_scope(actor)
+    if not sees_any:
+        return None
+    deadline_after = deadline_until = None
+    if light:  # only items with a deadline: deadline_at compared with anything is never true for NULL
+        red_until, yellow_until = lights.light_bounds(now, yellow_workdays)
+        deadline_after = {"red": None, "yellow": red_until, "green": yellow_until}[light]
+        deadline_until = {"red": red_until, "yellow": yellow_until, "green": None}[light]
+    return LedgerCriteria(
+        unit_scope=scope,
+        status=status or None,
+        open_only=bool(light),
+        unit=unit or None,
+        source_type=source_type or None,
+        process_key=process_key or None,
+        deadline_after=deadline_after,
+        deadline_until=deadline_until,
+        registered_from=_day_start(registered_from) if registered_from else None,
+        registered_before=_day_start(registered_to + timedelta(days=1)) if registered_to else None,
+        deadline_from=deadline_from.isoformat() if deadline_from else None,
+        deadline_to=deadline_to.isoformat() if deadline_to else None,
+        q=query or None,
+    )
+
+
+def check_sort(sort: str) -> str:
+    if sort not in SORT_KEYS:
+        raise _invalid("sort", f"排序只能是 {'、'.join(SORT_KEYS)}")
+    return sort
+
+
+def unit_names(uow: UnitOfWork) -> dict[str, str]:
+    return {u.code: u.name for u in uow.units.all()}
+
+
+class LightsAt:
+    """Light and working days left at one moment for many rows; each distinct deadline is worked out once."""
+
+    def __init__(self, now: datetime, yellow_workdays: int) -> None:
+        self.now, self.yellow_workdays = now, yellow_workdays
+        self._known: dict[datetime | None, tuple[str | None, int | None]] = {}
+
+    def __call__(self, deadline_at: datetime | None, *, closed: bool) -> tuple[str | None, int | None]:
+        if closed:
+            return None, None
+        known = self._known.get(deadline_at)
+        if known is None:
+            light = lights.light(deadline_at, self.now, closed=False, yellow_workdays=self.yellow_workdays)
+            known = self._known[deadline_at] = (light, lights.workdays_left(deadline_at, self.now))
+        return known
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A ledger row ready to show: stored fields plus unit names, labels, light and working days left."""
+
+    instance_id: int
+    process_key: str
+    business_number: str
+    title: str
+    content: str
+    source_type: str
+    source_ref: str
+    responsible_leader: str
+    lead_unit: str
+    lead_unit_name: str
+    co_units: list[str]
+    co_unit_names: list[str]
+    time_limit_days: int | None
+    deadline: str | None
+    deadline_at: datetime | None
+    status: str
+    status_label: str
+    progress: str
+    registered_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    remarks: str
+    updated_at: datetime
+    light: str | None
+    light_label: str
+    workdays_left: int | None
+
+    @classmethod
+    def of(cls, row: Any, at: LightsAt, names: Mapping[str, str]) -> LedgerEntry:
+        """From a LedgerItem or a plain row with the same column names, lights as of `at`."""
+        light, left = at(row.deadline_at, closed=row.status == CLOSED)
+        co_units = [c for c in row.co_units.split(",") if c]
+        return cls(
+            instance_id=row.instance_id,
+            process_key=row.process_key,
+            business_number=row.business_number,
+            title=row.title,
+            content=row.content,
+            source_type=row.source_type,
+            source_ref=row.source_ref,
+            responsible_leader=row.responsible_leader,
+            lead_unit=row.lead_unit,
+            lead_unit_name=names.get(row.lead_unit, row.lead_unit),
+            co_units=co_units,
+            co_unit_names=[names.get(c, c) for c in co_units],
+            time_limit_days=row.time_limit_days,
+            deadline=row.deadline,
+            deadline_at=row.deadline_at,
+            status=row.status,
+            status_label=status_label(row.status),
+            progress=row.progress,
+            registered_at=row.registered_at,
+            closed_at=row.closed_at,
+            closed_by=row.closed_by,
+            remarks=row.remarks,
+            updated_at=row.updated_at,
+            light=light,
+            light_label=light_label(light),
+            workdays_left=left,
+        )
+
+
+def on_time_rate(*, closed: int, closed_on_time: int, **_: int) -> float | None:
+    """Closed on time ÷ closed, 4 decimals; None when nothing is closed yet."""
+    return round(closed_on_time / closed, 4) if closed else None
+
+
+def unit_label(code: str, names: Mapping[str, str]) -> str:
+    return names.get(code, code) if code else NO_LEAD_UNIT_LABEL

@@ -1,0 +1,108 @@
+"""The ledger's read use cases: a filtered page, and the statistics overview."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from service import lights
+from service.db.session import UnitOfWork
+from service.principal import Principal
+
+from .labels import CLOSED, STATUSES
+from .reading import LedgerEntry, LightsAt, check_sort, criteria, on_time_rate, unit_label, unit_names
+
+
+def search(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    status: str | None = None,
+    unit: str | None = None,
+    source_type: str | None = None,
+    light: str | None = None,
+    registered_from: date | None = None,
+    registered_to: date | None = None,
+    deadline_from: date | None = None,
+    deadline_to: date | None = None,
+    q: str | None = None,
+    process_key: str | None = None,
+    sort: str = "registered_desc",
+    offset: int = 0,
+    limit: int = 50,
+    now: datetime,
+    yellow_workdays: int = 3,
+) -> tuple[list[LedgerEntry], int]:
+    """One page of the rows the actor may see, and how many match in all."""
+    check_sort(sort)
+    where = criteria(
+        actor,
+        now,
+        yellow_workdays,
+        status=status,
+        unit=unit,
+        source_type=source_type,
+        light=light,
+        registered_from=registered_from,
+        registered_to=registered_to,
+        deadline_from=deadline_from,
+        deadline_to=deadline_to,
+        q=q,
+        process_key=process_key,
+    )
+    if where is None:
+        return [], 0
+    total = uow.ledger.count(where)
+    if total == 0 or offset >= total:
+        return [], total
+    names = unit_names(uow)
+    rows = uow.ledger.page(where, sort, max(offset, 0), max(limit, 1))
+    at = LightsAt(now, yellow_workdays)
+    return [LedgerEntry.of(row, at, names) for row in rows], total
+
+
+def overview(
+    uow: UnitOfWork,
+    actor: Principal,
+    now: datetime,
+    yellow_workdays: int = 3,
+    *,
+    process_key: str | None = None,
+    registered_from: date | None = None,
+    registered_to: date | None = None,
+) -> dict[str, Any]:
+    """Counts by status, by light (open items), and per lead unit with the on-time rate.
+
+    {"total", "by_status": {status: n}, "by_light": {light: n}, "units": [{"unit", "unit_name", "total",
+    "closed", "closed_on_time", "overdue_open", "on_time_rate"}]}; a closed item without a deadline
+    counts as closed on time; on_time_rate is None for a unit with nothing closed yet.
+    """
+    by_status = dict.fromkeys(STATUSES, 0)
+    by_light = dict.fromkeys(lights.LIGHTS, 0)
+    where = criteria(
+        actor,
+        now,
+        yellow_workdays,
+        process_key=process_key,
+        registered_from=registered_from,
+        registered_to=registered_to,
+    )
+    if where is None:
+        return {"total": 0, "by_status": by_status, "by_light": by_light, "units": []}
+    groups = uow.ledger.statistics(where, *lights.light_bounds(now, yellow_workdays))
+    per_unit: dict[str, dict[str, int]] = {}
+    for g in groups:  # one per (lead unit, status): a few dozen, not rows
+        by_status[g.status] = by_status.get(g.status, 0) + g.n
+        for light in lights.LIGHTS:
+            by_light[light] += int(getattr(g, light))
+        unit = per_unit.setdefault(g.lead_unit, {"total": 0, "closed": 0, "closed_on_time": 0, "overdue_open": 0})
+        unit["total"] += g.n
+        unit["closed"] += g.n if g.status == CLOSED else 0
+        unit["closed_on_time"] += int(g.closed_on_time)
+        unit["overdue_open"] += int(g.red)
+    names = unit_names(uow)
+    units = [
+        {"unit": code, "unit_name": unit_label(code, names), **counts, "on_time_rate": on_time_rate(**counts)}
+        for code, counts in sorted(per_unit.items(), key=lambda item: (-item[1]["total"], item[0]))
+    ]
+    return {"total": sum(by_status.values()), "by_status": by_status, "by_light": by_light, "units": units}
