@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect
-from flask.typing import ResponseReturnValue
+from flask import Flask
 
 from service.config import Settings
 from service.wiring import Services, build_services
@@ -14,7 +13,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=services.settings.secret_key,
-        MAX_CONTENT_LENGTH=services.settings.max_upload_bytes,
+        # Room for the multipart envelope, so a file just under the limit gets the clear 422 from the use case.
+        MAX_CONTENT_LENGTH=services.settings.max_upload_bytes + 1024 * 1024,
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -22,13 +22,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     from service.api import init_api
     from service.api.errors import register_error_handlers
+    from service.web import init_web
 
     init_api(app)
+    init_web(app)
     register_error_handlers(app)
-
-    @app.get("/")
-    def index() -> ResponseReturnValue:
-        # The web pages for staff come with the web-application issue; until then the API docs.
-        return redirect("/api/v1/docs")
-
     return app

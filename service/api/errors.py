@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from service.errors import DubanError
+from service.web import errors as html
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ _MESSAGES = {
 
 
 def error_response(status: int, error: str, message: str, details: Any = None) -> Response:
+    if html.wants_html():
+        return html.html_error(status, message)
     body: dict[str, Any] = {"error": error, "message": message, "details": details or {}}
     if isinstance(details, dict) and "errors" in details:
         body["errors"] = details["errors"]  # the shape API clients read for field errors

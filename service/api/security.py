@@ -1,4 +1,4 @@
-"""Bearer-token authentication for the API; sets `g.principal`."""
+"""Who is calling the API: a bearer token, or a signed-in browser session (then CSRF-checked); sets `g.principal`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import current_app, g, request
 from service import auth
 from service.errors import Unauthorized
 from service.principal import Principal
+from service.web import sessions
 
 
 def current_principal() -> Principal:
@@ -14,10 +15,15 @@ def current_principal() -> Principal:
     if cached is not None:
         return cached
     header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        raise Unauthorized("请提供令牌：Authorization: Bearer <token>")
-    services = current_app.extensions["duban"]
-    with services.uow() as uow:
-        principal = auth.principal_for_token(uow, header[7:].strip(), services.ctx.now())
+    if header.startswith("Bearer "):
+        services = current_app.extensions["duban"]
+        with services.uow() as uow:
+            principal = auth.principal_for_token(uow, header[7:].strip(), services.ctx.now())
+    else:
+        found = sessions.session_principal()
+        if found is None:
+            raise Unauthorized("请提供令牌：Authorization: Bearer <token>，或先登录")
+        sessions.check_csrf()
+        principal = found
     g.principal = principal
     return principal

@@ -62,6 +62,7 @@ def test_malformed_bodies_are_4xx_json_never_500(client, tokens):
         assert set(body) >= {"error", "message", "details"}
 
 
-def test_the_root_leads_to_the_api_docs(client):
-    response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/api/v1/docs")
+def test_the_root_leads_signed_out_browsers_to_the_sign_in_page(client):
+    response = client.get("/", follow_redirects=True, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "登录" in response.get_data(as_text=True)
+    assert response.request.path == "/login"

@@ -1,0 +1,23 @@
+"""Server-rendered pages for staff (Jinja2, Chinese by default) and the JS/CSS they need, all served locally."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from service import i18n
+
+from . import filters, sessions
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+
+
+def init_web(app: Flask) -> None:
+    from . import vendor, views_auth, views_inbox, views_items, views_ledger, views_tasks  # noqa: F401 - routes
+
+    app.register_blueprint(bp)
+    app.register_blueprint(vendor.bp)
+    app.jinja_env.globals.update(_=i18n.gettext, csrf_token=sessions.csrf_token, languages=i18n.LANGUAGES)
+    app.jinja_env.globals["current_language"] = i18n.current_language
+    filters.register(app)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)

@@ -1,0 +1,94 @@
+"""Jinja filters for what users read: Asia/Shanghai times, unit names, lights and status in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+
+from service import lights
+from service.i18n import gettext
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIGHT_WORDS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+STATUS_WORDS = {
+    "running": "办理中",
+    "completed": "已办结",
+    "error": "异常",
+    "ready": "待办",
+    "cancelled": "已取消",
+    "registering": "立项中",
+    "handling": "办理中",
+    "closed": "已销号",
+}
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(SHANGHAI).strftime(fmt) if value else ""
+
+
+def local_date(value: datetime | None) -> str:
+    return local_time(value, "%Y-%m-%d")
+
+
+def due_date(value: datetime | None) -> str:
+    """A deadline is stored as its first overdue moment (midnight after the day); people read the day itself."""
+    return lights.deadline_date(value).isoformat() if value else ""
+
+
+def unit_names() -> dict[str, str]:
+    """code → name for this request (one query per request, only when a page shows units)."""
+    names = g.get("unit_names")
+    if names is None:
+        with current_app.extensions["duban"].uow() as uow:
+            names = g.unit_names = {u.code: u.name for u in uow.units.all()}
+    return names
+
+
+def user_name(username: str | None) -> str:
+    if not username:
+        return ""
+    names = g.get("user_names")
+    if names is None:
+        with current_app.extensions["duban"].uow() as uow:
+            names = g.user_names = {u.username: u.display_name for u in uow.users.all()}
+    return str(names.get(username, username))
+
+
+def unit_name(code: Any) -> str:
+    if not code:
+        return ""
+    if isinstance(code, list):
+        return "、".join(unit_name(c) for c in code)
+    return unit_names().get(str(code), str(code))
+
+
+def light_word(light: str | None) -> str:
+    return gettext(LIGHT_WORDS[light]) if light in LIGHT_WORDS else "—"
+
+
+def status_word(status: str | None) -> str:
+    return gettext(STATUS_WORDS.get(status or "", status or ""))
+
+
+def days_left(value: int | None) -> str:
+    if value is None:
+        return "—"
+    if value < 0:
+        return gettext("逾期 {n} 个工作日", n=-value)
+    return gettext("剩 {n} 个工作日", n=value)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_time=local_time,
+        local_date=local_date,
+        due_date=due_date,
+        unit_name=unit_name,
+        user_name=user_name,
+        light_word=light_word,
+        status_word=status_word,
+        days_left=days_left,
+    )

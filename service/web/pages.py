@@ -1,0 +1,59 @@
+"""What every page shares: sign-in required, CSRF on posts, the navigation counts."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from service import inbox
+from service.i18n import gettext
+from service.principal import Principal
+from service.wiring import Services
+
+from . import sessions
+
+
+def services() -> Services:
+    return current_app.extensions["duban"]  # type: ignore[no-any-return]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.inbox")
+
+
+def page(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """The view gets the signed-in Principal first; anonymous or timed-out browsers go to the sign-in page."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        try:
+            principal = sessions.session_principal()
+        except sessions.SessionExpired:
+            flash(gettext("登录已超时，请重新登录"), "warning")
+            principal = None
+        if principal is None:
+            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        sessions.check_csrf()
+        g.principal = principal
+        return view(principal, *args, **kwargs)
+
+    return wrapper
+
+
+def nav_context() -> dict[str, Any]:
+    principal: Principal | None = g.get("principal")
+    max_mb = services().settings.max_upload_bytes // (1024 * 1024)
+    if principal is None:
+        return {"principal": None, "nav_counts": {}, "max_upload_mb": max_mb}
+    counts = g.get("nav_counts")
+    if counts is None:
+        with services().uow() as uow:
+            counts = g.nav_counts = inbox.counts(uow, principal)
+    return {"principal": principal, "nav_counts": counts, "max_upload_mb": max_mb}

@@ -1,0 +1,46 @@
+"""The item page (diagram, where it stands, timeline) and starting a new item."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from service import definitions, instances, item_view
+from service.errors import Forbidden
+from service.i18n import gettext
+from service.principal import Principal
+
+from . import bp
+from .pages import page, services
+
+
+@bp.get("/items/<int:instance_id>")
+@page
+def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
+    with services().uow() as uow:
+        view = item_view.item_page(uow, principal, instance_id)
+    return render_template("web/item.html", view=view, active="ledger")
+
+
+@bp.get("/start")
+@page
+def start(principal: Principal) -> ResponseReturnValue:
+    if not principal.may_start():
+        raise Forbidden("您无权发起事项")
+    with services().uow() as uow:
+        found = definitions.list_latest(uow)
+    return render_template("web/start.html", definitions=found, active="start")
+
+
+@bp.post("/start/<key>")
+@page
+def start_instance(principal: Principal, key: str) -> ResponseReturnValue:
+    app = services()
+    with app.uow() as uow:
+        instance = instances.start(uow, app.ctx, principal, key, {})
+        ready, _ = uow.tasks.search(state="ready", instance_id=instance.id, limit=50)
+    mine = [t for t in ready if principal.may_act_on(t)]
+    flash(gettext("已发起 {number}", number=instance.business_number), "info")
+    if mine:
+        return redirect(url_for("web.task", task_id=mine[0].id))
+    return redirect(url_for("web.item", instance_id=instance.id))

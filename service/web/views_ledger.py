@@ -1,0 +1,99 @@
+"""台账 (ledger) and 领导总览 (overview) pages; the Excel export is the API's, with the same filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+
+from service import ledger
+from service.i18n import gettext
+from service.principal import Principal
+
+from . import bp
+from .pages import page, services
+from .paging import Pager
+
+TEXT_FILTERS = ("status", "unit", "source_type", "light", "q", "sort")
+DATE_FILTERS = ("registered_from", "registered_to", "deadline_from", "deadline_to")
+SOURCE_TYPES = ("文件", "常务会议", "专题会议", "领导批示", "人大代表建议", "政协委员提案", "上级交办", "督查整改")
+
+
+def _filters() -> tuple[dict[str, Any], dict[str, str]]:
+    """Filters from the query string; a bad value is reported next to its field and left out."""
+    found: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in TEXT_FILTERS:
+        value = request.args.get(name, "").strip()
+        if value:
+            found[name] = value[:100]
+    if found.get("status") and found["status"] not in ledger.STATUSES:
+        errors["status"] = gettext("状态无效")
+    if found.get("light") and found["light"] not in ledger.LIGHT_LABELS:
+        errors["light"] = gettext("亮灯筛选值无效")
+    if found.get("sort") and found["sort"] not in ledger.SORT_KEYS:
+        errors["sort"] = gettext("排序方式无效")
+    for name in DATE_FILTERS:
+        value = request.args.get(name, "").strip()
+        if value:
+            try:
+                found[name] = date.fromisoformat(value)
+            except ValueError:
+                errors[name] = gettext("日期格式应为 YYYY-MM-DD")
+    for name in errors:
+        found.pop(name, None)
+    return found, errors
+
+
+@page
+def ledger_page(principal: Principal) -> ResponseReturnValue:
+    filters, errors = _filters()
+    pager = Pager.from_request(per_page=20)
+    app = services()
+    with app.uow() as uow:
+        entries, total = ledger.search(
+            uow,
+            principal,
+            **filters,
+            offset=pager.offset,
+            limit=pager.per_page,
+            now=app.ctx.now(),
+            yellow_workdays=app.settings.yellow_workdays,
+        )
+        units = uow.units.all()
+    export_args = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in filters.items()}
+    return render_template(
+        "web/ledger.html",
+        active="ledger",
+        entries=entries,
+        pager=pager.with_total(total),
+        args=request.args,
+        errors=errors,
+        units=units,
+        statuses=ledger.STATUS_LABELS,
+        sorts=ledger.SORT_LABELS,
+        source_types=SOURCE_TYPES,
+        export_url="/api/v1/ledger/export.xlsx?" + urlencode(export_args),
+    )
+
+
+bp.add_url_rule("/ledger", endpoint="ledger", view_func=ledger_page)
+
+
+@bp.get("/overview")
+@page
+def overview(principal: Principal) -> ResponseReturnValue:
+    app = services()
+    with app.uow() as uow:
+        figures = ledger.overview(uow, principal, app.ctx.now(), app.settings.yellow_workdays)
+    chart = {
+        "labels": [u["unit_name"] for u in figures["units"]],
+        "rates": [None if u["on_time_rate"] is None else round(u["on_time_rate"] * 100, 1) for u in figures["units"]],
+        "title": gettext("按期办结率（%）"),
+    }
+    return render_template(
+        "web/overview.html", active="overview", figures=figures, chart=chart, statuses=ledger.STATUS_LABELS
+    )
