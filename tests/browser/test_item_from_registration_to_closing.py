@@ -16,12 +16,16 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.driver import Person
 
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
 
 def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, screenshots: Path) -> None:
     me = Person(page, screenshots)
     title = f"推进城区老旧小区改造-{uuid.uuid4().hex[:6]}"
 
     # Given 督查室 registers an item
+    page.goto("/login")
+    me.shot("00-login")
     me.sign_in("dcs_li")
     page.goto("/start")
     me.shot("01-start")
@@ -86,7 +90,20 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     me.open_todo(title)
     expect(page.locator("#task-records")).to_contain_text("未附竣工验收材料，请补充后重新报送")
     expect(page.locator("#task-form")).to_contain_text("未附竣工验收材料")  # the form's own return note
+    # and attaches the acceptance papers, saves a draft, comes back to it later, and submits
+    page.set_input_files(
+        "#upload-file", files=[{"name": "竣工验收材料.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#attachment-list")).to_contain_text("竣工验收材料.pdf")
     me.type("办理情况", "12 个小区全部完成改造并通过竣工验收，验收材料已补充。")
+    page.click("#save-draft")
+    expect(page.locator("#draft-status")).to_contain_text("草稿已保存于")
+    page.reload()
+    me.form_ready()
+    expect(me.field("办理情况").locator("textarea")).to_have_value(
+        "12 个小区全部完成改造并通过竣工验收，验收材料已补充。"
+    )
     me.pick("已办结")
     me.submit()
     me.submitted()
@@ -95,6 +112,10 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     # When 督查室 accepts and reports up, the leader concludes, and 督查室 closes it (销号)
     me.sign_in("dcs_li")
     me.open_todo(title)
+    link = page.locator("#attachment-list a", has_text="竣工验收材料.pdf")
+    with page.expect_download() as paper:
+        link.click()
+    assert Path(paper.value.path()).read_bytes() == PDF
     me.pick("符合要求，通过")
     me.submit()
     me.submitted()
@@ -139,3 +160,9 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     expect(page.locator("#timeline")).to_contain_text("退回理由：未附竣工验收材料")
     expect(page.locator("#item-status")).to_have_text("已办结")
     me.shot("07-item")
+
+    # and the leaders' overview counts it and draws the on-time chart
+    page.goto("/overview")
+    expect(page.locator("#on-time-chart[data-ready='1']")).to_be_attached()
+    assert int(page.locator("[data-status=closed] b").inner_text()) >= 1
+    me.shot("08-overview")
