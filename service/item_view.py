@@ -168,7 +168,14 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str) -> TaskPage:
     assert instance is not None
     draft = drafts.load(uow, actor, task.id)
     data = dict(task.data)
-    data["unit_options"] = unit_options(uow)
+    options = unit_options(uow)
+    data["unit_options"] = options
+    names = {o["value"]: o["label"] for o in options}
+    for key in UNIT_KEYS:  # forms print `{{unit_name}}`, `{{co_units_name}}`: names, not codes
+        value = data.get(key)
+        if value:
+            codes = value if isinstance(value, list) else [value]
+            data[f"{key}_name"] = "、".join(names.get(str(c), str(c)) for c in codes)
     if draft is not None:
         data.update(draft.data)
     return TaskPage(

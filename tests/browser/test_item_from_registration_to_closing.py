@@ -76,6 +76,7 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     # When 督查室 returns it — first forgetting the reason, which the server refuses next to the field
     me.sign_in("dcs_li")
     me.open_todo(title)
+    expect(page.locator("#task-form")).to_contain_text("霞阳镇人民政府（第 1 轮）")  # names, not unit codes
     me.pick("不符合要求，退回重新办理")
     me.submit()
     expect(me.error_next_to("退回理由")).to_contain_text("此项为必填项")
