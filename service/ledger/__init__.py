@@ -26,7 +26,7 @@ from .labels import (
     status_label,
 )
 from .projection import ReadyStep, project
-from .reading import COUNTY_LEADERS, LedgerEntry, visible_scope
+from .reading import COUNTY_LEADERS, LedgerEntry, LedgerFilters, visible_scope
 from .use_cases import overview, search
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "STATUSES",
     "STATUS_LABELS",
     "LedgerEntry",
+    "LedgerFilters",
     "ReadyStep",
     "export_xlsx",
     "light_label",

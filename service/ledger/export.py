@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Unpack
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -18,7 +18,7 @@ from service import workdays
 from service.db.session import UnitOfWork
 from service.principal import Principal
 
-from .reading import LedgerEntry, LightsAt, check_sort, criteria, unit_names
+from .reading import LedgerEntry, LedgerFilters, LightsAt, check_sort, criteria, unit_names
 
 SHEET_TITLE = "督查台账"
 # (header, column width in characters)
@@ -118,37 +118,14 @@ def export_xlsx(
     uow: UnitOfWork,
     actor: Principal,
     *,
-    status: str | None = None,
-    unit: str | None = None,
-    source_type: str | None = None,
-    light: str | None = None,
-    registered_from: date | None = None,
-    registered_to: date | None = None,
-    deadline_from: date | None = None,
-    deadline_to: date | None = None,
-    q: str | None = None,
-    process_key: str | None = None,
     sort: str = "registered_desc",
     now: datetime,
     yellow_workdays: int = 3,
+    **filters: Unpack[LedgerFilters],
 ) -> bytes:
     """Every row the actor may see that matches the filters (same rules as `search`), as .xlsx bytes."""
     check_sort(sort)
-    where = criteria(
-        actor,
-        now,
-        yellow_workdays,
-        status=status,
-        unit=unit,
-        source_type=source_type,
-        light=light,
-        registered_from=registered_from,
-        registered_to=registered_to,
-        deadline_from=deadline_from,
-        deadline_to=deadline_to,
-        q=q,
-        process_key=process_key,
-    )
+    where = criteria(actor, now, yellow_workdays, **filters)
     if where is None:
         return write_xlsx([])
     names = unit_names(uow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from service import lights, workdays
 from service.db.ledger_queries import LedgerCriteria
@@ -37,23 +37,29 @@ def _invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput(f"筛选条件有误：{message}", {"errors": {field: [message]}})
 
 
+class LedgerFilters(TypedDict, total=False):
+    """The ledger's filters, the same for the page, the API list, the export and (in part) the overview."""
+
+    status: str | None
+    unit: str | None  # as lead unit or co-handler
+    source_type: str | None
+    light: str | None
+    registered_from: date | None
+    registered_to: date | None
+    deadline_from: date | None
+    deadline_to: date | None
+    q: str | None
+    process_key: str | None
+
+
 def criteria(
-    actor: Principal,
-    now: datetime,
-    yellow_workdays: int,
-    *,
-    status: str | None = None,
-    unit: str | None = None,
-    source_type: str | None = None,
-    light: str | None = None,
-    registered_from: date | None = None,
-    registered_to: date | None = None,
-    deadline_from: date | None = None,
-    deadline_to: date | None = None,
-    q: str | None = None,
-    process_key: str | None = None,
+    actor: Principal, now: datetime, yellow_workdays: int, **filters: Unpack[LedgerFilters]
 ) -> LedgerCriteria | None:
     """The filters in database terms, or None when the actor may see no row at all."""
+    status, light, q = filters.get("status"), filters.get("light"), filters.get("q")
+    unit, source_type, process_key = filters.get("unit"), filters.get("source_type"), filters.get("process_key")
+    registered_from, registered_to = filters.get("registered_from"), filters.get("registered_to")
+    deadline_from, deadline_to = filters.get("deadline_from"), filters.get("deadline_to")
     if status and status not in STATUSES:
         raise _invalid("status", f"状态只能是 {'、'.join(STATUSES)}")
     if light and light not in lights.LIGHTS:

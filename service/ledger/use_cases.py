@@ -3,53 +3,39 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from service import lights
 from service.db.session import UnitOfWork
 from service.principal import Principal
 
 from .labels import CLOSED, STATUSES
-from .reading import LedgerEntry, LightsAt, check_sort, criteria, on_time_rate, unit_label, unit_names
+from .reading import (
+    LedgerEntry,
+    LedgerFilters,
+    LightsAt,
+    check_sort,
+    criteria,
+    on_time_rate,
+    unit_label,
+    unit_names,
+)
 
 
 def search(
     uow: UnitOfWork,
     actor: Principal,
     *,
-    status: str | None = None,
-    unit: str | None = None,
-    source_type: str | None = None,
-    light: str | None = None,
-    registered_from: date | None = None,
-    registered_to: date | None = None,
-    deadline_from: date | None = None,
-    deadline_to: date | None = None,
-    q: str | None = None,
-    process_key: str | None = None,
     sort: str = "registered_desc",
     offset: int = 0,
     limit: int = 50,
     now: datetime,
     yellow_workdays: int = 3,
+    **filters: Unpack[LedgerFilters],
 ) -> tuple[list[LedgerEntry], int]:
     """One page of the rows the actor may see, and how many match in all."""
     check_sort(sort)
-    where = criteria(
-        actor,
-        now,
-        yellow_workdays,
-        status=status,
-        unit=unit,
-        source_type=source_type,
-        light=light,
-        registered_from=registered_from,
-        registered_to=registered_to,
-        deadline_from=deadline_from,
-        deadline_to=deadline_to,
-        q=q,
-        process_key=process_key,
-    )
+    where = criteria(actor, now, yellow_workdays, **filters)
     if where is None:
         return [], 0
     total = uow.ledger.count(where)
