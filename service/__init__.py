@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from service.config import Settings
 from service.wiring import Services, build_services
@@ -24,7 +27,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from service.api.errors import register_error_handlers
     from service.web import init_web
 
+    _load_calendar(services)
     init_api(app)
     init_web(app)
     register_error_handlers(app)
     return app
+
+
+def _load_calendar(services: Services) -> None:
+    """The working-day calendar, seeded on first start; before `duban db upgrade` weeks stay Monday–Friday."""
+    from service import calendar
+
+    try:
+        calendar.ensure_loaded(services.uow)
+    except (OperationalError, ProgrammingError):
+        logging.getLogger(__name__).warning("工作日历表不存在，请先运行 duban db upgrade；暂按周一至周五计算")

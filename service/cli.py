@@ -27,7 +27,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     services = _services()
     upgrade(services.db)
     print(f"数据库已升级到最新版本：{services.db.url.render_as_string(hide_password=True)}")
+    _seed_calendar(services)
     return 0
+
+
+def _seed_calendar(services: Services) -> None:
+    from service import calendar, workdays
+
+    with services.uow() as uow:
+        added = calendar.seed_from_package(uow)
+        uow.commit()
+        workdays.load(uow)
+    if added:
+        print(f"工作日历已载入 {added} 个年份的节假日安排（{calendar.package_source()}）")
 
 
 def _bpmn_bundles(paths: Sequence[str], forms_dir: Path) -> list[list[tuple[str, bytes]]]:
@@ -81,6 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with services.uow() as uow:
         created = organisation.load_demo(uow)
         uow.commit()
+    _seed_calendar(services)
     print(f"演示组织已就绪（新建用户 {len(created)} 个），所有演示账号密码：{organisation.DEMO_PASSWORD}")
     settings = services.settings
     for line in deploy_paths(services, [str(settings.processes_dir)], settings.forms_dir):
@@ -110,6 +123,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from service.scheduler import tick
 
     services = _services()
+    _seed_calendar(services)
     print(f"定时器工作进程已启动（每 {args.interval} 秒检查一次）")
     while True:
         woken = tick(services.uow, services.ctx)
@@ -146,6 +160,28 @@ def cmd_list_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar_import(args: argparse.Namespace) -> int:
+    from service import calendar
+
+    services = _services()
+    _seed_calendar(services)
+    for result in calendar.import_csv(services.uow, services.ctx, SYSTEM, Path(args.file)):
+        print(f"{result.year} 年：{result.days} 个节假日/调休日；重新计算截止日期的事项 {len(result.recomputed)} 个")
+    return 0
+
+
+def cmd_calendar_show(args: argparse.Namespace) -> int:
+    from service import calendar
+
+    services = _services()
+    with services.uow() as uow:
+        year = calendar.get_year(uow, args.year)
+    print(f"{args.year} 年：{'已公布' if year['published'] else '未公布（按周一至周五暂算）'} {year['source']}")
+    for day in year["days"]:
+        print(f"{day['date']}\t{'放假' if day['kind'] == 'holiday' else '调休上班'}\t{day['name']}\t{day['source']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="duban", description="duban 督查督办流程服务")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forms", default=str(Settings().forms_dir))
     p.set_defaults(func=cmd_deploy)
     sub.add_parser("demo", help="载入演示组织并部署内置流程").set_defaults(func=cmd_demo)
+    cal = sub.add_parser("calendar", help="工作日历（节假日与调休）").add_subparsers(
+        dest="calendar_command", required=True
+    )
+    p = cal.add_parser("import", help="导入 CSV（表头 date,kind,name,source），替换文件中各年份的安排")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_calendar_import)
+    p = cal.add_parser("show", help="查看某年的安排")
+    p.add_argument("year", type=int)
+    p.set_defaults(func=cmd_calendar_show)
     ls = sub.add_parser("list", help="列出定义、实例或用户").add_subparsers(dest="what", required=True)
     ls.add_parser("definitions", help="流程定义").set_defaults(func=cmd_list_definitions)
     p = ls.add_parser("instances", help="流程实例")

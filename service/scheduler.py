@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from service import progress
+from service import progress, workdays
 from service.context import ServiceContext
 from service.db.session import UnitOfWork
 from service.errors import Conflict
@@ -38,6 +38,8 @@ def tick(
 ) -> int:
     """One pass: wake every instance whose timer is due at `now`. Returns how many were woken."""
     now = now or ctx.now()
+    with uow_factory() as uow:
+        workdays.reload_if_changed(uow)  # a year entered through another process
     woken = 0
     skipped: set[int] = set()
     while woken + len(skipped) < batch:

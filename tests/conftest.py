@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from service import create_app
+from service import calendar, create_app
 from service.cli import deploy_paths
 from service.config import ROOT, Settings
 from service.db.migrate import upgrade
@@ -71,6 +71,7 @@ def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iter
     with built.uow() as uow:
         load_demo(uow)
         uow.commit()
+    calendar.ensure_loaded(built.uow)
     deploy_paths(built, [str(ROOT / "processes")], ROOT / "forms")
     yield built
     built.db.dispose()

@@ -24,9 +24,20 @@ def init_api(app: Flask) -> Api:
         },
     )
     api = Api(app)
-    from . import attachments, definitions, docs_assets, drafts, instances, ledger, organisation, session, tasks
+    from . import (
+        attachments,
+        calendar,
+        definitions,
+        docs_assets,
+        drafts,
+        instances,
+        ledger,
+        organisation,
+        session,
+        tasks,
+    )
 
-    for module in (session, definitions, instances, tasks, organisation, attachments, drafts, ledger):
+    for module in (session, definitions, instances, tasks, organisation, attachments, drafts, ledger, calendar):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)
     return api

@@ -63,6 +63,9 @@ class UnitOfWork:
 
         self.attachments = AttachmentRepository(self.session)
         self.drafts = DraftRepository(self.session)
+        from .calendar_queries import CalendarRepository
+
+        self.calendar = CalendarRepository(self.session)
         return self
 
     def __exit__(

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -63,6 +63,16 @@ def _element(task: Any) -> tuple[str, str]:
 def _is_timer(task: Any) -> bool:
     definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(definition, TimerEventDefinition)
+
+
+@dataclass
+class TimerMove:
+    """A waiting date timer whose fire time changed after its data did."""
+
+    element_id: str
+    name: str
+    old: str | None
+    new: str
 
 
 class ProcessEngine:
@@ -130,6 +140,38 @@ class ProcessEngine:
         with engine_time(clock):
             task.run()
         return self.advance(workflow, clock)
+
+    def update_pending_data(self, workflow: BpmnWorkflow, changes: Mapping[str, Any], clock: Clock) -> list[TimerMove]:
+        """Set `changes` wherever the instance still reads them, then move the waiting date timers.
+
+        The keys are replaced in the data of every unfinished task that holds them (waiting timers and
+        ready user tasks included) and of the last finished task (the process data). Each waiting
+        timeDate timer that has not fired is evaluated again: SpiffWorkflow keeps its fire time in the
+        task's internal `event_value`, computed once when the timer started waiting. Timers now due
+        fire on the next `advance`.
+        """
+        finished = [workflow.last_task] if workflow.last_task is not None else []
+        for wf in _all_workflows(workflow):
+            tasks = [t for t in wf.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+            for task in [*tasks, *finished]:
+                task.data.update({k: v for k, v in changes.items() if k in task.data})
+            for key in changes.keys() & wf.data.keys():
+                wf.data[key] = changes[key]
+        moved: list[TimerMove] = []
+        with engine_time(clock):
+            for wf in _all_workflows(workflow):
+                for task in wf.tasks.values():
+                    definition = getattr(task.task_spec, "event_definition", None)
+                    if task.state != TaskState.WAITING or not isinstance(definition, TimeDateEventDefinition):
+                        continue
+                    if task._get_internal_data("event_fired", False):
+                        continue
+                    old = task._get_internal_data("event_value")
+                    new = self.script_engine.evaluate(task, definition.expression)
+                    task._set_internal_data(event_value=new)
+                    if new != old:
+                        moved.append(TimerMove(*_element(task), None if old is None else str(old), str(new)))
+        return moved
 
     @staticmethod
     def reset_errors(workflow: BpmnWorkflow) -> None:
