@@ -61,10 +61,7 @@ def _window(filters: InboxFilters, now: datetime, yellow_workdays: int) -> Windo
     if filters.light:
         if filters.light not in lights.LIGHTS:
             raise InvalidInput("亮灯筛选值无效", {"errors": {"light": ["应为 green、yellow 或 red"]}})
-        red_until, yellow_until = lights.light_bounds(now, yellow_workdays)
-        after, until = {"red": (None, red_until), "yellow": (red_until, yellow_until), "green": (yellow_until, None)}[
-            filters.light
-        ]
+        after, until = lights.light_window(filters.light, now, yellow_workdays)
     q = (filters.q or "").strip()[:100] or None
     return Window(due_after=after, due_until=until, q=q, process_key=filters.process_key or None)
 

@@ -119,8 +119,8 @@ def records(
     readers = _readers(instance)
     task_rows, _ = uow.tasks.search(state=None, instance_id=instance.id, limit=100_000)
     by_id = {t.id: t for t in task_rows}
-    names = {u.username: u.display_name for u in uow.users.all()}
-    units = {u.code: u.name for u in uow.units.all()}
+    names = uow.users.display_names()
+    units = uow.units.names()
     out = []
     for event in uow.history.for_instance(instance.id):
         if kinds is not None and event.kind not in kinds:

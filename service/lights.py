@@ -65,3 +65,9 @@ def light_bounds(now: datetime, yellow_workdays: int) -> tuple[datetime, datetim
     red: deadline_at <= red_until; yellow: red_until < deadline_at <= yellow_until; green: deadline_at > yellow_until.
     """
     return now, yellow_limit(now, yellow_workdays)
+
+
+def light_window(light: str, now: datetime, yellow_workdays: int) -> tuple[datetime | None, datetime | None]:
+    """(after, until) on deadline_at for one light: after < deadline_at <= until, None for no bound."""
+    red_until, yellow_until = light_bounds(now, yellow_workdays)
+    return {"red": (None, red_until), "yellow": (red_until, yellow_until), "green": (yellow_until, None)}[light]

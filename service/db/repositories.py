@@ -192,6 +192,10 @@ class UserRepository(_Repository):
     def role(self, name: str) -> Role | None:
         return self.session.scalars(select(Role).where(Role.name == name)).first()
 
+    def display_names(self) -> dict[str, str]:
+        """username -> display name, for showing who did what."""
+        return {u: n for u, n in self.session.execute(select(User.username, User.display_name))}
+
     def token(self, token_hash: str) -> ApiToken | None:
         return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
 
@@ -202,6 +206,10 @@ class UnitRepository(_Repository):
 
     def all(self) -> Sequence[Unit]:
         return self.session.scalars(select(Unit).order_by(Unit.id)).all()
+
+    def names(self) -> dict[str, str]:
+        """code -> Chinese name, for showing units to people."""
+        return {code: name for code, name in self.session.execute(select(Unit.code, Unit.name))}
 
 
 class CounterRepository(_Repository):

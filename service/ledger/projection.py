@@ -71,7 +71,7 @@ def describe(uow: UnitOfWork, ready: Sequence[ReadyStep]) -> str:
     """The current steps, e.g. "办理并报告（霞阳镇人民政府）；审核办理情况": a unit task with its unit's name."""
     names: dict[str, str] = {}
     if any(step.unit for step in ready):  # the units table only when a unit task is ready
-        names = {u.code: u.name for u in uow.units.all()}
+        names = uow.units.names()
     parts = [f"{s.name}（{names.get(s.unit, s.unit)}）" if s.unit else s.name for s in ready]
     return "；".join(dict.fromkeys(parts))[:1000]
 

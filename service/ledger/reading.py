@@ -72,9 +72,7 @@ def criteria(
         return None
     deadline_after = deadline_until = None
     if light:  # only items with a deadline: deadline_at compared with anything is never true for NULL
-        red_until, yellow_until = lights.light_bounds(now, yellow_workdays)
-        deadline_after = {"red": None, "yellow": red_until, "green": yellow_until}[light]
-        deadline_until = {"red": red_until, "yellow": yellow_until, "green": None}[light]
+        deadline_after, deadline_until = lights.light_window(light, now, yellow_workdays)
     return LedgerCriteria(
         unit_scope=scope,
         status=status or None,
@@ -99,7 +97,7 @@ def check_sort(sort: str) -> str:
 
 
 def unit_names(uow: UnitOfWork) -> dict[str, str]:
-    return {u.code: u.name for u in uow.units.all()}
+    return uow.units.names()
 
 
 class LightsAt:

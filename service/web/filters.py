@@ -4,29 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 
-from service import lights
+from service import ledger, lights, workdays
 from service.i18n import gettext
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-LIGHT_WORDS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LIGHT_WORDS = ledger.LIGHT_LABELS
+# Instance and task statuses, then the ledger's (registering / handling / closed / error).
 STATUS_WORDS = {
     "running": "办理中",
     "completed": "已办结",
-    "error": "异常",
     "ready": "待办",
     "cancelled": "已取消",
-    "registering": "立项中",
-    "handling": "办理中",
-    "closed": "已销号",
+    **ledger.STATUS_LABELS,
 }
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(SHANGHAI).strftime(fmt) if value else ""
+    return value.astimezone(workdays.SHANGHAI).strftime(fmt) if value else ""
 
 
 def local_date(value: datetime | None) -> str:
@@ -43,7 +39,7 @@ def unit_names() -> dict[str, str]:
     names = g.get("unit_names")
     if names is None:
         with current_app.extensions["duban"].uow() as uow:
-            names = g.unit_names = {u.code: u.name for u in uow.units.all()}
+            names = g.unit_names = uow.units.names()
     return names
 
 
@@ -53,7 +49,7 @@ def user_name(username: str | None) -> str:
     names = g.get("user_names")
     if names is None:
         with current_app.extensions["duban"].uow() as uow:
-            names = g.user_names = {u.username: u.display_name for u in uow.users.all()}
+            names = g.user_names = uow.users.display_names()
     return str(names.get(username, username))
 
 

@@ -22,11 +22,11 @@ class StubUow:
         self.rows: dict[int, LedgerItem] = {}
         self.unit_loads = 0
         self.ledger = SimpleNamespace(get=self.rows.get, add=lambda item: self.rows.__setitem__(item.instance_id, item))
-        self.units = SimpleNamespace(all=self._units)
+        self.units = SimpleNamespace(names=self._unit_names)
 
-    def _units(self) -> list[Any]:
+    def _unit_names(self) -> dict[str, str]:
         self.unit_loads += 1
-        return [SimpleNamespace(code="xiayang", name="霞阳镇人民政府"), SimpleNamespace(code="czj", name="县财政局")]
+        return {"xiayang": "霞阳镇人民政府", "czj": "县财政局"}
 
 
 def project(uow: StubUow, data: dict[str, Any], status: str = "running", ready: Any = (), **kw: Any) -> LedgerItem:
