@@ -1,6 +1,6 @@
 """The one i18n mechanism for text users read: source strings are Chinese, other languages are catalogs.
 
-`translations/<lang>.json` maps a Chinese source string to its translation; a missing entry falls back
+`translations/<lang>.json` (plus `translations/<lang>.d/*.json`, one per feature area) maps a Chinese source string to its translation; a missing entry falls back
 to Chinese (tests/unit/test_i18n.py checks that every string used by the templates has an English entry).
 """
 
@@ -20,7 +20,12 @@ CATALOGS = Path(__file__).resolve().parent / "translations"
 def catalog(lang: str) -> dict[str, str]:
     if lang == DEFAULT_LANGUAGE or lang not in LANGUAGES:
         return {}
-    return dict(json.loads((CATALOGS / f"{lang}.json").read_text(encoding="utf-8")))
+    # One catalog per language, plus one file per feature area under <lang>.d/ (merged in name order).
+    files = [CATALOGS / f"{lang}.json", *sorted((CATALOGS / f"{lang}.d").glob("*.json"))]
+    merged: dict[str, str] = {}
+    for path in files:
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def translate(text: str, lang: str, **values: Any) -> str:

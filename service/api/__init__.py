@@ -26,18 +26,25 @@ def init_api(app: Flask) -> Api:
     api = Api(app)
     from . import (
         attachments,
+        bulletins,
+        cadres,
         calendar,
         definitions,
         docs_assets,
         drafts,
+        extensions,
         instances,
         ledger,
+        notifications,
         organisation,
+        scoring,
         session,
         tasks,
     )
 
-    for module in (session, definitions, instances, tasks, organisation, attachments, drafts, ledger, calendar):
+    modules = (session, definitions, instances, tasks, organisation, attachments, drafts, ledger, calendar)
+    issue4 = (notifications, bulletins, scoring, cadres, extensions)  # supervision rules
+    for module in (*modules, *issue4):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)
     return api

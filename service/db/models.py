@@ -261,3 +261,13 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Tables of the feature areas, in their own modules; imported here so Base.metadata knows them all.
+from . import (  # noqa: E402, F401
+    models_cadres,
+    models_deadlines,
+    models_documents,
+    models_notifications,
+    models_scoring,
+)

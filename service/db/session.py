@@ -66,6 +66,17 @@ class UnitOfWork:
         from .calendar_queries import CalendarRepository
 
         self.calendar = CalendarRepository(self.session)
+        from .bulletin_queries import BulletinRepository
+        from .cadre_queries import CadreRepository
+        from .fact_queries import FactRepository
+        from .notification_queries import NotificationRepository
+        from .scoring_queries import ScoringRepository
+
+        self.notifications = NotificationRepository(self.session)
+        self.bulletins = BulletinRepository(self.session)
+        self.scoring = ScoringRepository(self.session)
+        self.cadres = CadreRepository(self.session)
+        self.facts = FactRepository(self.session)
         return self
 
     def __exit__(

@@ -12,7 +12,18 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 
 def init_web(app: Flask) -> None:
-    from . import vendor, views_auth, views_inbox, views_items, views_ledger, views_tasks  # noqa: F401 - routes
+    from . import (  # noqa: F401 - routes
+        vendor,
+        views_auth,
+        views_bulletins,
+        views_cadres,
+        views_inbox,
+        views_items,
+        views_ledger,
+        views_notifications,
+        views_scoring,
+        views_tasks,
+    )
 
     app.register_blueprint(bp)
     app.register_blueprint(vendor.bp)
