@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -75,32 +76,8 @@ def upload(
         if task is not None:
             uow.session.refresh(task)  # it may have been completed while the bytes were arriving
             _ensure_ready(task)
-        attachment = Attachment(
-            instance_id=instance.id,
-            task_id=task.id if task else None,
-            filename=name,
-            content_type=content_type,
-            size=received.size,
-            sha256=received.sha256,
-            storage_key=key,
-            uploaded_by=actor.username,
-            uploaded_at=now,
-        )
-        uow.attachments.add(attachment)
-        uow.attachments.flush()
-        history.append(
-            uow,
-            instance.id,
-            "attachment_added",
-            actor.username,
-            now,
-            {
-                "attachment_id": attachment.id,
-                "filename": name,
-                "size": received.size,
-                "sha256": received.sha256,
-                "task_id": attachment.task_id,
-            },
+        attachment = _record(
+            uow, instance.id, task.id if task else None, name, content_type, received, key, actor.username, now
         )
         uow.commit()
     except BaseException:
@@ -109,6 +86,61 @@ def upload(
             final.unlink(missing_ok=True)
         raise
     return attachment
+
+
+def _record(
+    uow: UnitOfWork,
+    instance_id: int,
+    task_id: str | None,
+    name: str,
+    content_type: str,
+    received: file_store.Received,
+    key: str,
+    actor: str,
+    now: datetime,
+) -> Attachment:
+    attachment = Attachment(
+        instance_id=instance_id,
+        task_id=task_id,
+        filename=name,
+        content_type=content_type,
+        size=received.size,
+        sha256=received.sha256,
+        storage_key=key,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+    uow.attachments.add(attachment)
+    uow.attachments.flush()
+    payload = {"attachment_id": attachment.id, "filename": name, "size": received.size, "sha256": received.sha256}
+    history.append(uow, instance_id, "attachment_added", actor, now, {**payload, "task_id": task_id})
+    return attachment
+
+
+def keep_generated(
+    uow: UnitOfWork, settings: Settings, instance_id: int, filename: str, body: bytes, actor: str, now: datetime
+) -> Attachment:
+    """Store a document the service generated (e.g. a 催办通知) as the instance's attachment; no commit.
+    The caller holds the instance lock and has checked permissions."""
+    received = file_store.receive(io.BytesIO(body), settings.data_dir, max(len(body), 1))
+    key = file_store.new_key()
+    final = file_store.keep(received, settings.data_dir, key)
+    try:
+        name = file_types.clean_filename(filename)
+        return _record(
+            uow,
+            instance_id,
+            None,
+            name,
+            file_types.content_type(final, file_types.extension(name)),
+            received,
+            key,
+            actor,
+            now,
+        )
+    except BaseException:
+        final.unlink(missing_ok=True)
+        raise
 
 
 def list_for_instance(uow: UnitOfWork, actor: Principal, instance_id: int) -> list[Attachment]:

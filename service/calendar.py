@@ -18,10 +18,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from service import history, progress, workdays
+from service import workdays
 from service.context import ServiceContext
 from service.db.models import CalendarDay, CalendarYear
 from service.db.session import UnitOfWork
+from service.deadlines import moving
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.principal import Principal
 
@@ -219,6 +220,8 @@ def import_csv(
 # --- recomputing deadlines --------------------------------------------------------------------------
 def _derived_deadline(data: Mapping[str, Any], calendar: workdays.Calendar) -> tuple[date, int] | None:
     """(assigned_at, time limit) if the data's deadline is add_workdays(assigned_at, limit) under `calendar`."""
+    if data.get("time_limit_unit") == "months":
+        return None  # N months: a date, moved only past a holiday; not a working-day walk
     try:
         assigned = workdays.as_date(str(data["assigned_at"]))
         limit = int(data["time_limit_days"])
@@ -273,24 +276,10 @@ def recompute_one(
     new_deadline = workdays.add_workdays(derived[0], derived[1], new)
     if new_deadline == old_deadline:
         return False
-    now = ctx.now()
-    expected = instance.version
-    workflow = ctx.load_workflow(uow, instance)
-    moves = ctx.engine.update_pending_data(workflow, {"deadline": new_deadline.isoformat()}, lambda: now)
-    payload = {
-        "old": old_deadline.isoformat(),
-        "new": new_deadline.isoformat(),
+    details = {
         "reason": reason,
         "provisional": workdays.is_provisional(new_deadline, since=derived[0], calendar=new),
-        "timers": [{"element_id": m.element_id, "name": m.name, "old": m.old, "new": m.new} for m in moves],
     }
-    history.append(uow, instance.id, "deadline_recomputed", actor, now, payload)
-    old_due, new_due = workdays.deadline_end(old_deadline), workdays.deadline_end(new_deadline)
-    for task in uow.tasks.ready_for_instance(instance.id):
-        if task.due_at == old_due:  # due at the item's deadline (the `due` property reads `deadline`)
-            task.due_at = new_due
-            task.data = {**task.data, "deadline": new_deadline.isoformat()} if "deadline" in task.data else task.data
-    record = ctx.engine.advance(workflow, lambda: now)  # a timer the new date made due fires now
-    progress.persist(uow, ctx, instance, workflow, record, actor, now, expected)
+    moving.move_deadline(uow, ctx, instance, new_deadline, kind="deadline_recomputed", actor=actor, details=details)
     uow.commit()
     return True

@@ -95,6 +95,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         uow.commit()
     _seed_calendar(services)
     print(f"演示组织已就绪（新建用户 {len(created)} 个），所有演示账号密码：{organisation.DEMO_PASSWORD}")
+    from service.cadres.demo import load_demo_cadres
+
+    print(load_demo_cadres(services.uow, services.ctx.now()))
     settings = services.settings
     for line in deploy_paths(services, [str(settings.processes_dir)], settings.forms_dir):
         print(f"已部署 {line}")
@@ -120,18 +123,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from service.scheduler import tick
+    from service.scheduler import run_pass
 
     services = _services()
-    _seed_calendar(services)
-    print(f"定时器工作进程已启动（每 {args.interval} 秒检查一次）")
+    timers = not args.no_timers
+    if timers:
+        _seed_calendar(services)
+    what = "定时器与消息投递" if timers else "消息投递"
+    print(f"{what}工作进程已启动（每 {args.interval} 秒检查一次）", flush=True)
     while True:
-        woken = tick(services.uow, services.ctx)
+        woken, sent = run_pass(services.uow, services.ctx, timers=timers)
         if woken:
             print(f"唤醒了 {woken} 个流程实例", flush=True)
+        if sent:
+            print(f"投递了 {sent} 条消息", flush=True)
         if args.once:
             return 0
         time.sleep(args.interval)
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    services = _services()
+    with services.uow() as uow:
+        if args.requeue_dead:
+            print(f"已将 {uow.notifications.outbox.requeue_dead(services.ctx.now())} 条失败消息重新排队")
+            uow.commit()
+        counts = uow.notifications.outbox.counts()
+    for status in ("pending", "sending", "sent", "dead"):
+        print(f"{status}\t{counts.get(status, 0)}")
+    return 0
 
 
 def cmd_list_definitions(args: argparse.Namespace) -> int:
@@ -190,10 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-scheduler", action="store_true", help="不在本进程内运行定时器（另起 duban worker）")
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("worker", help="定时器工作进程（可多开）")
+    p = sub.add_parser("worker", help="定时器与消息投递工作进程（可多开）")
     p.add_argument("--interval", type=float, default=5.0)
     p.add_argument("--once", action="store_true", help="只检查一次后退出")
+    p.add_argument("--no-timers", action="store_true", help="只投递消息（邮件、推送），不触发定时器")
     p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("outbox", help="待投递消息（邮件、推送）按状态计数")
+    p.add_argument("--requeue-dead", action="store_true", help="把投递失败（dead）的消息重新排队")
+    p.set_defaults(func=cmd_outbox)
     db = sub.add_parser("db", help="数据库管理").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="升级数据库结构到最新版本").set_defaults(func=cmd_db_upgrade)
     p = sub.add_parser("deploy", help="部署 BPMN 文件或目录（表单取自 --forms）")

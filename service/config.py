@@ -39,3 +39,20 @@ class Settings:
     session_idle_minutes: int = field(default_factory=lambda: int(os.environ.get("DUBAN_SESSION_IDLE_MINUTES", "30")))
     # Lights: yellow when this many working days or fewer are left before the deadline.
     yellow_workdays: int = field(default_factory=lambda: int(os.environ.get("DUBAN_YELLOW_WORKDAYS", "3")))
+    # Notifications (service/notifications): email over SMTP (empty host = no email), webhooks
+    # ("wecom=https://…,dingtalk=https://…"), quiet hours in Asia/Shanghai ("22:00-07:00"; empty = none).
+    smtp_host: str = field(default_factory=lambda: os.environ.get("DUBAN_SMTP_HOST", "").strip())
+    smtp_port: int = field(default_factory=lambda: int(os.environ.get("DUBAN_SMTP_PORT") or "25"))
+    smtp_user: str = field(default_factory=lambda: os.environ.get("DUBAN_SMTP_USER", ""))
+    smtp_password: str = field(default_factory=lambda: os.environ.get("DUBAN_SMTP_PASSWORD", ""), repr=False)
+    smtp_starttls: bool = field(default_factory=lambda: os.environ.get("DUBAN_SMTP_STARTTLS", "0") == "1")
+    mail_from: str = field(default_factory=lambda: os.environ.get("DUBAN_MAIL_FROM") or "duban@duban.local")
+    webhooks: str = field(default_factory=lambda: os.environ.get("DUBAN_WEBHOOKS", ""), repr=False)  # hold tokens
+    quiet_hours: str = field(default_factory=lambda: os.environ.get("DUBAN_QUIET_HOURS", ""))
+    outbox_max_attempts: int = field(default_factory=lambda: int(os.environ.get("DUBAN_OUTBOX_MAX_ATTEMPTS") or "8"))
+    # A claimed outbox row is taken again by another worker this many seconds after its claim (a crash).
+    outbox_lease_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DUBAN_OUTBOX_LEASE_SECONDS") or "300")
+    )
+    # Makes the links in emails and webhook messages absolute, e.g. http://duban.example.gov.cn
+    public_url: str = field(default_factory=lambda: os.environ.get("DUBAN_PUBLIC_URL", "").rstrip("/"))

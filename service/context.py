@@ -13,6 +13,10 @@ from service.db.session import UnitOfWork
 from service.engine.parser import CompiledDefinition, compile_definition
 from service.engine.runtime import ProcessEngine
 from service.errors import NotFound
+from service.notifications.config import NotifyConfig
+
+# (uow, ctx, instance, its final data, who completed it)
+CompletionHook = Callable[[UnitOfWork, "ServiceContext", ProcessInstance, dict[str, Any], str], None]
 
 
 def system_clock() -> datetime:
@@ -23,6 +27,9 @@ def system_clock() -> datetime:
 class ServiceContext:
     engine: ProcessEngine
     clock: Callable[[], datetime] = system_clock
+    notify_config: NotifyConfig = field(default_factory=NotifyConfig)  # email, webhooks, quiet hours
+    # process key → called in the same transaction when an instance of it completes (see progress.persist)
+    completion_hooks: dict[str, CompletionHook] = field(default_factory=dict)
     _compiled: dict[int, CompiledDefinition] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 

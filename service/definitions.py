@@ -60,6 +60,18 @@ def _number_format(root: etree._Element, key: str) -> str:
     return key + "〔{year}〕第{n}号"
 
 
+def _process_properties(root: etree._Element, key: str) -> dict[str, str]:
+    """The process element's own spiffworkflow properties (ledger, startedBy, ...), not its tasks'."""
+    found: dict[str, str] = {}
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if process.get("id") != key:
+            continue
+        for prop in process.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
+            if prop.get("name"):
+                found[str(prop.get("name"))] = str(prop.get("value", ""))
+    return found
+
+
 def deploy(
     uow: UnitOfWork, ctx: ServiceContext, actor: Principal, files: Sequence[tuple[str, bytes]]
 ) -> tuple[ProcessDefinition, bool]:
@@ -117,6 +129,7 @@ def deploy(
         called_versions=called_versions,
         sha256=digest,
         number_format=_number_format(root, key),
+        properties=_process_properties(root, key),
         deployed_by=actor.username,
         deployed_at=ctx.now(),
     )

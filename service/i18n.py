@@ -1,7 +1,8 @@
 """The one i18n mechanism for text users read: source strings are Chinese, other languages are catalogs.
 
-`translations/<lang>.json` (plus `translations/<lang>.d/*.json`, one per feature area) maps a Chinese source string to its translation; a missing entry falls back
-to Chinese (tests/unit/test_i18n.py checks that every string used by the templates has an English entry).
+`translations/<lang>.json` (plus `translations/<lang>.d/*.json`, one per feature area) maps a Chinese
+source string to its translation; a missing entry falls back to Chinese (tests/unit/test_i18n.py
+checks that every string used by the templates has an English entry).
 """
 
 from __future__ import annotations

@@ -21,8 +21,22 @@ def _business_number(uow: UnitOfWork, fmt: str, key: str, year: int) -> str:
 def start(
     uow: UnitOfWork, ctx: ServiceContext, actor: Principal, process_key: str, data: Mapping[str, Any]
 ) -> ProcessInstance:
+    """发起: start an instance of the latest version and commit."""
     if not actor.may_start():
         raise Forbidden("您没有发起流程的权限")
+    definition = uow.definitions.latest(process_key)
+    if definition is not None and definition.started_by_service:
+        raise InvalidInput(f"流程 {definition.name} 须从相关事项页面发起", {"process_key": ["不能直接发起"]})
+    instance = begin(uow, ctx, actor, process_key, data)
+    uow.commit()
+    return instance
+
+
+def begin(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, process_key: str, data: Mapping[str, Any]
+) -> ProcessInstance:
+    """Start an instance without committing, for use cases that write more in the same transaction.
+    The caller has checked who may start it."""
     if not isinstance(data, Mapping):
         raise InvalidInput("data 必须是对象", {"data": ["必须是对象"]})
     definition = uow.definitions.latest(process_key)
@@ -57,7 +71,6 @@ def start(
     )
     record = ctx.engine.advance(workflow, lambda: now)
     progress.persist(uow, ctx, instance, workflow, record, actor.username, now, expected_version=1)
-    uow.commit()
     return instance
 
 

@@ -27,6 +27,7 @@ FACT_KEYS = (
     ("lead_unit", "牵头单位"),
     ("co_units", "协办单位"),
     ("unit", "本单位"),
+    ("time_limit", "办理时限"),
     ("deadline", "完成时限"),
     ("round", "办理轮次"),
 )
@@ -40,6 +41,11 @@ EVENT_WORDS = {
     "error": "出错",
     "instance_retried": "重试",
     "attachment_added": "上传附件",
+    "deadline_recomputed": "时限重算",
+    "deadline_extended": "延期",
+    "reminder_sent": "催办",
+    "extension_requested": "申请延期",
+    "extension_rejected": "延期未批准",
 }
 
 
@@ -82,8 +88,17 @@ class ItemPage:
     taken_flows: list[str]
 
 
+def time_limit_text(data: dict[str, Any]) -> str | None:
+    """The limit in words ("15 个工作日" / "3 个月") from time_limit_days and time_limit_unit; None if none."""
+    days = data.get("time_limit_days")
+    if days in (None, "") or not str(days).isdigit():
+        return None
+    return f"{days} 个月" if data.get("time_limit_unit") == "months" else f"{days} 个工作日"
+
+
 def facts_of(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
-    return [(k, label, data[k]) for k, label in FACT_KEYS if data.get(k) not in (None, "", [])]
+    values = {**data, "time_limit": time_limit_text(data)}
+    return [(k, label, values[k]) for k, label in FACT_KEYS if values.get(k) not in (None, "", [])]
 
 
 def _unit_of(task: HumanTask | None) -> str | None:
@@ -113,6 +128,26 @@ def _readers(instance: ProcessInstance) -> dict[str, tuple[dict[str, str], dict[
     return {key: (field_labels(form), field_choices(form)) for key, form in instance.definition.forms.items()}
 
 
+# How the deadline events read in the timeline (their payloads: service/deadlines/).
+STEP_TEXTS = {
+    "deadline_recomputed": "完成时限 {old} → {new}",
+    "deadline_extended": "完成时限 {old} → {new}（{extension_number}）",
+    "extension_requested": "申请延至 {requested_deadline}：{reason}",
+    "extension_rejected": "{extension_number} 未获批准",
+    "reminder_sent": "第{reminder_no}次催办：{message}",
+}
+
+
+def _step(kind: str, payload: dict[str, Any]) -> str:
+    template = STEP_TEXTS.get(kind)
+    if template is not None:
+        try:
+            return template.format(**payload)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(payload.get("name") or payload.get("filename") or payload.get("message") or "")
+
+
 def records(
     uow: UnitOfWork, actor: Principal, instance: ProcessInstance, *, kinds: set[str] | None = None
 ) -> list[Record]:
@@ -140,7 +175,7 @@ def records(
         ]
         reason = data.get("return_reason") if data.get("review_decision") == "return" else None
         elements = [e.get("name") or e.get("element_id", "") for e in payload.get("elements", [])]
-        step = str(payload.get("name") or payload.get("filename") or payload.get("message") or "")
+        step = _step(event.kind, payload)
         out.append(
             Record(
                 seq=event.seq,

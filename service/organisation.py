@@ -64,7 +64,10 @@ def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD) -> list[User]:
             )
     created = []
     for p in people:
-        if uow.users.by_username(p["username"]) is not None:
+        email = p.get("email") or f"{p['username']}@duban.local"  # demo addresses, for notifications
+        existing = uow.users.by_username(p["username"])
+        if existing is not None:
+            existing.email = existing.email or email  # demo databases made before users had addresses
             continue
         user = User(
             username=p["username"],
@@ -72,6 +75,7 @@ def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD) -> list[User]:
             password_hash=password_hash,
             unit=units.get(p.get("unit", "")),
             position=p.get("position", ""),
+            email=email,
             active=True,
             failed_logins=0,
         )

@@ -15,8 +15,9 @@ from service import history, ledger, workdays
 from service.context import ServiceContext
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
-from service.engine.runtime import ReadyTask, StepRecord
+from service.engine.records import ReadyTask, StepRecord
 from service.errors import Conflict
+from service.notifications import hooks as notification_hooks
 from service.principal import UNIT_LANE
 
 DEFAULT_DUE_WORKDAYS = 5
@@ -50,8 +51,10 @@ def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: s
             now,
             {"elements": [{"element_id": e, "name": n} for e, n in record.completed]},
         )
-    for element_id, name in record.timers_fired:
-        history.append(uow, instance_id, "timer_fired", actor, now, {"element_id": element_id, "name": name})
+    for timer in record.timers_fired:
+        fired = {"element_id": timer[0], "name": timer[1]}
+        unit = getattr(timer, "unit", None)  # the unit whose branch the timer sits in (临期/逾期催办)
+        history.append(uow, instance_id, "timer_fired", actor, now, fired | ({"unit": unit} if unit else {}))
     if record.error is not None:
         history.append(
             uow,
@@ -73,6 +76,7 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
     """Make the human_tasks rows match the engine's ready user tasks; returns those tasks."""
     ready = {t.id: t for t in ctx.engine.ready_user_tasks(workflow)}
     known = set()
+    created: list[HumanTask] = []
     for row in uow.tasks.ready_for_instance(instance_id):
         if row.id in ready:
             known.add(row.id)
@@ -86,7 +90,7 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
         if existing is not None:  # the same engine task ready again (a retry): reopen it
             existing.state, existing.completed_at, existing.completed_by = "ready", None, None
             continue
-        uow.tasks.add(
+        created.append(
             HumanTask(
                 id=task_id,
                 instance_id=instance_id,
@@ -101,7 +105,9 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
                 data=json_safe(task.data),
             )
         )
+        uow.tasks.add(created[-1])
     uow.tasks.flush()
+    notification_hooks.tasks_created(uow, ctx, created, now)  # 新待办 to who may act, in this transaction
     return list(ready.values())
 
 
@@ -137,9 +143,14 @@ def persist(
     if completed and instance.status != "completed":
         values["completed_at"] = now
         history.append(uow, instance.id, "instance_completed", actor, now, {})
+    notification_hooks.timers_fired(uow, ctx, instance, record.timers_fired, values["data"], now)  # 催办
     # The ledger row is part of this save: written here while the instance is still loaded (saving
     # expires it) and kept only if the version check below passes — otherwise Conflict rolls back both.
     steps = [ledger.ReadyStep(t.name, _unit_of(t)) for t in ready]
-    ledger.project(uow, instance, data=values["data"], status=status, ready=steps, actor=actor, now=now)
+    if instance.definition.in_ledger:
+        ledger.project(uow, instance, data=values["data"], status=status, ready=steps, actor=actor, now=now)
     if not uow.instances.save_state(instance, expected_version, values):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
+    hook = ctx.completion_hooks.get(instance.process_key)
+    if hook is not None and status == "completed" and "completed_at" in values:  # just completed
+        hook(uow, ctx, instance, values["data"], actor)

@@ -1,4 +1,5 @@
-"""Fires due timers. Runs inside `duban serve` and as `duban worker`; safe with several at once.
+"""Fires due timers, then delivers due outbox messages. Runs inside `duban serve` and as `duban worker`;
+safe with several at once.
 
 Each due instance is handled in its own transaction. On PostgreSQL the row is claimed with
 FOR UPDATE SKIP LOCKED, so two workers never take the same instance; on SQLite writers queue.
@@ -16,6 +17,7 @@ from service import progress, workdays
 from service.context import ServiceContext
 from service.db.session import UnitOfWork
 from service.errors import Conflict
+from service.notifications import dispatch
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "系统定时器"
@@ -61,6 +63,22 @@ def tick(
     return woken
 
 
+def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers: bool = True) -> tuple[int, int]:
+    """A timer tick, then an outbox dispatch pass (which sends what the tick's reminders wrote).
+    Returns (instances woken, messages sent); a failure of one half does not stop the other."""
+    woken = sent = 0
+    if timers:
+        try:
+            woken = tick(uow_factory, ctx)
+        except Exception:
+            log.exception("timer pass failed")
+    try:
+        sent = dispatch.dispatch(uow_factory, ctx).sent
+    except Exception:
+        log.exception("outbox dispatch pass failed")
+    return woken, sent
+
+
 class SchedulerThread(threading.Thread):
     """The embedded scheduler of `duban serve`; `duban worker` runs the same loop in the foreground."""
 
@@ -71,10 +89,7 @@ class SchedulerThread(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            try:
-                tick(self.uow_factory, self.ctx)
-            except Exception:
-                log.exception("scheduler pass failed")
+            run_pass(self.uow_factory, self.ctx)
             self.stopped.wait(self.interval)
 
     def stop(self) -> None:

@@ -26,6 +26,10 @@ def _add_days(start: Any, days: Any) -> str:
     return (workdays.as_date(start) + timedelta(days=int(days))).isoformat()
 
 
+def _add_months(start: Any, months: Any) -> str:
+    return workdays.add_months(start, int(months)).isoformat()
+
+
 def _workdays_between(start: Any, end: Any) -> int:
     return workdays.workdays_between(start, end)
 
@@ -44,6 +48,7 @@ def script_helpers() -> dict[str, Callable[..., Any]]:
         "now": _now,
         "add_workdays": _add_workdays,
         "add_days": _add_days,
+        "add_months": _add_months,
         "workdays_between": _workdays_between,
         "reminder_at": _reminder_at,
         "overdue_at": _overdue_at,

@@ -119,6 +119,20 @@ def add_workdays(start: date | datetime | str, days: int, calendar: Calendar | N
     return day
 
 
+def add_months(start: date | datetime | str, months: int, calendar: Calendar | None = None) -> date:
+    """The same day `months` later (the month's last day if shorter), moved on to the next working day
+    when it is not one — as statutory periods ending on a holiday end on the first day after it."""
+    day = as_date(start)
+    index = day.month - 1 + int(months)
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    result = date(year, month, min(day.day, last))
+    cal = calendar or _current
+    while not cal.is_workday(result):
+        result += timedelta(days=1)
+    return result
+
+
 def workdays_between(start: date | datetime | str, end: date | datetime | str, calendar: Calendar | None = None) -> int:
     """Working days after `start` up to and including `end` (negative when `end` is earlier)."""
     cal = calendar or _current

@@ -68,6 +68,7 @@ class LedgerItemSchema(Schema):
     co_units = fields.List(fields.String())
     co_unit_names = fields.List(fields.String())
     time_limit_days = fields.Integer(allow_none=True)
+    time_limit_unit = fields.String(metadata={"description": "workdays（工作日）/ months（月）"})
     deadline = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
     deadline_at = fields.DateTime(allow_none=True, metadata={"description": "超期时刻（时限当日结束）"})
     status = fields.String()

@@ -80,6 +80,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)  # for notifications; None = in-app only
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary="user_roles", lazy="selectin", order_by=Role.id)
 
@@ -105,6 +106,18 @@ class ProcessDefinition(Base):
     called_versions: Mapped[dict[str, int]] = mapped_column(JSONType)  # called process key -> version
     sha256: Mapped[str] = mapped_column(String(64))
     number_format: Mapped[str] = mapped_column(String(100))  # e.g. 督办〔{year}〕第{n}号
+    # The process element's own properties, e.g. ledger="false" (no 台账 row: 延期申请) and
+    # startedBy="service" (started by a dedicated use case, not from 发起).
+    properties: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+
+    @property
+    def in_ledger(self) -> bool:
+        return str((self.properties or {}).get("ledger", "")).lower() not in ("false", "no", "0")
+
+    @property
+    def started_by_service(self) -> bool:
+        return (self.properties or {}).get("startedBy") == "service"
+
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -204,6 +217,7 @@ class LedgerItem(Base):
     lead_unit: Mapped[str] = mapped_column(String(64), default="")  # unit code
     co_units: Mapped[str] = mapped_column(String(1000), default="")  # ",code1,code2," for LIKE filters
     time_limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    time_limit_unit: Mapped[str] = mapped_column(String(16), default="workdays")  # workdays / months
     deadline: Mapped[str | None] = mapped_column(String(10), nullable=True)  # YYYY-MM-DD, Asia/Shanghai
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # end of that working day
     status: Mapped[str] = mapped_column(String(16))  # registering / handling / closed / error

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import BigId, Base, JSONType, UTCDateTime
+from .models import Base, BigId, JSONType, UTCDateTime
 
 
 class Bulletin(Base):

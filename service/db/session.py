@@ -77,6 +77,9 @@ class UnitOfWork:
         self.scoring = ScoringRepository(self.session)
         self.cadres = CadreRepository(self.session)
         self.facts = FactRepository(self.session)
+        from .deadline_queries import DeadlineRepository
+
+        self.deadlines = DeadlineRepository(self.session)
         return self
 
     def __exit__(

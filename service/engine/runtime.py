@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,32 +21,12 @@ from .clock import Clock, engine_time
 from .errors import ExecutionFailed
 from .folding import fold_loops
 from .parser import CompiledDefinition
+from .records import FiredTimer, ReadyTask, StepRecord, TimerMove
 from .sandbox import SandboxEnvironment
 from .timers import parse_timer_value
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _SPEC_KEYS = ("spec", "subprocess_specs")
-
-
-@dataclass
-class ReadyTask:
-    id: str
-    element_id: str
-    name: str
-    lane: str | None
-    process_id: str
-    form_key: str | None
-    due_expression: str | None
-    data: dict[str, Any]
-
-
-@dataclass
-class StepRecord:
-    """What one engine pass did, for the history table."""
-
-    completed: list[tuple[str, str]] = field(default_factory=list)  # (element id, name) of engine tasks
-    timers_fired: list[tuple[str, str]] = field(default_factory=list)
-    error: ExecutionFailed | None = None
 
 
 def _all_workflows(top: BpmnWorkflow) -> list[Any]:
@@ -63,16 +42,6 @@ def _element(task: Any) -> tuple[str, str]:
 def _is_timer(task: Any) -> bool:
     definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(definition, TimerEventDefinition)
-
-
-@dataclass
-class TimerMove:
-    """A waiting date timer whose fire time changed after its data did."""
-
-    element_id: str
-    name: str
-    old: str | None
-    new: str
 
 
 class ProcessEngine:
@@ -211,7 +180,8 @@ class ProcessEngine:
             if hasattr(task.task_spec, "bpmn_id") and task.task_spec.bpmn_id:
                 record.completed.append(element)
                 if _is_timer(task):
-                    record.timers_fired.append(element)
+                    unit = task.data.get("unit")
+                    record.timers_fired.append(FiredTimer(*element, unit if isinstance(unit, str) else None))
         return len(ready)
 
     @staticmethod

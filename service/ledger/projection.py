@@ -109,6 +109,7 @@ def project(
     item.lead_unit = lead_unit
     item.co_units = _co_units(data.get("co_units"), lead_unit)
     item.time_limit_days = _days(data.get("time_limit_days"))
+    item.time_limit_unit = "months" if data.get("time_limit_unit") == "months" else "workdays"
     item.deadline = deadline
     item.deadline_at = workdays.deadline_end(deadline) if deadline else None
     item.progress = progress

@@ -134,6 +134,7 @@ class LedgerEntry:
     co_units: list[str]
     co_unit_names: list[str]
     time_limit_days: int | None
+    time_limit_unit: str
     deadline: str | None
     deadline_at: datetime | None
     status: str
@@ -167,6 +168,7 @@ class LedgerEntry:
             co_units=co_units,
             co_unit_names=[names.get(c, c) for c in co_units],
             time_limit_days=row.time_limit_days,
+            time_limit_unit=row.time_limit_unit,
             deadline=row.deadline,
             deadline_at=row.deadline_at,
             status=row.status,

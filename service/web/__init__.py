@@ -17,6 +17,8 @@ def init_web(app: Flask) -> None:
         views_auth,
         views_bulletins,
         views_cadres,
+        views_calendar,
+        views_deadlines,
         views_inbox,
         views_items,
         views_ledger,

@@ -56,4 +56,5 @@ def nav_context() -> dict[str, Any]:
     if counts is None:
         with services().uow() as uow:
             counts = g.nav_counts = inbox.counts(uow, principal)
+            counts["unread"] = uow.notifications.unread_count(principal.username)  # nav link 通知
     return {"principal": principal, "nav_counts": counts, "max_upload_mb": max_mb}

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from service import definitions, instances, item_view
+from service.deadlines import panel
 from service.errors import Forbidden
 from service.i18n import gettext
 from service.principal import Principal
@@ -19,7 +20,8 @@ from .pages import page, services
 def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
     with services().uow() as uow:
         view = item_view.item_page(uow, principal, instance_id)
-    return render_template("web/item.html", view=view, active="ledger")
+        deadlines = panel.panel(uow, principal, view.instance)
+    return render_template("web/item.html", view=view, deadlines=deadlines, active="ledger")
 
 
 @bp.get("/start")
@@ -28,7 +30,7 @@ def start(principal: Principal) -> ResponseReturnValue:
     if not principal.may_start():
         raise Forbidden("您无权发起事项")
     with services().uow() as uow:
-        found = definitions.list_latest(uow)
+        found = [d for d in definitions.list_latest(uow) if not d.started_by_service]
     return render_template("web/start.html", definitions=found, active="start")
 
 

@@ -1,0 +1,133 @@
+"""督办通知单 (assignment notice) of a supervised item: what the handling units receive when it is 交办.
+
+`build_supervision_notice` prints the facts; `supervision_notice` gathers them from the item's process data
+and its ledger row, for whoever may read the item (the same check as its page and attachments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from service import instances, workdays
+from service.db.session import UnitOfWork
+from service.errors import Conflict, NotFound
+from service.principal import Principal
+
+from . import layout
+
+PROCESS_KEY = "supervision_item"
+
+
+@dataclass(frozen=True)
+class SupervisionNotice:
+    business_number: str
+    title: str
+    source_type: str
+    source_ref: str
+    content: str
+    requirements: str
+    lead_unit_name: str
+    co_unit_names: list[str]
+    time_limit: str  # "15个工作日" / "3个月" / ""
+    deadline: date
+    responsible_leader: str
+    issued_on: date
+    issuer: str = layout.ISSUER
+
+
+def build_supervision_notice(notice: SupervisionNotice) -> bytes:
+    """The .docx bytes of the notice (A4, 公文 style)."""
+    doc = layout.new_document()
+    layout.title(doc, "督办通知单")
+    layout.right(doc, f"编号：{notice.business_number}")
+    fields = [
+        ("事项名称", notice.title),
+        ("来源类型", notice.source_type or "—"),
+        ("来源依据", notice.source_ref or "—"),
+        ("事项内容", notice.content or "—"),
+        ("工作要求", notice.requirements or "—"),
+        ("牵头单位", notice.lead_unit_name or "—"),
+        ("协办单位", "、".join(notice.co_unit_names) or "无"),
+        ("办理时限", notice.time_limit or "—"),
+        ("截止日期", layout.cn_date(notice.deadline)),
+        ("责任县领导", notice.responsible_leader or "—"),
+    ]
+    layout.field_table(doc, fields)
+    units = "、".join([notice.lead_unit_name, *notice.co_unit_names]) if notice.lead_unit_name else "各承办单位"
+    layout.body(
+        doc,
+        f"请{units}按照工作要求认真办理，牵头单位统筹协调，协办单位密切配合，"
+        f"于{layout.cn_date(notice.deadline)}前将办理情况书面报送{notice.issuer}。"
+        "不能按期办结的，应在办理时限届满前提出延期申请。",
+    )
+    layout.signature(doc, notice.issuer, notice.issued_on)
+    return layout.to_bytes(doc)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if n > 0 else None
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def time_limit_text(data: Mapping[str, Any], days: int | None, assigned: date | None, deadline: date) -> str:
+    """办理时限 in words, agreeing with the deadline printed beside it: "N个月" when the item counts months
+    (`time_limit_unit`), else "N个工作日"; when the deadline is not that far from 交办 (entered by hand, or
+    moved by an extension), the working days from 交办 to the deadline."""
+    months = data.get("time_limit_unit") == "months"
+    count = _count(data.get("time_limit_days")) if months else days or _count(data.get("time_limit_days"))
+    if assigned is not None and deadline > assigned:
+        expected = None
+        if count:
+            expected = workdays.add_months(assigned, count) if months else workdays.add_workdays(assigned, count)
+        if expected != deadline:
+            return f"{workdays.workdays_between(assigned, deadline)}个工作日"
+    if not count:
+        return ""
+    return f"{count}个月" if months else f"{count}个工作日"
+
+
+def supervision_notice(
+    uow: UnitOfWork, actor: Principal, instance_id: int, *, now: datetime | None = None
+) -> tuple[str, bytes]:
+    """(file name, .docx bytes) of the item's 督办通知单; 404 when the actor may not read the item, 409 before
+    it is 交办 (no units and deadline yet)."""
+    instance = instances.readable(uow, actor, instance_id)
+    if instance.process_key != PROCESS_KEY:
+        raise NotFound("该流程没有督办通知单")
+    row = uow.ledger.get(instance.id)
+    if row is None or row.status == "registering" or not row.deadline or not row.lead_unit:
+        raise Conflict("事项尚未立项交办，还没有督办通知单", {"instance_id": instance.id})
+    data = instance.data or {}
+    names = uow.units.names()
+    deadline = date.fromisoformat(row.deadline)
+    assigned = _day(data.get("assigned_at"))
+    notice = SupervisionNotice(
+        business_number=instance.business_number,
+        title=row.title or instance.title,
+        source_type=row.source_type,
+        source_ref=row.source_ref,
+        content=row.content,
+        requirements=str(data.get("requirements") or "").strip(),
+        lead_unit_name=names.get(row.lead_unit, row.lead_unit),
+        co_unit_names=[names.get(c, c) for c in row.co_units.split(",") if c],
+        time_limit=time_limit_text(data, row.time_limit_days, assigned, deadline),
+        deadline=deadline,
+        responsible_leader=row.responsible_leader,
+        issued_on=assigned or workdays.as_date(now or datetime.now(UTC)),
+    )
+    return f"督办通知单-{instance.business_number}.docx", build_supervision_notice(notice)

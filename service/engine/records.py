@@ -1,0 +1,51 @@
+"""What the engine facade reports: ready user tasks, what one pass did, timers a data change moved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ExecutionFailed
+
+
+@dataclass
+class ReadyTask:
+    id: str
+    element_id: str
+    name: str
+    lane: str | None
+    process_id: str
+    form_key: str | None
+    due_expression: str | None
+    data: dict[str, Any]
+
+
+class FiredTimer(tuple[str, str]):
+    """(element id, name) of a timer that fired — still a pair for callers that unpack it — plus the
+    task-data `unit` of the branch it sits in (a boundary timer of a unit's multi-instance branch)."""
+
+    unit: str | None
+
+    def __new__(cls, element_id: str, name: str, unit: str | None = None) -> FiredTimer:
+        fired = super().__new__(cls, (element_id, name))
+        fired.unit = unit
+        return fired
+
+
+@dataclass
+class StepRecord:
+    """What one engine pass did, for the history table."""
+
+    completed: list[tuple[str, str]] = field(default_factory=list)  # (element id, name) of engine tasks
+    timers_fired: list[FiredTimer] = field(default_factory=list)
+    error: ExecutionFailed | None = None
+
+
+@dataclass
+class TimerMove:
+    """A waiting date timer whose fire time changed after its data did."""
+
+    element_id: str
+    name: str
+    old: str | None
+    new: str

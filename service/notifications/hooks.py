@@ -1,0 +1,91 @@
+"""Notifications the engine's progress causes: a new task to its people, a fired reminder to its unit.
+
+Called by service.progress inside the command's unit of work (nothing is committed here).
+Nothing about a particular flow is assumed: any new user task notifies who may act on it, and any
+timer that fires in a unit's branch (task data `unit`) reminds that unit, named as the timer is named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from service import lights
+from service.db.models import HumanTask, ProcessInstance
+
+from . import deliver, task_recipients
+from .messages import Message
+
+if TYPE_CHECKING:
+    from service.context import ServiceContext
+    from service.db.session import UnitOfWork
+    from service.engine.records import FiredTimer
+
+
+def _item(number: str, title: str) -> str:
+    return f"{number}「{title}」" if title else number
+
+
+def _item_title(data: Mapping[str, Any], instance: ProcessInstance | None) -> str:
+    title = data.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    return instance.title if instance is not None else ""
+
+
+def _last_return_reason(data: Mapping[str, Any]) -> str:
+    returns = data.get("returns")
+    if isinstance(returns, list) and returns and isinstance(returns[-1], dict):
+        return str(returns[-1].get("reason") or "")
+    return ""
+
+
+def task_message(task: HumanTask, instance: ProcessInstance | None) -> Message:
+    """新待办, or 退回重新办理 for a task that is ready again in a later round (task data `round` > 1)."""
+    number = instance.business_number if instance is not None else ""
+    body = _item(number, _item_title(task.data, instance))
+    if task.due_at is not None:  # stored as the first overdue moment; people read the day itself
+        body += f"，办理时限：{lights.deadline_date(task.due_at).isoformat()}"
+    round_no = task.data.get("round")
+    if isinstance(round_no, int) and not isinstance(round_no, bool) and round_no > 1:
+        reason = _last_return_reason(task.data)
+        body += f"。第 {round_no} 轮办理" + (f"，退回理由：{reason}" if reason else "")
+        return Message("returned", f"退回重新办理：{task.name}"[:200], body, f"/tasks/{task.id}", task.instance_id)
+    return Message("task_ready", f"新待办：{task.name}"[:200], body, f"/tasks/{task.id}", task.instance_id)
+
+
+def tasks_created(uow: UnitOfWork, ctx: ServiceContext, tasks: Sequence[HumanTask], now: datetime) -> None:
+    if not tasks:
+        return
+    instance = uow.instances.get(tasks[0].instance_id)
+    people: dict[tuple[str | None, str | None], list[Any]] = {}  # one query per lane and unit, not per task
+    for task in tasks:
+        key = (task.lane, task.unit_code)
+        if key not in people:
+            people[key] = task_recipients(uow, task)
+        deliver(uow, ctx.notify_config, people[key], task_message(task, instance), now)
+
+
+def timers_fired(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    instance: ProcessInstance,
+    fired: Sequence[FiredTimer],
+    data: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """A timer fired in a unit's branch (临期催办, 逾期催办, …): remind that unit's staff."""
+    for timer in fired:
+        unit = getattr(timer, "unit", None)
+        if not unit:
+            continue
+        deadline = data.get("deadline")
+        body = _item(instance.business_number, _item_title(data, instance))
+        body += f"，办理时限：{deadline}" if deadline else ""
+        body += "。请抓紧办理，按时报送办理情况。"
+        open_tasks = [t for t in uow.tasks.ready_for_instance(instance.id) if t.unit_code == unit]
+        link = f"/tasks/{open_tasks[0].id}" if open_tasks else f"/items/{instance.id}"
+        title = f"{timer[1]}：{_item_title(data, instance)}"[:200]
+        message = Message("reminder", title, body, link, instance.id)
+        deliver(uow, ctx.notify_config, uow.notifications.of_unit(unit), message, now)

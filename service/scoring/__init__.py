@@ -1,0 +1,37 @@
+"""督查考核: unit scores per period from configurable rules, every deduction and addition explained.
+
+    scores(...)           every unit's score for a period, with its lines (service.scoring.use_cases)
+    write_xlsx(sheet)     the same as an Excel workbook (得分 / 明细)
+    in_force / save       the rules in force, and a new version of them (admin / 督查室)
+    periods.resolve(...)  `2026`, `2026H1`, `2026Q4`, `2026-11` or explicit dates
+
+Units are ranked, never people (PRODUCT.md anti-requirements).
+"""
+
+from __future__ import annotations
+
+from . import periods
+from .arithmetic import ScoreLine
+from .export import write_xlsx
+from .rule_store import history, in_force, may_edit, save
+from .rules import FIELDS, RULE_FIELDS, RuleField, RuleSet
+from .use_cases import SCORED_KINDS, ScoreSheet, UnitScore, may_view, scores
+
+__all__ = [
+    "FIELDS",
+    "RULE_FIELDS",
+    "SCORED_KINDS",
+    "RuleField",
+    "RuleSet",
+    "ScoreLine",
+    "ScoreSheet",
+    "UnitScore",
+    "history",
+    "in_force",
+    "may_edit",
+    "may_view",
+    "periods",
+    "save",
+    "scores",
+    "write_xlsx",
+]

@@ -1,0 +1,61 @@
+"""Reading and changing the rules in force: every change appends a version, old versions stay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from service.db.models_scoring import ScoreRuleSet
+from service.db.session import UnitOfWork
+from service.errors import Conflict, Forbidden
+from service.principal import ADMIN, OFFICE, Principal
+
+from .rules import DEFAULTS, RuleSet, from_stored, to_json, validate
+
+SEEDED_BY = "系统"
+
+
+def may_edit(actor: Principal) -> bool:
+    return bool(actor.roles & {ADMIN, OFFICE})
+
+
+def _rule_set(row: ScoreRuleSet) -> RuleSet:
+    return RuleSet(row.version, from_stored(row.rules), row.created_by, row.created_at)
+
+
+def in_force(uow: UnitOfWork, now: datetime) -> RuleSet:
+    """The newest version; on first use the defaults are stored as version 1 (and committed)."""
+    row = uow.scoring.latest_rules()
+    if row is None:
+        row = uow.scoring.insert_rules(1, to_json(DEFAULTS), SEEDED_BY, now) or uow.scoring.latest_rules()
+        uow.commit()  # nothing else is pending in a read; another reader seeding at once is harmless
+        assert row is not None
+    return _rule_set(row)
+
+
+def history(uow: UnitOfWork, limit: int = 20) -> list[RuleSet]:
+    return [_rule_set(row) for row in uow.scoring.rule_versions(limit)]
+
+
+def save(
+    uow: UnitOfWork, actor: Principal, raw: Mapping[str, Any] | Any, now: datetime, *, based_on: int | None = None
+) -> tuple[RuleSet, bool]:
+    """Validate and store a new version (admin / 督查室); (rules in force, whether a version was added).
+
+    Keys left out keep their value in force. `based_on` (the version the editor saw) turns a concurrent
+    change into a 409 instead of silently overwriting it. Bad input raises InvalidInput and stores nothing.
+    """
+    if not may_edit(actor):
+        raise Forbidden("只有系统管理员和督查室可以修改考核规则")
+    current = in_force(uow, now)
+    if based_on is not None and based_on != current.version:
+        raise Conflict(f"考核规则已被修改为第 {current.version} 版，请刷新后再改", {"version": current.version})
+    values = validate(raw, current.values)
+    if values == dict(current.values):
+        return current, False
+    row = uow.scoring.insert_rules(current.version + 1, to_json(values), actor.username, now)
+    if row is None:
+        raise Conflict("考核规则刚被他人修改，请刷新后再改")
+    uow.commit()
+    return _rule_set(row), True
