@@ -12,13 +12,18 @@ from service.errors import Conflict, InvalidInput, NotFound
 ITEM_PROCESS = "supervision_item"
 
 
+def is_handling(item: ProcessInstance) -> bool:
+    """Assigned (交办), with a deadline, and still running: what 延期 and 催办 need."""
+    data = item.data or {}
+    return item.status == "running" and bool(data.get("assigned_at")) and bool(data.get("deadline"))
+
+
 def handling_item(uow: UnitOfWork, item_id: int, *, lock: bool = False) -> ProcessInstance:
     """The supervised item, which must be assigned (交办) and still running."""
     item = uow.instances.lock(item_id) if lock else uow.instances.get(item_id)
     if item is None or item.process_key != ITEM_PROCESS:
         raise NotFound(f"督办事项 {item_id} 不存在")
-    data = item.data or {}
-    if item.status != "running" or not data.get("assigned_at") or not data.get("deadline"):
+    if not is_handling(item):
         raise Conflict("该事项不在办理阶段", {"status": item.status})
     return item
 

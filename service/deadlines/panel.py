@@ -9,7 +9,7 @@ from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.principal import ADMIN, OFFICE, UNIT_LANE, Principal
 
-from . import extensions, reminders
+from . import checks, extensions, reminders
 from .checks import ITEM_PROCESS
 
 
@@ -28,7 +28,7 @@ def panel(uow: UnitOfWork, actor: Principal, item: ProcessInstance) -> DeadlineP
     if item.process_key != ITEM_PROCESS:
         return None
     data = item.data or {}
-    handling = item.status == "running" and bool(data.get("assigned_at")) and bool(data.get("deadline"))
+    handling = checks.is_handling(item)
     found = extensions.list_for_item(uow, actor, item.id)
     user = uow.users.by_username(actor.username)
     head_of_lead = (

@@ -104,25 +104,32 @@ def _save(
     return redirect(url_for("web.cadres"))
 
 
-def _render_cadre(
-    principal: Principal, values: dict[str, Any], errors: dict[str, str], status: int, view: Any = None
+def _render_form(
+    principal: Principal, template: str, values: dict[str, Any], errors: dict[str, str], status: int, **extra: Any
 ) -> ResponseReturnValue:
+    """A cadre (附件3) or leader (附件2) form page; writable by the office or the record's own unit."""
     with services().uow() as uow:
         units = uow.units.all()
     unit = values.get("unit") or access.own_unit(principal)
     may_write = access.may_manage(principal) or (unit is not None and unit == access.own_unit(principal))
     body = render_template(
-        "web/cadre_form.html",
+        template,
         active="cadres",
-        values=_with_blank_rows(values),
+        values=values,
         errors=errors,
-        view=view,
         units=units,
         may_write=may_write,
         may_manage=access.may_manage(principal),
         vocab=vocabulary,
+        **extra,
     )
     return body, status
+
+
+def _render_cadre(
+    principal: Principal, values: dict[str, Any], errors: dict[str, str], status: int, view: Any = None
+) -> ResponseReturnValue:
+    return _render_form(principal, "web/cadre_form.html", _with_blank_rows(values), errors, status, view=view)
 
 
 @bp.route("/cadres/new", methods=["GET", "POST"])
@@ -169,22 +176,7 @@ def cadre_remove(principal: Principal, cadre_id: int) -> ResponseReturnValue:
 def _render_leader(
     principal: Principal, values: dict[str, Any], errors: dict[str, str], status: int, leader_id: int | None = None
 ) -> ResponseReturnValue:
-    with services().uow() as uow:
-        units = uow.units.all()
-    unit = values.get("unit") or access.own_unit(principal)
-    may_write = access.may_manage(principal) or (unit is not None and unit == access.own_unit(principal))
-    body = render_template(
-        "web/cadre_leader_form.html",
-        active="cadres",
-        values=values,
-        errors=errors,
-        leader_id=leader_id,
-        units=units,
-        may_write=may_write,
-        may_manage=access.may_manage(principal),
-        vocab=vocabulary,
-    )
-    return body, status
+    return _render_form(principal, "web/cadre_leader_form.html", values, errors, status, leader_id=leader_id)
 
 
 @bp.route("/cadres/leaders/new", methods=["GET", "POST"])
