@@ -1,17 +1,18 @@
-"""What every use case needs besides the unit of work: the engine, the clock, compiled definitions."""
+"""What every use case needs besides the unit of work: the engine processes, the clock, definitions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Any
 
+from service import workdays
 from service.db.models import ProcessDefinition, ProcessInstance
 from service.db.session import UnitOfWork
-from service.engine.parser import CompiledDefinition, compile_definition
-from service.engine.runtime import ProcessEngine
+from service.engine.commands import EngineOutcome, EngineRequest
+from service.engine.isolation import EnginePool
 from service.errors import NotFound
 from service.notifications.config import NotifyConfig
 
@@ -25,12 +26,12 @@ def system_clock() -> datetime:
 
 @dataclass
 class ServiceContext:
-    engine: ProcessEngine
+    engines: EnginePool
     clock: Callable[[], datetime] = system_clock
     notify_config: NotifyConfig = field(default_factory=NotifyConfig)  # email, webhooks, quiet hours
     # process key → called in the same transaction when an instance of it completes (see progress.persist)
     completion_hooks: dict[str, CompletionHook] = field(default_factory=dict)
-    _compiled: dict[int, CompiledDefinition] = field(default_factory=dict)
+    _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
     def now(self) -> datetime:
@@ -51,15 +52,29 @@ class ServiceContext:
             pending.extend(called.called_versions.items())
         return files
 
-    def compiled(self, uow: UnitOfWork, definition: ProcessDefinition) -> CompiledDefinition:
+    def files_of(self, uow: UnitOfWork, definition: ProcessDefinition) -> Mapping[str, bytes]:
+        """`definition_files`, cached: a deployed version never changes."""
         with self._lock:
-            cached = self._compiled.get(definition.id)
+            cached = self._files.get(definition.id)
         if cached is None:
-            cached = compile_definition(self.definition_files(uow, definition))
+            cached = self.definition_files(uow, definition)
             with self._lock:
-                self._compiled[definition.id] = cached
+                self._files[definition.id] = cached
         return cached
 
-    def load_workflow(self, uow: UnitOfWork, instance: ProcessInstance) -> Any:
-        """The instance's live engine workflow, its spec re-attached from the definition version."""
-        return self.engine.load(self.compiled(uow, instance.definition), instance.state, str(instance.definition_id))
+    def run_engine(self, files: Mapping[str, bytes], request: EngineRequest) -> EngineOutcome:
+        """Run one engine command in an engine process (no database transaction should be open).
+        The working-day calendar goes along, for the script helpers."""
+        calendar = workdays.current()
+        return self.engines.run(request, lambda: files, (calendar, calendar))
+
+    def engine_request(self, instance: ProcessInstance, known_ready: frozenset[str], **kwargs: object) -> EngineRequest:
+        """A request against the instance's stored state (read it before the transaction ends)."""
+        key = cache_key(instance.definition)
+        return EngineRequest(cache_key=key, state=instance.state, known_ready=known_ready, **kwargs)  # type: ignore[arg-type]
+
+
+def cache_key(definition: ProcessDefinition) -> str:
+    """Names a definition version's compiled spec in the engine processes: id and content, so two
+    databases served by one process never share an entry."""
+    return f"{definition.id}:{definition.sha256[:16]}"

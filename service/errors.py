@@ -45,3 +45,22 @@ class ProcessError(DubanError):
 
     status = 422
     code = "process_error"
+
+
+class MalformedRequest(DubanError):
+    """The request itself cannot be read (e.g. JSON nested too deep)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(DubanError):
+    status = 413
+    code = "payload_too_large"
+
+
+class Unavailable(DubanError):
+    """Every engine process is busy for longer than a command may wait; try again shortly."""
+
+    status = 503
+    code = "unavailable"

@@ -1,11 +1,11 @@
 """After the engine moved: write history, project ready user tasks, save state with a version check.
 
-Shared by every command that runs the engine (start, complete, fire timers, retry).
+Shared by every command that runs the engine (start, complete, fire timers, retry, move a deadline).
+The engine ran before, in an engine process (`ctx.run_engine`); what it did arrives as an outcome.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,8 @@ from service import history, ledger, workdays
 from service.context import ServiceContext
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
+from service.engine.commands import EngineOutcome
+from service.engine.commands import json_safe as json_safe
 from service.engine.records import ReadyTask, StepRecord
 from service.errors import Conflict
 from service.notifications import hooks as notification_hooks
@@ -23,20 +25,15 @@ from service.principal import UNIT_LANE
 DEFAULT_DUE_WORKDAYS = 5
 
 
-def json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
-
-
-def _due_at(ctx: ServiceContext, ready: ReadyTask, now: datetime) -> datetime:
-    if ready.due_expression:
+def _due_at(ready: ReadyTask, now: datetime) -> datetime:
+    """The task's deadline from its `due` value (evaluated in the engine process), else the default."""
+    if ready.due:
         try:
-            value = ctx.engine.evaluate(ready.data, ready.due_expression, lambda: now)
-            text = str(value)
-            if len(text) == 10:
-                return workdays.deadline_end(text)
-            parsed = datetime.fromisoformat(text)
+            if len(ready.due) == 10:
+                return workdays.deadline_end(ready.due)
+            parsed = datetime.fromisoformat(ready.due)
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=workdays.SHANGHAI)
-        except Exception:  # noqa: BLE001 - a bad due expression must not stop the process; use the default
+        except ValueError:  # a bad due value must not stop the process; use the default
             pass
     return workdays.deadline_end(workdays.add_workdays(now, DEFAULT_DUE_WORKDAYS))
 
@@ -72,9 +69,11 @@ def _unit_of(task: ReadyTask) -> str | None:
     return str(unit) if unit is not None else None
 
 
-def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow: Any, now: datetime) -> list[ReadyTask]:
+def sync_tasks(
+    uow: UnitOfWork, ctx: ServiceContext, instance_id: int, outcome: EngineOutcome, now: datetime
+) -> list[ReadyTask]:
     """Make the human_tasks rows match the engine's ready user tasks; returns those tasks."""
-    ready = {t.id: t for t in ctx.engine.ready_user_tasks(workflow)}
+    ready = {t.id: t for t in outcome.ready}
     known = set()
     created: list[HumanTask] = []
     for row in uow.tasks.ready_for_instance(instance_id):
@@ -99,10 +98,10 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
                 lane=task.lane,
                 unit_code=_unit_of(task),
                 form_key=task.form_key,
-                due_at=_due_at(ctx, task, now),
+                due_at=_due_at(task, now),
                 state="ready",
                 created_at=now,
-                data=json_safe(task.data),
+                data=task.data,
             )
         )
         uow.tasks.add(created[-1])
@@ -111,29 +110,43 @@ def sync_tasks(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, workflow:
     return list(ready.values())
 
 
+def _failed(
+    uow: UnitOfWork, instance: ProcessInstance, outcome: EngineOutcome, actor: str, now: datetime, expected: int
+) -> None:
+    """Nothing the engine did can be kept (its process died, or the state could not be saved): the
+    instance keeps its last saved state and goes to 异常, to be retried after a fix."""
+    record_steps(uow, instance.id, outcome.record, actor, now)
+    error = outcome.record.error
+    values = {"status": "error", "next_wake_at": None, "updated_at": now, "error_message": error and error.message}
+    if not uow.instances.save_state(instance, expected, values):
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
+
+
 def persist(
     uow: UnitOfWork,
     ctx: ServiceContext,
     instance: ProcessInstance,
-    workflow: Any,
-    record: StepRecord,
+    outcome: EngineOutcome,
     actor: str,
     now: datetime,
     expected_version: int,
 ) -> None:
+    if outcome.state is None:
+        _failed(uow, instance, outcome, actor, now, expected_version)
+        return
+    record = outcome.record
     try:
         record_steps(uow, instance.id, record, actor, now)
-        ready = sync_tasks(uow, ctx, instance.id, workflow, now)
+        ready = sync_tasks(uow, ctx, instance.id, outcome, now)
     except IntegrityError:  # a concurrent command wrote this instance's history first
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
-    engine = ctx.engine
-    completed = engine.is_completed(workflow)
+    completed = outcome.completed
     status = "error" if record.error else ("completed" if completed else "running")
     values: dict[str, Any] = {
-        "state": engine.dump(workflow, str(instance.definition_id)),
-        "data": json_safe(engine.data(workflow)),
+        "state": outcome.state,
+        "data": outcome.data,
         "status": status,
-        "next_wake_at": None if status != "running" else engine.next_wake(workflow),
+        "next_wake_at": None if status != "running" else outcome.next_wake,
         "error_message": record.error.message if record.error else None,
         "updated_at": now,
     }

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from service import progress, workdays
 from service.context import ServiceContext
+from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.errors import Conflict
 from service.notifications import dispatch
@@ -23,14 +24,32 @@ log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "系统定时器"
 
 
+def _due(instance: ProcessInstance | None, now: datetime) -> bool:
+    return (
+        instance is not None
+        and instance.status == "running"
+        and instance.next_wake_at is not None
+        and instance.next_wake_at <= now
+    )
+
+
 def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: datetime) -> bool:
-    instance = uow.instances.lock(instance_id)
-    if instance is None or instance.status != "running" or instance.next_wake_at is None or instance.next_wake_at > now:
+    """Read → engine (no transaction open) → write if nobody saved the instance meanwhile.
+    Two workers may compute the same firing; the version check lets exactly one of them save it."""
+    uow.begin_read()
+    instance = uow.instances.get(instance_id)
+    if instance is None or not _due(instance, now):
         return False  # another worker got there first
-    expected = instance.version
-    workflow = ctx.load_workflow(uow, instance)
-    record = ctx.engine.advance(workflow, lambda: now)
-    progress.persist(uow, ctx, instance, workflow, record, SYSTEM_ACTOR, now, expected)
+    expected, files = instance.version, ctx.files_of(uow, instance.definition)
+    known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance_id))
+    request = ctx.engine_request(instance, known, op="advance", now=now)
+    uow.end_read()
+    outcome = ctx.run_engine(files, request)
+    uow.begin_write()
+    instance = uow.instances.lock(instance_id)
+    if instance is None or instance.version != expected or not _due(instance, now):
+        return False
+    progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, expected)
     uow.commit()
     return True
 
@@ -46,6 +65,7 @@ def tick(
     skipped: set[int] = set()
     while woken + len(skipped) < batch:
         with uow_factory() as uow:
+            uow.begin_read()  # claiming reads; the firing writes in its own transaction
             ids = [i for i in uow.instances.claim_due(now, limit=len(skipped) + 1) if i not in skipped]
             if not ids:
                 return woken

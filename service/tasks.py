@@ -7,9 +7,9 @@ from typing import Any
 
 from service import history, progress
 from service.context import ServiceContext
-from service.db.models import HumanTask, ProcessInstance
+from service.db.models import HumanTask, ProcessInstance, TaskDraft
 from service.db.session import UnitOfWork
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from service.form_validation import FormValidationError, validate_submission
 from service.principal import UNIT_LANE, Principal
 
@@ -52,17 +52,62 @@ def get(uow: UnitOfWork, actor: Principal, task_id: str) -> tuple[HumanTask, dic
     return task, form
 
 
+MAX_ATTEMPTS = 5  # another command on the same instance saved first: compute again from its state
+
+
 def complete(
     uow: UnitOfWork, ctx: ServiceContext, actor: Principal, task_id: str, data: Mapping[str, Any]
 ) -> tuple[HumanTask, ProcessInstance]:
+    """Authorize → read → validate → engine (outside any transaction) → write with the version check.
+
+    The engine runs in an engine process while no transaction is open, so a slow or hostile script
+    holds no lock; if another command saved the instance meanwhile, the completion is computed again
+    from the new state (two units reporting on one item at once both succeed)."""
+    for _ in range(MAX_ATTEMPTS):
+        uow.begin_read()
+        task, instance, cleaned = _checked(uow, actor, task_id, data)
+        expected, instance_id, now = instance.version, instance.id, ctx.now()
+        files = ctx.files_of(uow, instance.definition)
+        known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance_id))
+        request = ctx.engine_request(instance, known, op="complete", now=now, data=cleaned, task_id=task_id)
+        uow.end_read()
+        outcome = ctx.run_engine(files, request)
+        if outcome.task_not_ready:
+            raise Conflict("该任务已不在待办状态")
+        uow.begin_write()
+        instance = uow.instances.lock(instance_id)
+        task = uow.tasks.get(task_id)
+        assert instance is not None and task is not None
+        if instance.version != expected:
+            continue  # someone else saved this instance first: run the completion on their state
+        if task.state != "ready":
+            raise Conflict("该任务已办理或已取消，不能再次提交", {"state": task.state})
+        if outcome.state is None:  # the engine process could not finish: the task stays, as typed
+            _keep_as_draft(uow, actor, task, cleaned, now)
+            progress.persist(uow, ctx, instance, outcome, actor.username, now, expected)
+            uow.commit()
+            error = outcome.record.error
+            raise ProcessError(
+                f"{error.message if error else '流程执行失败'}。填写的内容已保存为草稿，流程已转为异常，待管理员处理",
+                {"element_id": error.element_id if error else "", "status": "error"},
+            )
+        _record(uow, actor, task, cleaned, now)
+        progress.persist(uow, ctx, instance, outcome, actor.username, now, expected)
+        uow.commit()
+        return task, instance
+    raise Conflict("该流程实例正被频繁修改，请稍后重试")
+
+
+def _checked(
+    uow: UnitOfWork, actor: Principal, task_id: str, data: Mapping[str, Any]
+) -> tuple[HumanTask, ProcessInstance, dict[str, Any]]:
     task = uow.tasks.get(task_id)
     if task is None or not _visible(actor, task):
         raise NotFound(f"任务 {task_id} 不存在")
     if not actor.may_act_on(task):
         raise Forbidden("您无权办理此任务")
-    instance = uow.instances.lock(task.instance_id)
+    instance = uow.instances.get(task.instance_id)
     assert instance is not None
-    uow.session.refresh(task)  # read again now that we hold the instance: another request may have won
     if task.state != "ready":
         raise Conflict("该任务已办理或已取消，不能再次提交", {"state": task.state})
     if instance.status != "running":
@@ -74,16 +119,21 @@ def complete(
         cleaned = validate_submission(form, data) if form is not None else dict(data)
     except FormValidationError as exc:
         raise InvalidInput("表单填写有误，请按提示修改", {"errors": exc.errors}) from None
-    now = ctx.now()
-    expected = instance.version
-    workflow = ctx.load_workflow(uow, instance)
-    try:
-        record = ctx.engine.complete(workflow, task_id, cleaned, lambda: now)
-    except LookupError:
-        raise Conflict("该任务已不在待办状态") from None
+    return task, instance, cleaned
+
+
+def _keep_as_draft(uow: UnitOfWork, actor: Principal, task: HumanTask, cleaned: dict[str, Any], now: Any) -> None:
+    draft = uow.drafts.get(task.id, actor.username)
+    if draft is None:
+        uow.drafts.add(TaskDraft(task_id=task.id, username=actor.username, data=cleaned, saved_at=now))
+    else:
+        draft.data, draft.saved_at = cleaned, now
+
+
+def _record(uow: UnitOfWork, actor: Principal, task: HumanTask, cleaned: dict[str, Any], now: Any) -> None:
     history.append(
         uow,
-        instance.id,
+        task.instance_id,
         "task_completed",
         actor.username,
         now,
@@ -98,6 +148,3 @@ def complete(
     )
     task.state, task.completed_at, task.completed_by = "completed", now, actor.username
     uow.drafts.remove_for_task(task.id)  # drafts are done with once the form is submitted
-    progress.persist(uow, ctx, instance, workflow, record, actor.username, now, expected)
-    uow.commit()
-    return task, instance

@@ -11,9 +11,9 @@ from service.config import Settings
 from service.context import ServiceContext
 from service.db.session import UnitOfWork, make_engine
 from service.deadlines import extensions
-from service.engine.runtime import ProcessEngine
+from service.engine.isolation import EngineLimits, EnginePool, EngineSetup
+from service.engine.runtime import StepLimits
 from service.notifications.config import NotifyConfig
-from service.script_helpers import script_helpers
 
 
 @dataclass
@@ -28,11 +28,27 @@ class Services:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)
 
+    def close(self) -> None:
+        """Stop the engine processes and close the database connections."""
+        self.ctx.engines.close()
+        self.db.dispose()
+
+
+def engine_pool(settings: Settings) -> EnginePool:
+    limits = EngineLimits(
+        script_seconds=settings.script_time_limit,
+        cpu_seconds=settings.engine_cpu_seconds,
+        wall_seconds=settings.engine_wall_seconds,
+        memory_mb=settings.engine_memory_mb,
+        steps=StepLimits(steps=settings.engine_step_limit),
+    )
+    setup = EngineSetup("service.script_helpers:script_helpers", "service.script_helpers:use_calendar", limits)
+    return EnginePool(setup, size=settings.engine_processes)
+
 
 def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings()
     db = make_engine(settings.database_url)
-    engine = ProcessEngine(script_helpers(), time_limit=settings.script_time_limit)
-    ctx = ServiceContext(engine=engine, notify_config=NotifyConfig.from_settings(settings))
+    ctx = ServiceContext(engines=engine_pool(settings), notify_config=NotifyConfig.from_settings(settings))
     ctx.completion_hooks[extensions.EXTENSION_PROCESS] = extensions.on_completed  # 延期 approved → deadline moves
     return Services(settings=settings, db=db, ctx=ctx)

@@ -94,5 +94,5 @@ def retry(body: dict[str, Any], instance_id: int) -> Any:
     services = current_app.extensions["duban"]
     with services.uow() as uow:
         instance = instances.retry(uow, services.ctx, actor, instance_id, body["reason"])
-        uow.session.refresh(instance)
-        return InstanceSummary().dump(instance)
+        found = uow.instances.get(instance.id)  # read back what was saved (saving expired it)
+        return _detail(found, [])  # dumped once, by the response schema

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+
+# Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
+# reader: in WAL mode it never waits for the writer). Commands write; GET requests and the read phase
+# of an engine command read (see `reading()` and `UnitOfWork.begin_write`).
+_write_intent: ContextVar[bool] = ContextVar("duban_write_intent", default=True)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside this block are readers (deferred on SQLite)."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def prefer_reads(flag: bool) -> None:
+    """For a whole request: a GET reads, so its transactions should not queue behind writers."""
+    _write_intent.set(not flag)
 
 
 def make_engine(url: str) -> Engine:
@@ -27,9 +51,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of
-            # failing on lock upgrade; our optimistic version check then decides who wins.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of failing
+            # on lock upgrade; our optimistic version check then decides who wins. Readers begin
+            # deferred and read their WAL snapshot without waiting.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -94,6 +119,26 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def begin_read(self) -> None:
+        """End what is open and begin a reading transaction (deferred on SQLite)."""
+        self.session.rollback()
+        with reading():
+            self.session.connection()
+
+    def end_read(self) -> None:
+        """End the reading transaction before the engine runs: nothing is held while it does."""
+        self.session.rollback()
+
+    def begin_write(self) -> None:
+        """Begin the writing transaction of a command (on SQLite: BEGIN IMMEDIATE, the write lock).
+        Rows read before are expired and read again."""
+        self.session.rollback()
+        token = _write_intent.set(True)
+        try:
+            self.session.connection()
+        finally:
+            _write_intent.reset(token)
 
     @property
     def dialect(self) -> str:

@@ -29,8 +29,12 @@ def move_deadline(
     now = ctx.now()
     old_deadline = workdays.as_date(str(instance.data["deadline"]))
     expected = instance.version
-    workflow = ctx.load_workflow(uow, instance)
-    moves = ctx.engine.update_pending_data(workflow, {"deadline": new_deadline.isoformat()}, lambda: now)
+    known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance.id))
+    # The engine runs inside the caller's transaction here (an approved 延期 or a calendar edit moves
+    # the deadline atomically with what caused it); the engine limits bound how long that can take.
+    request = ctx.engine_request(instance, known, op="move", now=now, data={"deadline": new_deadline.isoformat()})
+    outcome = ctx.run_engine(ctx.files_of(uow, instance.definition), request)
+    moves = outcome.moves
     payload = {
         "old": old_deadline.isoformat(),
         "new": new_deadline.isoformat(),
@@ -44,6 +48,5 @@ def move_deadline(
             task.due_at = new_due
             if "deadline" in task.data:
                 task.data = {**task.data, "deadline": new_deadline.isoformat()}
-    record = ctx.engine.advance(workflow, lambda: now)  # a timer the new date made due fires now
-    progress.persist(uow, ctx, instance, workflow, record, actor, now, expected)
+    progress.persist(uow, ctx, instance, outcome, actor, now, expected)  # a timer now due fired, too
     return payload

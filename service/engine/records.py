@@ -18,6 +18,7 @@ class ReadyTask:
     form_key: str | None
     due_expression: str | None
     data: dict[str, Any]
+    due: str | None = None  # the `due` expression's value, evaluated in the engine process
 
 
 class FiredTimer(tuple[str, str]):
@@ -30,6 +31,9 @@ class FiredTimer(tuple[str, str]):
         fired = super().__new__(cls, (element_id, name))
         fired.unit = unit
         return fired
+
+    def __getnewargs__(self) -> tuple[str, str, str | None]:  # type: ignore[override]
+        return self[0], self[1], self.unit  # pickled between the engine process and the service
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,12 +14,11 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import Clock, engine_time
-from .errors import ExecutionFailed
+from .errors import ExecutionFailed, readable_error
 from .folding import fold_loops
 from .parser import CompiledDefinition
 from .records import FiredTimer, ReadyTask, StepRecord, TimerMove
@@ -44,12 +44,61 @@ def _is_timer(task: Any) -> bool:
     return isinstance(definition, TimerEventDefinition)
 
 
-class ProcessEngine:
-    """Stateless apart from caches; one per application. `helpers` are the script functions."""
+@dataclass(frozen=True)
+class StepLimits:
+    """What one command may do inside the engine before it is stopped with an error at the element.
 
-    def __init__(self, helpers: Mapping[str, Callable[..., Any]], time_limit: float = 1.0) -> None:
-        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers, time_limit))
+    A loop or a recursion without a wait state would otherwise run until the OS limits kill the
+    engine process; these stop it earlier, with a message that names the element."""
+
+    steps: int = 50_000  # engine tasks run by one command (1,200 rectification items take ~10,000)
+    instances: int = 5_000  # children of one multi-instance or loop activity
+    depth: int = 16  # nested subprocess / call activity levels (a process calling itself)
+    # Task-tree depth within one command: a loop without a wait state grows the tree by a few levels per
+    # pass, and the engine fails with RecursionError near 990 levels (loops are folded only afterwards).
+    tree_depth: int = 600
+
+
+def _too_many(task: Any, size: int, limit: int) -> ExecutionFailed:
+    element_id, name = _element(task)
+    return ExecutionFailed(f"环节“{name}”：多实例数量 {size} 超过上限 {limit}", element_id)
+
+
+class _LimitedScriptEngine(PythonScriptEngine):
+    """Refuses a loopCardinality over the limit when it is evaluated — before the engine creates the
+    instances (a parallel multi-instance creates them all at once, inside one engine call)."""
+
+    def __init__(self, environment: SandboxEnvironment, max_instances: int) -> None:
+        super().__init__(environment=environment)
+        self.max_instances = max_instances
+
+    def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
+        value = super().evaluate(task, expression, external_context)
+        spec = task.task_spec
+        cardinality = isinstance(spec, MultiInstanceTask) and expression == getattr(spec, "cardinality", None)
+        if cardinality and isinstance(value, int) and value > self.max_instances:
+            raise _too_many(task, value, self.max_instances)
+        return value
+
+
+class ProcessEngine:
+    """Stateless apart from caches; one per engine process. `helpers` are the script functions.
+
+    `on_element(element_id, name)` is told which element is about to run, so that a supervisor can
+    name it when the process dies inside it (see isolation.py)."""
+
+    def __init__(
+        self,
+        helpers: Mapping[str, Callable[..., Any]],
+        time_limit: float = 1.0,
+        limits: StepLimits | None = None,
+        on_element: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.limits = limits or StepLimits()
+        self.script_engine = _LimitedScriptEngine(SandboxEnvironment(helpers, time_limit), self.limits.instances)
+        self.on_element = on_element or (lambda element_id, name: None)
         self._spec_json: dict[str, str] = {}
+        self._steps = 0
 
     # --- state in and out -------------------------------------------------------------------
     def new_workflow(self, compiled: CompiledDefinition, data: Mapping[str, Any]) -> BpmnWorkflow:
@@ -90,14 +139,15 @@ class ProcessEngine:
     def advance(self, workflow: BpmnWorkflow, clock: Clock) -> StepRecord:
         """Fire due timers and run every ready engine task, then fold finished loop passes."""
         record = StepRecord()
+        self._steps = 0
         with engine_time(clock):
             try:
                 workflow.refresh_timers()
                 self._engine_steps(workflow, record)
-            except (SpiffWorkflowException, WorkflowException) as exc:
-                record.error = self._failure(exc)
             except ExecutionFailed as exc:
                 record.error = exc
+            except Exception as exc:  # noqa: BLE001 - whatever the engine raises, the instance goes to 异常
+                record.error = self._failure(exc)
         fold_loops(workflow)
         return record
 
@@ -106,8 +156,12 @@ class ProcessEngine:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise LookupError(task_id)
         task.data.update(dict(data))
+        self.on_element(*_element(task))
         with engine_time(clock):
-            task.run()
+            try:
+                task.run()
+            except Exception as exc:  # noqa: BLE001 - e.g. a data output of the task that is missing
+                return StepRecord(error=self._failure(exc, task))
         return self.advance(workflow, clock)
 
     def update_pending_data(self, workflow: BpmnWorkflow, changes: Mapping[str, Any], clock: Clock) -> list[TimerMove]:
@@ -156,6 +210,7 @@ class ProcessEngine:
         # (measured with ~1,000 call-activity instances).
         while True:
             active = [sp for sp in workflow.subprocesses.values() if not sp.completed]
+            self._check_depth(workflow, active)
             count = 0
             for sub in sorted(active, key=lambda sp: sp.depth, reverse=True):
                 while (ran := self._run_ready(sub, record)) > 0:
@@ -175,14 +230,49 @@ class ProcessEngine:
         for task in ready:
             if task.state != TaskState.READY:
                 continue
-            task.run()
             element = _element(task)
+            self._count_step(task, element)
+            try:
+                task.run()
+            except ExecutionFailed:
+                raise
+            except Exception as exc:  # noqa: BLE001 - name the element the engine failed in
+                raise self._failure(exc, task) from None
             if hasattr(task.task_spec, "bpmn_id") and task.task_spec.bpmn_id:
                 record.completed.append(element)
                 if _is_timer(task):
                     unit = task.data.get("unit")
                     record.timers_fired.append(FiredTimer(*element, unit if isinstance(unit, str) else None))
         return len(ready)
+
+    def _count_step(self, task: Any, element: tuple[str, str]) -> None:
+        self.on_element(*element)
+        self._steps += 1
+        if self._steps > self.limits.steps:
+            raise ExecutionFailed(
+                f"环节“{element[1]}”：一次执行超过 {self.limits.steps} 个步骤，流程可能有不经等待环节的循环",
+                element[0],
+            )
+        if task.depth > self.limits.tree_depth:
+            raise ExecutionFailed(
+                f"环节“{element[1]}”：一次执行中反复经过同一段流程（超过 {self.limits.tree_depth} 层），"
+                "流程可能有不经等待环节的循环",
+                element[0],
+            )
+        spec = task.task_spec
+        if isinstance(spec, MultiInstanceTask) and getattr(spec, "data_input", None) is not None:
+            collection = spec.data_input.get(task) if spec.data_input.exists(task) else None
+            if hasattr(collection, "__len__") and len(collection) > self.limits.instances:
+                raise _too_many(task, len(collection), self.limits.instances)
+
+    def _check_depth(self, workflow: BpmnWorkflow, active: list[Any]) -> None:
+        deepest = max(active, key=lambda sp: sp.depth, default=None)
+        if deepest is not None and deepest.depth > self.limits.depth:
+            parent = workflow.get_task_from_id(deepest.parent_task_id) if deepest.parent_task_id else None
+            element_id, name = _element(parent) if parent is not None else ("", "")
+            raise ExecutionFailed(
+                f"环节“{name}”：子流程嵌套超过 {self.limits.depth} 层，可能是流程调用了自己", element_id
+            )
 
     @staticmethod
     def _strip_collections(workflow: BpmnWorkflow) -> None:
@@ -207,15 +297,12 @@ class ProcessEngine:
                 pending.extend(nested.get(id(sub), ()))
 
     @staticmethod
-    def _failure(exc: Exception) -> ExecutionFailed:
-        task_spec = getattr(exc, "task_spec", None)
+    def _failure(exc: Exception, task: Any = None) -> ExecutionFailed:
+        task_spec = getattr(exc, "task_spec", None) or getattr(task, "task_spec", None)
         element_id = getattr(task_spec, "bpmn_id", "") or ""
+        name = getattr(task_spec, "bpmn_name", None) or element_id
         line = getattr(exc, "line_number", None)
-        message = str(exc.args[0]) if exc.args else exc.__class__.__name__
-        inner = getattr(exc, "error", None) or exc.__cause__
-        if inner is not None and inner.__class__.__name__ not in message:
-            message = f"{message} ({inner.__class__.__name__}: {inner})"
-        return ExecutionFailed(message, element_id, line if isinstance(line, int) else None)
+        return ExecutionFailed(readable_error(exc, name), element_id, line if isinstance(line, int) else None)
 
     # --- reading ----------------------------------------------------------------------------
     @staticmethod
@@ -268,6 +355,12 @@ class ProcessEngine:
 
     @staticmethod
     def next_wake(workflow: BpmnWorkflow) -> datetime | None:
-        parsed = (parse_timer_value(ev.value) for ev in workflow.waiting_events() if ev.value is not None)
-        due = [d for d in parsed if d is not None]
+        values = [ev.value for ev in workflow.waiting_events() if ev.value is not None]
+        # An event-based gateway waits as one task for several events: waiting_events() gives no value
+        # for it, but the gateway keeps its timer's fire time like any timer task does.
+        for wf in _all_workflows(workflow):
+            for task in wf.tasks.values():
+                if task.state == TaskState.WAITING and task._get_internal_data("event_value") is not None:
+                    values.append(task._get_internal_data("event_value"))
+        due = [d for d in map(parse_timer_value, values) if d is not None]
         return min(due) if due else None

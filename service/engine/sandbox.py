@@ -35,6 +35,8 @@ from RestrictedPython import Guards, compile_restricted_eval, compile_restricted
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from .storable import NotStorable, check_storable
+
 FILENAME = "<string>"  # PythonScriptEngine looks for this name in tracebacks to report the line number
 MAX_ITEMS = 10_000_000  # longest str/bytes/list/tuple that `*` may build
 MAX_BITS = 100_000  # largest int (about 30,000 digits) that `**` / `<<` may build
@@ -185,6 +187,12 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             k: v for k, v in namespace.items()
             if k not in hidden and not k.startswith("_") and not callable(v) and not isinstance(v, Iterator)
         }  # fmt: skip
+        for name, value in updates.items():
+            if value is not context.get(name):  # what the script set or changed must be savable
+                try:
+                    check_storable(name, value)
+                except NotStorable as exc:
+                    raise ScriptRejected(str(exc)) from None
         for name in [name for name in context if name not in namespace]:  # removed with `del`
             del context[name]
         context.update(updates)
@@ -214,7 +222,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                 return None  # helpers are trusted and not traced; they could swallow the exception
             if time.monotonic() > deadline:
                 expired = True
-                raise ScriptTimeout(f"Script exceeded the time limit of {self.time_limit:g} s.")
+                raise ScriptTimeout(f"脚本运行超过 {self.time_limit:g} 秒的时间限制")
             return trace  # line events also fire on backward jumps, so every loop iteration is checked
 
         previous = sys.gettrace()  # settrace is per thread, so Flask worker threads do not interfere
@@ -224,5 +232,5 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         finally:
             sys.settrace(previous)
         if expired:  # raised, but swallowed by a helper that a script callback was running in
-            raise ScriptTimeout(f"Script exceeded the time limit of {self.time_limit:g} s.")
+            raise ScriptTimeout(f"脚本运行超过 {self.time_limit:g} 秒的时间限制")
         return result

@@ -1,0 +1,109 @@
+"""One engine command from state in to state out, as data: what the service asks and what it gets back.
+
+The service never holds a live workflow. It sends an `EngineRequest` (the stored state, the
+definition's cache key, the input) to an engine process (isolation.py) and gets an `EngineOutcome`
+with everything it needs to write: the new state, process data, ready user tasks with their `due`
+values already evaluated, what ran, the next wake time. Scripts, conditions, timer and `due`
+expressions only ever run inside `execute`, i.e. inside the engine process and its limits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from .errors import ExecutionFailed, readable_error
+from .parser import CompiledDefinition
+from .records import ReadyTask, StepRecord, TimerMove
+from .runtime import ProcessEngine
+
+# create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
+Operation = Literal["create", "start", "complete", "advance", "retry", "move"]
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    op: Operation
+    cache_key: str  # the definition version; its compiled spec is cached in the engine process
+    now: datetime
+    state: str | None = None  # None for "start"
+    data: dict[str, Any] = field(default_factory=dict)  # start data, submission, or changed variables
+    task_id: str | None = None  # for "complete"
+    known_ready: frozenset[str] = frozenset()  # tasks already projected: their `due` is not evaluated again
+
+
+@dataclass
+class EngineOutcome:
+    state: str | None  # None: nothing could be saved (the previous state stays)
+    data: dict[str, Any] = field(default_factory=dict)
+    completed: bool = False
+    next_wake: datetime | None = None
+    record: StepRecord = field(default_factory=StepRecord)
+    ready: list[ReadyTask] = field(default_factory=list)
+    moves: list[TimerMove] = field(default_factory=list)
+    task_not_ready: bool = False  # "complete" of a task the engine does not have ready
+
+    @classmethod
+    def failed(cls, error: ExecutionFailed) -> EngineOutcome:
+        return cls(state=None, record=StepRecord(error=error))
+
+
+def json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def execute(engine: ProcessEngine, compiled: CompiledDefinition, request: EngineRequest) -> EngineOutcome:
+    """Run one command. Engine failures become `record.error`; nothing here raises for bad scripts."""
+    now = request.now
+
+    def clock() -> datetime:
+        return now
+
+    moves: list[TimerMove] = []
+    if request.op in ("create", "start"):
+        workflow = engine.new_workflow(compiled, request.data)
+        if request.op == "create":
+            return EngineOutcome(state=engine.dump(workflow, request.cache_key), data=json_safe(engine.data(workflow)))
+    else:
+        assert request.state is not None
+        workflow = engine.load(compiled, request.state, request.cache_key)
+    if request.op == "complete":
+        try:
+            record = engine.complete(workflow, str(request.task_id), request.data, clock)
+        except LookupError:
+            return EngineOutcome(state=None, task_not_ready=True)
+    elif request.op == "move":
+        try:
+            moves = engine.update_pending_data(workflow, request.data, clock)
+        except Exception as exc:  # noqa: BLE001 - a timer expression that fails on the new value
+            return EngineOutcome.failed(ExecutionFailed(readable_error(exc)))
+        record = engine.advance(workflow, clock)
+    else:
+        if request.op == "retry":
+            engine.reset_errors(workflow)
+        record = engine.advance(workflow, clock)
+    ready = engine.ready_user_tasks(workflow)
+    for task in ready:
+        task.data = json_safe(task.data)
+        if task.due_expression and task.id not in request.known_ready:
+            engine.on_element(task.element_id, task.name)
+            try:
+                task.due = str(engine.evaluate(task.data, task.due_expression, clock))
+            except Exception:  # noqa: BLE001 - a bad `due` must not stop the process: the default applies
+                task.due = None
+    try:
+        state = engine.dump(workflow, request.cache_key)
+    except (TypeError, ValueError, RecursionError) as exc:  # a value the checks in the sandbox missed
+        return EngineOutcome.failed(ExecutionFailed(f"流程数据无法保存：{readable_error(exc)}"))
+    completed = engine.is_completed(workflow)
+    return EngineOutcome(
+        state=state,
+        data=json_safe(engine.data(workflow)),
+        completed=completed,
+        next_wake=None if completed or record.error else engine.next_wake(workflow),
+        record=record,
+        ready=ready,
+        moves=moves,
+    )
