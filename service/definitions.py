@@ -9,6 +9,8 @@ from typing import Any
 
 from lxml import etree
 
+from service import start_contract
+from service.access import audit_log
 from service.context import ServiceContext
 from service.db.models import ProcessDefinition
 from service.db.session import UnitOfWork
@@ -17,7 +19,7 @@ from service.engine.parser import BPMN_NS, called_elements, compile_definition, 
 from service.engine.xml_safety import parse_safe_xml
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.form_validation import check_form_definition
-from service.principal import ROLES, Principal
+from service.principal import LANE_ROLES, Principal
 
 FORM_SUFFIX = ".form.json"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -102,16 +104,18 @@ def deploy(
         file = filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn"
         line = lines.get(task.element_id)
         messages = []
-        if task.lane not in ROLES:
-            messages.append(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(ROLES)}）")
+        if task.lane not in LANE_ROLES:
+            messages.append(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(LANE_ROLES)}）")
         if not task.form_key:
             messages.append(f"用户任务“{task.name}”未指定表单（formKey）")
         elif task.form_key not in forms:
             messages.append(f"找不到表单 {task.form_key}{FORM_SUFFIX}")
         problems.extend(DefinitionProblem(m, file, task.element_id, line) for m in messages)
+    properties = _process_properties(root, key)
+    problems.extend(DefinitionProblem(m, filename) for m in start_contract.property_problems(properties, forms))
     if problems:
         raise DefinitionInvalid(problems)
-    needed = {t.form_key for t in compiled.user_tasks if t.form_key}
+    needed = {t.form_key for t in compiled.user_tasks if t.form_key} | {properties.get(start_contract.START_FORM, "")}
     forms = {k: v for k, v in forms.items() if k in needed or k in uploaded_forms}
     digest = hashlib.sha256(
         bpmn_bytes
@@ -129,12 +133,14 @@ def deploy(
         called_versions=called_versions,
         sha256=digest,
         number_format=_number_format(root, key),
-        properties=_process_properties(root, key),
+        properties=properties,
         deployed_by=actor.username,
         deployed_at=ctx.now(),
     )
     uow.definitions.add(definition)
     uow.definitions.flush()
+    details = {"version": definition.version, "name": name, "sha256": digest, "forms": sorted(forms)}
+    audit_log.record(uow, audit_log.DEFINITION_DEPLOYED, actor.username, definition.deployed_at, key, details)
     return definition, True
 
 

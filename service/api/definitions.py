@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from service import definitions
+from service import definitions, start_contract
 from service.errors import InvalidInput
 
 from .schemas import DefinitionDetail, DefinitionQuery, DefinitionSummary
@@ -19,10 +19,14 @@ blp = Blueprint("definitions", __name__, description="流程定义")
 @blp.get("/process-definitions")
 @blp.response(200, DefinitionSummary(many=True))
 def list_definitions() -> Any:
-    """各流程的最新版本"""
-    current_principal()
+    """各流程的最新版本（startable：当前用户能否发起）"""
+    actor = current_principal()
     with current_app.extensions["duban"].uow() as uow:
-        return definitions.list_latest(uow)
+        names = [n for n in DefinitionSummary().fields if n != "startable"]
+        return [
+            {**{n: getattr(d, n) for n in names}, "startable": start_contract.may_start(actor, d)}
+            for d in definitions.list_latest(uow)
+        ]
 
 
 @blp.post("/process-definitions")

@@ -7,6 +7,12 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from .request_limits import INT64_MAX
+
+# Integers a client sends are bounded, so a value no column can hold is a 422 naming the field, not a 500.
+ID_RANGE = validate.Range(min=1, max=INT64_MAX)
+MAX_PAGE = 1_000_000
+
 
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -18,8 +24,13 @@ class TokenResponse(Schema):
     expires_in = fields.Integer()
 
 
+class HealthResponse(Schema):
+    status = fields.String(metadata={"description": "ok"})
+    database = fields.String(metadata={"description": "sqlite / postgresql"})
+
+
 class Pagination(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -31,6 +42,7 @@ class DefinitionSummary(Schema):
     deployed_by = fields.String()
     deployed_at = fields.DateTime()
     called_versions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    startable = fields.Boolean(metadata={"description": "当前用户能否发起该流程（仅列表中返回）"})
 
 
 class DefinitionDetail(DefinitionSummary):
@@ -39,7 +51,7 @@ class DefinitionDetail(DefinitionSummary):
 
 
 class DefinitionQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=ID_RANGE)
 
 
 class TaskSummary(Schema):
@@ -65,7 +77,7 @@ class TaskDetail(TaskSummary):
 class TaskQuery(Pagination):
     state = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
     mine = fields.Boolean(load_default=True)
-    instance_id = fields.Integer()
+    instance_id = fields.Integer(validate=ID_RANGE)
 
 
 class TaskCompleteRequest(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from service import definitions, instances, item_view
+from service import definitions, instances, item_view, start_contract
 from service.deadlines import panel
 from service.errors import Forbidden
 from service.i18n import gettext
@@ -27,10 +27,10 @@ def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
 @bp.get("/start")
 @page
 def start(principal: Principal) -> ResponseReturnValue:
-    if not principal.may_start():
-        raise Forbidden("您无权发起事项")
     with services().uow() as uow:
-        found = [d for d in definitions.list_latest(uow) if not d.started_by_service]
+        found = [d for d in definitions.list_latest(uow) if start_contract.may_start(principal, d)]
+    if not found and not principal.may_start():
+        raise Forbidden("您无权发起事项")
     return render_template("web/start.html", definitions=found, active="start")
 
 
