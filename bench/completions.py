@@ -100,7 +100,7 @@ def build(database_url: str, drop_existing: bool) -> Any:
     from service.organisation import load_demo
     from service.wiring import build_services
 
-    settings = Settings(database_url=database_url, secret_key="bench-secret", scheduler_interval=0)
+    settings = Settings(database_url=database_url, secret_key="bench-secret", scheduler_interval=0, demo_mode=True)
     services = build_services(settings)
     if drop_existing:
         with services.db.begin() as conn:
@@ -176,6 +176,7 @@ def gunicorn(database_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
         "DATABASE_URL": database_url,
         "DUBAN_SCHEDULER_INTERVAL": "0",
         "DUBAN_SECRET_KEY": "bench-secret",
+        "DUBAN_DEMO_MODE": "1",  # the benchmark signs in with the demo password
     }
     log_path = workdir / "gunicorn.log"
     exe = Path(sys.executable).with_name("gunicorn")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from service import workdays
+from service.access import audit_log
 from service.context import ServiceContext
 from service.db.models import CalendarDay, CalendarYear
 from service.db.session import UnitOfWork
@@ -189,6 +190,8 @@ def put_year(
         old = workdays.current()
         row = CalendarYear(year=year, published=True, source=year_source, updated_by=actor.username, updated_at=now)
         uow.calendar.replace_year(row, (_row(e) for e in entries))
+        details = {"days": len(entries), "source": year_source}
+        audit_log.record(uow, audit_log.CALENDAR_SAVED, actor.username, now, str(year), details)
         uow.commit()
         new = workdays.load(uow)
     reason = f"{year} 年节假日安排已录入（{actor.display_name}）"

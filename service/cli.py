@@ -90,11 +90,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from service import organisation
 
     services = _services()
+    demo_mode = services.settings.demo_mode
     with services.uow() as uow:
-        created = organisation.load_demo(uow)
+        created = organisation.load_demo(uow, must_change_password=not demo_mode)
         uow.commit()
     _seed_calendar(services)
     print(f"演示组织已就绪（新建用户 {len(created)} 个），所有演示账号密码：{organisation.DEMO_PASSWORD}")
+    if not demo_mode:
+        print("未开启演示模式（DUBAN_DEMO_MODE=1）：演示账号首次登录须先修改密码")
     from service.cadres.demo import load_demo_cadres
 
     print(load_demo_cadres(services.uow, services.ctx.now()))
@@ -202,6 +205,22 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from service.backup import cli_output, create_backup
+
+    result = create_backup(Settings(), Path(args.output) if args.output else None)
+    print(cli_output.backup_summary(result))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from service.backup import cli_output, restore_backup
+
+    result = restore_backup(Settings(), Path(args.archive), force=args.force)
+    print(cli_output.restore_summary(result))
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="duban", description="duban 督查督办流程服务")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -234,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = cal.add_parser("show", help="查看某年的安排")
     p.add_argument("year", type=int)
     p.set_defaults(func=cmd_calendar_show)
+    p = sub.add_parser("backup", help="备份数据库与附件到一个归档文件（服务运行时亦可）")
+    p.add_argument("-o", "--output", help="归档文件或目录（默认当前目录下 duban-backup-时间.tar.gz）")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="从归档恢复数据库与附件并校验（先停止服务与 worker）")
+    p.add_argument("archive")
+    p.add_argument("--force", action="store_true", help="目标数据库已有数据时仍覆盖")
+    p.set_defaults(func=cmd_restore)
     ls = sub.add_parser("list", help="列出定义、实例或用户").add_subparsers(dest="what", required=True)
     ls.add_parser("definitions", help="流程定义").set_defaults(func=cmd_list_definitions)
     p = ls.add_parser("instances", help="流程实例")

@@ -29,12 +29,24 @@ class Settings:
     # Seconds between scheduler passes inside `duban serve`; 0 disables the embedded scheduler.
     scheduler_interval: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCHEDULER_INTERVAL", "5")))
     script_time_limit: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCRIPT_TIME_LIMIT", "1.0")))
+    # Engine processes (service/engine/isolation.py): how many per service process, and what one command
+    # may use in one of them — CPU seconds, elapsed seconds, extra memory (MB), engine steps.
+    engine_processes: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_PROCESSES", "3")))
+    engine_cpu_seconds: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_CPU_SECONDS", "60")))
+    engine_wall_seconds: float = field(default_factory=lambda: float(os.environ.get("DUBAN_ENGINE_WALL_SECONDS", "120")))
+    engine_memory_mb: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_MEMORY_MB", "1024")))
+    engine_step_limit: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_STEP_LIMIT", "50000")))
     token_ttl_hours: int = field(default_factory=lambda: int(os.environ.get("DUBAN_TOKEN_TTL_HOURS", "12")))
     # Uploaded attachments are stored here (outside any web root), under attachments/.
     data_dir: Path = field(default_factory=_data_dir)
     max_upload_bytes: int = field(
         default_factory=lambda: int(os.environ.get("DUBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
     )
+    # Demo mode (`make run` sets it): the demo password `duban-demo` works. Without it, a user signing in
+    # with the demo password (or flagged by a reset) must change it before doing anything else.
+    demo_mode: bool = field(default_factory=lambda: os.environ.get("DUBAN_DEMO_MODE", "0") == "1")
+    # Session cookie `Secure` flag: auto (on when the request is https or PREFERRED_URL_SCHEME is https), 1, 0.
+    secure_cookies: str = field(default_factory=lambda: (os.environ.get("DUBAN_SECURE_COOKIES") or "auto").strip())
     # A signed-in browser session ends after this many minutes without a request.
     session_idle_minutes: int = field(default_factory=lambda: int(os.environ.get("DUBAN_SESSION_IDLE_MINUTES", "30")))
     # Lights: yellow when this many working days or fewer are left before the deadline.

@@ -6,19 +6,18 @@ import json
 from collections.abc import Sequence
 from importlib import resources
 
+from service.access import user_admin
+from service.access.password_policy import DEMO_PASSWORD
 from service.auth import hash_password
 from service.db.models import Role, Unit, User
 from service.db.session import UnitOfWork
-from service.errors import Forbidden
 from service.principal import ROLES, UNIT_LANE, Principal
 
-DEMO_PASSWORD = "duban-demo"
+__all__ = ["DEMO_PASSWORD", "ensure_roles", "list_units", "list_users", "load_demo"]
 
 
 def list_users(uow: UnitOfWork, actor: Principal) -> Sequence[User]:
-    if not actor.is_admin:
-        raise Forbidden("只有系统管理员可以查看用户列表")
-    return uow.users.all()
+    return user_admin.list_users(uow, actor)
 
 
 def list_units(uow: UnitOfWork) -> Sequence[Unit]:
@@ -37,8 +36,11 @@ def ensure_roles(uow: UnitOfWork) -> dict[str, Role]:
     return roles
 
 
-def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD) -> list[User]:
-    """Create the demo organisation (idempotent: existing usernames and unit codes are kept)."""
+def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD, *, must_change_password: bool = False) -> list[User]:
+    """Create the demo organisation (idempotent: existing usernames and unit codes are kept).
+
+    Demo users share the demo password; outside demo mode (`duban demo` without DUBAN_DEMO_MODE=1) they
+    are created with `must_change_password`, and the demo password is refused for work anyway."""
     spec = json.loads(resources.files("service.demo").joinpath("organisation.json").read_text("utf-8"))
     roles = ensure_roles(uow)
     units: dict[str, Unit] = {}
@@ -78,6 +80,7 @@ def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD) -> list[User]:
             email=email,
             active=True,
             failed_logins=0,
+            must_change_password=must_change_password,
         )
         user.roles = [roles[r] for r in p["roles"]]
         uow.users.add(user)

@@ -1,4 +1,12 @@
-"""Who is asking, and what they may do. Every permission check of the service is here."""
+"""Who is asking, and what they may do. Every role and role set of the service is defined here.
+
+三员分立 (等保 2.0 level 3, docs/decisions/0008-separation-of-duties.md): three administrators whose
+powers do not overlap — 系统管理员 (flows and configuration), 安全管理员 (users, passwords, lockouts,
+roles; nothing about flows) and 审计管理员 (reads the audit log; nothing else). No user holds two of them.
+
+What a county leader reads: every supervised item (督查督办 practice — 县领导 approve, read reports and
+give instructions on any item), while acting only on the tasks of their own lane.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +14,31 @@ from dataclasses import dataclass
 
 from service.db.models import HumanTask, User
 
-ROLES = (
-    "督查室",
-    "承办单位",
+OFFICE = "督查室"
+UNIT_LANE = "承办单位"
+ADMIN = "系统管理员"
+AUDITOR = "审计"  # reads every instance and its history (业务审计), acts on nothing
+SECURITY_ADMIN = "安全管理员"
+AUDIT_ADMIN = "审计管理员"
+
+COUNTY_LEADERS = frozenset({"县长", "常务副县长", "分管副县长", "政府办主任", "政府办分管督查领导"})
+# The three administrators of 三员分立; a user holds at most one of them.
+ADMINISTRATORS = frozenset({ADMIN, SECURITY_ADMIN, AUDIT_ADMIN})
+# Roles that may name a BPMN lane (the two security roles never do: they have nothing to do with flows).
+LANE_ROLES = (
+    OFFICE,
+    UNIT_LANE,
     "县长",
     "常务副县长",
     "分管副县长",
     "政府办主任",
     "政府办分管督查领导",
-    "系统管理员",
-    "审计",
+    ADMIN,
+    AUDITOR,
 )
-UNIT_LANE = "承办单位"
-ADMIN = "系统管理员"
-AUDITOR = "审计"
-OFFICE = "督查室"
+ROLES = (*LANE_ROLES, SECURITY_ADMIN, AUDIT_ADMIN)
+# Roles whose holders act on no lane's tasks without a unit check.
+_NOT_ACTING = frozenset({UNIT_LANE, ADMIN, AUDITOR, SECURITY_ADMIN, AUDIT_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -41,16 +59,38 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
+        """系统管理员: flows, definitions, retries, calendar, configuration."""
         return ADMIN in self.roles
 
     @property
+    def is_security_admin(self) -> bool:
+        """安全管理员: users, passwords, lockouts, roles."""
+        return SECURITY_ADMIN in self.roles
+
+    @property
+    def is_audit_admin(self) -> bool:
+        """审计管理员: reads the audit log."""
+        return AUDIT_ADMIN in self.roles
+
+    @property
+    def is_county_leader(self) -> bool:
+        return bool(self.roles & COUNTY_LEADERS)
+
+    @property
     def sees_everything(self) -> bool:
-        """The office, auditors and admins read every instance; units and leaders their own work."""
+        """The office, auditors and the system administrator read every instance and every task list."""
         return bool(self.roles & {ADMIN, AUDITOR, OFFICE})
+
+    @property
+    def reads_every_item(self) -> bool:
+        """Who reads every supervised item: those who see everything, and every county leader (each acts
+        only on their own lane's tasks). A unit's staff read their unit's work only; the security and
+        audit administrators read no item."""
+        return self.sees_everything or self.is_county_leader
 
     def acting_lanes(self) -> set[str]:
         """Lanes whose tasks this principal acts on without a unit check."""
-        return {r for r in self.roles if r not in (UNIT_LANE, ADMIN, AUDITOR)}
+        return {r for r in self.roles if r not in _NOT_ACTING}
 
     def may_act_on(self, task: HumanTask) -> bool:
         if task.lane == UNIT_LANE:

@@ -63,6 +63,7 @@ def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iter
         smtp_host="",  # a developer's own mail server or robots are not the tests' business:
         webhooks="",  # the notification tests configure their own
         quiet_hours="",
+        demo_mode=True,  # the tests sign in with the demo password, as `make run` does
     )  # the fake clock jumps months ahead
     built = build_services(settings)
     if built.db.dialect.name == "postgresql":  # a rerun on the same database starts clean
@@ -77,7 +78,7 @@ def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iter
     calendar.ensure_loaded(built.uow)
     deploy_paths(built, [str(ROOT / "processes")], ROOT / "forms")
     yield built
-    built.db.dispose()
+    built.close()
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_smorest import Api
 
+from .errors import ErrorSchema
+from .request_limits import Int64Converter
+
 API_PREFIX = "/api/v1"
+
+
+class DubanApi(Api):  # type: ignore[misc]
+    """Every operation's error responses are declared with the shape they really have: {error, message, details}."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 
 def init_api(app: Flask) -> Api:
@@ -23,8 +34,10 @@ def init_api(app: Flask) -> Api:
             "security": [{"bearer": []}],
         },
     )
-    api = Api(app)
+    api = DubanApi(app)
+    api.register_converter(Int64Converter, integer_path_parameter)
     from . import (
+        access,
         attachments,
         bulletins,
         cadres,
@@ -44,7 +57,14 @@ def init_api(app: Flask) -> Api:
 
     modules = (session, definitions, instances, tasks, organisation, attachments, drafts, ledger, calendar)
     issue4 = (notifications, bulletins, scoring, cadres, extensions)  # supervision rules
-    for module in (*modules, *issue4):
+    issue9 = (access,)  # 三员分立: passwords, user management, audit log
+    for module in (*modules, *issue4, *issue9):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)
+    docs_assets.replace_swagger_ui(app)
     return api
+
+
+def integer_path_parameter(converter: Int64Converter) -> dict[str, Any]:
+    """How an `<int:…>` path segment is documented: the bounds the converter enforces."""
+    return {"type": "integer", "minimum": converter.min or 0, "maximum": converter.max}

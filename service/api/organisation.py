@@ -18,7 +18,7 @@ blp = Blueprint("organisation", __name__, description="组织：用户与单位"
 @blp.get("/users")
 @blp.response(200, UserSchema(many=True))
 def users() -> Any:
-    """全部用户及其角色、单位（仅系统管理员）"""
+    """全部用户及其角色、单位（安全管理员；系统管理员只读）"""
     actor = current_principal()
     with current_app.extensions["duban"].uow() as uow:
         return organisation.list_users(uow, actor)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from service import auth
 
-from .schemas import TokenRequest, TokenResponse
+from .schemas import HealthResponse, TokenRequest, TokenResponse
 
 blp = Blueprint("session", __name__, description="登录令牌与健康检查")
 
@@ -20,16 +20,19 @@ blp = Blueprint("session", __name__, description="登录令牌与健康检查")
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
 def issue_token(body: dict[str, Any]) -> dict[str, Any]:
-    """用户名和密码换取访问令牌"""
+    """用户名和密码换取访问令牌（须先修改密码的账户：403 password_change_required）"""
     services = current_app.extensions["duban"]
     ttl = timedelta(hours=services.settings.token_ttl_hours)
     with services.uow() as uow:
-        token = auth.issue_token(uow, body["username"], body["password"], services.ctx.now(), ttl)
+        token = auth.issue_token(
+            uow, body["username"], body["password"], services.ctx.now(), ttl, demo_mode=services.settings.demo_mode
+        )
     return {"token": token, "expires_in": int(ttl.total_seconds())}
 
 
 @blp.get("/health")
 @blp.doc(security=[])
+@blp.response(200, HealthResponse)
 def health() -> dict[str, Any]:
     """服务与数据库状态"""
     services = current_app.extensions["duban"]

@@ -7,8 +7,7 @@
 from __future__ import annotations
 
 from service.errors import Forbidden, NotFound
-from service.ledger import COUNTY_LEADERS
-from service.principal import ADMIN, AUDITOR, OFFICE, UNIT_LANE, Principal
+from service.principal import ADMIN, AUDITOR, COUNTY_LEADERS, OFFICE, UNIT_LANE, Principal
 
 READERS = COUNTY_LEADERS | {AUDITOR}
 

@@ -81,6 +81,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)  # for notifications; None = in-app only
+    # Set by a security administrator's reset or a demo password outside demo mode: sign-in leads only
+    # to the change-password page (API: 403 password_change_required) until the user sets their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary="user_roles", lazy="selectin", order_by=Role.id)
 
@@ -279,6 +282,7 @@ class CalendarYear(Base):
 
 # Tables of the feature areas, in their own modules; imported here so Base.metadata knows them all.
 from . import (  # noqa: E402, F401
+    models_access,
     models_cadres,
     models_deadlines,
     models_documents,

@@ -10,6 +10,8 @@ Statuses, lights and their Chinese labels live in `service.ledger.labels` and ar
 
 from __future__ import annotations
 
+from service.principal import COUNTY_LEADERS  # re-exported: defined once, in service.principal
+
 from .export import HEADERS, export_xlsx
 from .labels import (
     CLOSED,
@@ -26,7 +28,7 @@ from .labels import (
     status_label,
 )
 from .projection import ReadyStep, project
-from .reading import COUNTY_LEADERS, LedgerEntry, LedgerFilters, visible_scope
+from .reading import LedgerEntry, LedgerFilters, visible_scope
 from .use_cases import overview, search
 
 __all__ = [

@@ -15,14 +15,13 @@ from service.principal import UNIT_LANE, Principal
 
 from .labels import CLOSED, NO_LEAD_UNIT_LABEL, SORT_KEYS, STATUSES, light_label, status_label
 
-COUNTY_LEADERS = frozenset({"县长", "常务副县长", "分管副县长", "政府办主任", "政府办分管督查领导"})
 MAX_QUERY_LENGTH = 100
 
 
 def visible_scope(actor: Principal) -> tuple[bool, str | None]:
     """(sees any row, unit restriction): the office, auditors, admins and county leaders read every row;
     a 承办单位 user the rows their unit leads or co-handles; anyone else nothing."""
-    if actor.sees_everything or actor.roles & COUNTY_LEADERS:
+    if actor.reads_every_item:
         return True, None
     if UNIT_LANE in actor.roles and actor.unit_code:
         return True, actor.unit_code

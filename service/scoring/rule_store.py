@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from service.access import audit_log
 from service.db.models_scoring import ScoreRuleSet
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden
@@ -57,5 +58,7 @@ def save(
     row = uow.scoring.insert_rules(current.version + 1, to_json(values), actor.username, now)
     if row is None:
         raise Conflict("考核规则刚被他人修改，请刷新后再改")
+    details = {"version": row.version, "before": to_json(current.values), "after": to_json(values)}
+    audit_log.record(uow, audit_log.SCORING_RULES_CHANGED, actor.username, now, f"第 {row.version} 版", details)
     uow.commit()
     return _rule_set(row), True

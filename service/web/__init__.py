@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 
 from service import i18n
+from service.access import audit_log
 
-from . import filters, sessions
+from . import cookies, filters, sessions
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
@@ -14,6 +15,7 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 def init_web(app: Flask) -> None:
     from . import (  # noqa: F401 - routes
         vendor,
+        views_audit,
         views_auth,
         views_bulletins,
         views_cadres,
@@ -24,6 +26,7 @@ def init_web(app: Flask) -> None:
         views_ledger,
         views_notifications,
         views_scoring,
+        views_security,
         views_tasks,
     )
 
@@ -32,5 +35,5 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(_=i18n.gettext, csrf_token=sessions.csrf_token, languages=i18n.LANGUAGES)
     app.jinja_env.globals["current_language"] = i18n.current_language
     filters.register(app)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    cookies.configure(app, app.extensions["duban"].settings.secure_cookies)
+    app.before_request(lambda: audit_log.set_origin(request.remote_addr))  # the audit log's client address

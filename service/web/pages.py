@@ -10,6 +10,7 @@ from flask import current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service import inbox
+from service.auth import PasswordChangeRequired
 from service.i18n import gettext
 from service.principal import Principal
 from service.wiring import Services
@@ -19,13 +20,6 @@ from . import sessions
 
 def services() -> Services:
     return current_app.extensions["duban"]  # type: ignore[no-any-return]
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a signed-in user to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.inbox")
 
 
 def page(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
@@ -38,6 +32,8 @@ def page(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseRetu
         except sessions.SessionExpired:
             flash(gettext("登录已超时，请重新登录"), "warning")
             principal = None
+        except PasswordChangeRequired:
+            return redirect(url_for("web.password_page", next=request.full_path.rstrip("?")))
         if principal is None:
             return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
         sessions.check_csrf()

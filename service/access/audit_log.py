@@ -1,0 +1,114 @@
+"""The audit log of administrative and security actions (三员分立): written by the use cases in the
+transaction of the action they record, read only by 审计管理员, never changed (no update or delete path
+here; database triggers refuse both).
+
+The client address comes from the request through `set_origin` (called once per request by the web
+layer), so use cases do not thread it through their signatures; outside a request it is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from service.db.access_queries import AuditCriteria, AuditRepository
+from service.db.models_access import AuditEntry
+from service.db.session import UnitOfWork
+from service.errors import Forbidden, InvalidInput
+from service.principal import Principal
+from service.workdays import SHANGHAI
+
+SIGN_IN = "sign_in"
+SIGN_IN_FAILED = "sign_in_failed"
+ACCOUNT_LOCKED = "account_locked"
+SIGN_OUT = "sign_out"
+PASSWORD_CHANGED = "password_changed"
+PASSWORD_RESET = "password_reset"
+USER_CREATED = "user_created"
+USER_DISABLED = "user_disabled"
+USER_ENABLED = "user_enabled"
+USER_UNLOCKED = "user_unlocked"
+USER_ROLES_CHANGED = "user_roles_changed"
+DEFINITION_DEPLOYED = "definition_deployed"
+INSTANCE_RETRIED = "instance_retried"
+CALENDAR_SAVED = "calendar_year_saved"
+SCORING_RULES_CHANGED = "scoring_rules_changed"
+
+ACTIONS = {
+    SIGN_IN: "登录成功",
+    SIGN_IN_FAILED: "登录失败",
+    ACCOUNT_LOCKED: "账户锁定",
+    SIGN_OUT: "退出登录",
+    PASSWORD_CHANGED: "修改密码",
+    PASSWORD_RESET: "重置密码",
+    USER_CREATED: "新建用户",
+    USER_DISABLED: "停用用户",
+    USER_ENABLED: "启用用户",
+    USER_UNLOCKED: "解除锁定",
+    USER_ROLES_CHANGED: "变更角色或单位",
+    DEFINITION_DEPLOYED: "部署流程",
+    INSTANCE_RETRIED: "重试流程实例",
+    CALENDAR_SAVED: "录入节假日安排",
+    SCORING_RULES_CHANGED: "修改考核规则",
+}
+MAX_PER_PAGE = 200
+
+_origin: ContextVar[str] = ContextVar("duban_audit_origin", default="")
+
+
+def set_origin(ip: str | None) -> None:
+    """The client address of the current request (the web layer calls this once per request)."""
+    _origin.set((ip or "")[:64])
+
+
+def record(
+    uow: UnitOfWork,
+    action: str,
+    actor: str,
+    at: datetime,
+    target: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Append one entry to the current transaction: it commits, or rolls back, with the action itself."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = AuditEntry(
+        at=at,
+        actor=(actor or "")[:64],
+        action=action,
+        target=str(target or "")[:200],
+        details=dict(details or {}),
+        ip=_origin.get(),
+    )
+    AuditRepository(uow.session).append(entry)
+
+
+def check_may_read(actor: Principal) -> None:
+    if not actor.is_audit_admin:
+        raise Forbidden("只有审计管理员可以查看审计日志")
+
+
+def search(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    action: str | None = None,
+    actor_name: str | None = None,
+    target: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[Sequence[AuditEntry], int]:
+    """A page of entries, newest first (审计管理员 only); days are Asia/Shanghai, both inclusive."""
+    check_may_read(actor)
+    if action and action not in ACTIONS:
+        raise InvalidInput("筛选条件有误：未知的操作类型", {"errors": {"action": ["未知的操作类型"]}})
+    if day_from and day_to and day_from > day_to:
+        raise InvalidInput("筛选条件有误：起始日期不能晚于截止日期", {"errors": {"day_from": ["不能晚于截止日期"]}})
+    at_from = datetime.combine(day_from, time(0, 0), SHANGHAI) if day_from else None
+    at_to = datetime.combine(day_to + timedelta(days=1), time(0, 0), SHANGHAI) if day_to and day_to < date.max else None
+    criteria = AuditCriteria(action or None, actor_name or None, target or None, at_from, at_to)
+    return AuditRepository(uow.session).search(criteria, offset, min(limit, MAX_PER_PAGE))

@@ -1,0 +1,84 @@
+"""Credentials over time: server-side browser sessions, changing one's own password, and revoking
+every session and API token of a user (password change, reset, disable).
+
+Session rows use the wall clock, like the cookie's idle and absolute timeouts (service.web.sessions):
+tests move the service clock by months.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from service import auth
+from service.db.access_queries import AccessRepository
+from service.db.models import User
+from service.db.models_access import WebSession
+from service.db.session import UnitOfWork
+from service.errors import InvalidInput
+
+from . import audit_log, password_policy
+
+SESSION_ROWS_KEPT = timedelta(hours=13)  # longer than any session lives (12 h absolute)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def open_session(uow: UnitOfWork, user_id: int, session_id: str, ip: str = "") -> None:
+    now = _wall_clock()
+    repo = AccessRepository(uow.session)
+    repo.forget_sessions_before(user_id, now - SESSION_ROWS_KEPT)
+    repo.open_session(WebSession(id=session_hash(session_id), user_id=user_id, created_at=now, ip=ip[:64]))
+
+
+def session_is_live(uow: UnitOfWork, user_id: int, session_id: str) -> bool:
+    return AccessRepository(uow.session).live_session(session_hash(session_id), user_id) is not None
+
+
+def end_session(uow: UnitOfWork, session_id: str, why: str) -> None:
+    AccessRepository(uow.session).end_session(session_hash(session_id), _wall_clock(), why)
+
+
+def revoke_all(uow: UnitOfWork, user: User, why: str, keep_session: str | None = None) -> dict[str, int]:
+    """End every browser session of the user (but `keep_session`) and delete every API token."""
+    repo = AccessRepository(uow.session)
+    keep = session_hash(keep_session) if keep_session else None
+    return {
+        "sessions_ended": repo.end_sessions_of(user.id, _wall_clock(), why, keep),
+        "tokens_revoked": repo.revoke_tokens_of(user.id),
+    }
+
+
+def set_password(user: User, new_password: str, field: str = "new_password") -> None:
+    """Hash and store a new password that meets the policy (InvalidInput naming `field` otherwise)."""
+    password_policy.check(new_password, user.username, field)
+    user.password_hash = auth.hash_password(new_password)
+
+
+def change_own_password(
+    uow: UnitOfWork,
+    username: str,
+    current_password: str,
+    new_password: str,
+    now: datetime,
+    *,
+    keep_session: str | None = None,
+    channel: str = "web",
+) -> None:
+    """修改密码: the current password (failures count toward the lockout), the policy, then every other
+    session and every API token of the user are revoked; commits."""
+    user = auth.verify_password(uow, username, current_password, now, channel)
+    password_policy.check(new_password, username)
+    if new_password == current_password:
+        raise InvalidInput("新密码不能与当前密码相同", {"errors": {"new_password": ["新密码不能与当前密码相同"]}})
+    set_password(user, new_password)
+    user.must_change_password = False
+    revoked = revoke_all(uow, user, "password_changed", keep_session)
+    audit_log.record(uow, audit_log.PASSWORD_CHANGED, username, now, username, {"channel": channel, **revoked})
+    uow.commit()

@@ -1,0 +1,171 @@
+"""安全管理员's use cases: users, passwords, lockouts, roles and units — and nothing about flows.
+
+Every change is audited with before/after in the same transaction. A user holds at most one of the
+three administrator roles, and no security administrator changes, resets or disables their own account
+here (they use 修改密码 like everyone else), so one person cannot quietly widen their own powers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from service.db.models import User
+from service.db.session import UnitOfWork
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.principal import ADMINISTRATORS, ROLES, UNIT_LANE, Principal
+
+from . import audit_log, credentials
+
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+
+
+def check_may_manage(actor: Principal) -> None:
+    if not actor.is_security_admin:
+        raise Forbidden("只有安全管理员可以管理用户、密码和角色")
+
+
+def may_list(actor: Principal) -> bool:
+    """The security administrator manages users; the system administrator reads the list (read-only)."""
+    return actor.is_security_admin or actor.is_admin
+
+
+def list_users(uow: UnitOfWork, actor: Principal) -> Sequence[User]:
+    if not may_list(actor):
+        raise Forbidden("只有安全管理员和系统管理员可以查看用户列表")
+    return uow.users.all()
+
+
+def get_user(uow: UnitOfWork, actor: Principal, username: str) -> User:
+    if not may_list(actor):
+        raise Forbidden("只有安全管理员和系统管理员可以查看用户")
+    return _user(uow, username)
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, {"errors": {field: [message]}})
+
+
+def _user(uow: UnitOfWork, username: str) -> User:
+    user = uow.users.by_username(username)
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def _other_user(uow: UnitOfWork, actor: Principal, username: str) -> User:
+    if username == actor.username:
+        raise Forbidden("不能在此修改自己的账户（请使用“修改密码”）")
+    return _user(uow, username)
+
+
+def _snapshot(user: User) -> dict[str, Any]:
+    return {"roles": [r.name for r in user.roles], "unit": user.unit.code if user.unit else None}
+
+
+def _apply_roles(uow: UnitOfWork, user: User, roles: Sequence[str], unit_code: str | None) -> None:
+    names = list(dict.fromkeys(roles))
+    unknown = [r for r in names if r not in ROLES]
+    if not names or unknown:
+        raise _invalid("roles", "未知的角色：" + "、".join(unknown) if unknown else "至少选择一个角色")
+    if len(set(names) & ADMINISTRATORS) > 1:
+        raise _invalid("roles", "三员分立：系统管理员、安全管理员、审计管理员不能由同一用户兼任")
+    unit = uow.units.by_code(unit_code) if unit_code else None
+    if unit_code and unit is None:
+        raise _invalid("unit", f"单位 {unit_code} 不存在")
+    if UNIT_LANE in names and unit is None:
+        raise _invalid("unit", "承办单位的用户须指定所属单位")
+    role_rows = [uow.users.role(name) for name in names]
+    if any(row is None for row in role_rows):
+        raise _invalid("roles", "角色尚未初始化，请先运行 duban demo 或 duban db upgrade")
+    user.roles = [row for row in role_rows if row is not None]
+    user.unit = unit
+
+
+def create_user(uow: UnitOfWork, actor: Principal, now: datetime, fields: dict[str, Any]) -> User:
+    """新建用户 with an initial password, which the user must change at first sign-in; commits."""
+    check_may_manage(actor)
+    username = str(fields.get("username", "")).strip()
+    if not USERNAME.match(username):
+        raise _invalid("username", "用户名须以小写字母开头，由小写字母、数字、_ . - 组成，2–64 位")
+    if uow.users.by_username(username) is not None:
+        raise Conflict(f"用户名 {username} 已存在", {"errors": {"username": ["用户名已存在"]}})
+    display_name = str(fields.get("display_name", "")).strip()
+    if not display_name:
+        raise _invalid("display_name", "请填写姓名")
+    user = User(
+        username=username,
+        display_name=display_name[:100],
+        password_hash="",
+        position=str(fields.get("position") or "")[:32],
+        email=(str(fields.get("email") or "").strip() or None),
+        active=True,
+        failed_logins=0,
+        must_change_password=True,
+    )
+    credentials.set_password(user, str(fields.get("password", "")), "password")
+    _apply_roles(uow, user, fields.get("roles") or [], fields.get("unit") or None)
+    uow.users.add(user)
+    uow.users.flush()
+    audit_log.record(uow, audit_log.USER_CREATED, actor.username, now, username, {"after": _snapshot(user)})
+    uow.commit()
+    return user
+
+
+def reset_password(uow: UnitOfWork, actor: Principal, now: datetime, username: str, new_password: str) -> User:
+    """重置密码: a temporary password the user must change at next sign-in; every session and token ends."""
+    check_may_manage(actor)
+    user = _other_user(uow, actor, username)
+    credentials.set_password(user, new_password, "password")
+    user.must_change_password = True
+    user.failed_logins, user.locked_until = 0, None
+    revoked = credentials.revoke_all(uow, user, "password_reset")
+    audit_log.record(uow, audit_log.PASSWORD_RESET, actor.username, now, username, revoked)
+    uow.commit()
+    return user
+
+
+def unlock(uow: UnitOfWork, actor: Principal, now: datetime, username: str) -> User:
+    """解除锁定 after too many failed sign-ins."""
+    check_may_manage(actor)
+    user = _other_user(uow, actor, username)
+    before = user.locked_until.isoformat() if user.locked_until else None
+    user.failed_logins, user.locked_until = 0, None
+    audit_log.record(uow, audit_log.USER_UNLOCKED, actor.username, now, username, {"locked_until": before})
+    uow.commit()
+    return user
+
+
+def set_active(uow: UnitOfWork, actor: Principal, now: datetime, username: str, active: bool) -> User:
+    """停用 (every session and token ends at once) or 启用 a user."""
+    check_may_manage(actor)
+    user = _other_user(uow, actor, username)
+    if user.active == active:
+        return user
+    user.active = active
+    details: dict[str, Any] = {"before": not active, "after": active}
+    if not active:
+        details.update(credentials.revoke_all(uow, user, "disabled"))
+    action = audit_log.USER_ENABLED if active else audit_log.USER_DISABLED
+    audit_log.record(uow, action, actor.username, now, username, details)
+    uow.commit()
+    return user
+
+
+def set_roles(
+    uow: UnitOfWork, actor: Principal, now: datetime, username: str, roles: Sequence[str], unit_code: str | None
+) -> User:
+    """变更角色或单位; takes effect on the user's next request (principals are read on every request)."""
+    check_may_manage(actor)
+    user = _other_user(uow, actor, username)
+    before = _snapshot(user)
+    _apply_roles(uow, user, roles, unit_code)
+    after = _snapshot(user)
+    if after != before:
+        audit_log.record(
+            uow, audit_log.USER_ROLES_CHANGED, actor.username, now, username, {"before": before, "after": after}
+        )
+    uow.commit()
+    return user
