@@ -23,15 +23,29 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["duban"] = services
 
-    from service.api import init_api
+    from service.api import init_api, request_limits
     from service.api.errors import register_error_handlers
-    from service.web import init_web
+    from service.web import init_web, security_headers
 
     _load_calendar(services)
+    request_limits.init_app(app)  # before the blueprints: their routes take its `int` converter
     init_api(app)
     init_web(app)
     register_error_handlers(app)
+    security_headers.init_app(app)
+    _reads_do_not_queue(app)
     return app
+
+
+def _reads_do_not_queue(app: Flask) -> None:
+    """A GET reads: on SQLite its transactions begin deferred and never wait for the writer."""
+    from flask import request
+
+    from service.db.session import prefer_reads
+
+    @app.before_request
+    def _mark() -> None:
+        prefer_reads(request.method in ("GET", "HEAD", "OPTIONS"))
 
 
 def _load_calendar(services: Services) -> None:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from service.errors import DubanError
@@ -26,6 +27,15 @@ _MESSAGES = {
     429: "请求过于频繁",
     500: "服务器内部错误",
 }
+
+
+class ErrorSchema(Schema):
+    """What every error response carries; declared once as every operation's default response."""
+
+    error = fields.String(required=True, metadata={"description": "错误类别（英文代码）"})
+    message = fields.String(required=True, metadata={"description": "给用户看的说明（中文）"})
+    details = fields.Dict(required=True, metadata={"description": "补充信息，如各字段的错误"})
+    errors = fields.Raw(metadata={"description": "各字段的错误（有字段错误时，与 details.errors 相同）"})
 
 
 def error_response(status: int, error: str, message: str, details: Any = None) -> Response:

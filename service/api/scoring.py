@@ -13,6 +13,7 @@ from service.errors import Forbidden
 from service.scoring import periods
 
 from .ledger import XLSX, content_disposition
+from .schemas import ID_RANGE
 from .security import current_principal
 
 blp = Blueprint("scoring", __name__, description="考核评分")
@@ -92,7 +93,7 @@ class ScoreRulesSchema(Schema):
 
 class ScoreRulesUpdate(Schema):
     rules = fields.Dict(required=True, metadata={"description": "规则项 → 数值；未给出的项沿用现行值"})
-    based_on = fields.Integer(metadata={"description": "编辑时看到的版本号；已被他人改过则返回 409"})
+    based_on = fields.Integer(validate=ID_RANGE, metadata={"description": "编辑时看到的版本号；已被他人改过则返回 409"})
 
 
 def _sheet(query: dict[str, Any]) -> scoring.ScoreSheet:

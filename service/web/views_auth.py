@@ -9,7 +9,9 @@ from service.errors import Unauthorized
 from service.i18n import LANGUAGES, gettext
 
 from . import bp, sessions
-from .pages import nav_context, page, safe_next
+from .pages import nav_context
+from .redirects import safe_next
+from .views_account import landing
 
 
 @bp.app_context_processor
@@ -34,16 +36,18 @@ def login() -> ResponseReturnValue:
         error = gettext("请输入用户名和密码")
         return render_template("web/login.html", next=target, username=username, error=error), 400
     try:
-        sessions.password_sign_in(username, password)
+        signed_in = sessions.password_sign_in(username, password)
     except Unauthorized as exc:
         return render_template("web/login.html", next=target, username=username, error=gettext(exc.message)), 401
-    return redirect(target)
+    if signed_in.must_change_password:
+        return redirect(url_for("web.password_page", next=target))
+    return redirect(target if request.values.get("next") else landing(signed_in.principal))
 
 
 @bp.post("/logout")
-@page
-def logout(principal: object) -> ResponseReturnValue:
-    sessions.sign_out()
+def logout() -> ResponseReturnValue:
+    sessions.check_csrf()
+    sessions.sign_out()  # ends the session on the server too, and audits it
     flash(gettext("您已安全退出"), "info")
     return redirect(url_for("web.login"))
 

@@ -12,8 +12,9 @@ from service.notifications import KINDS, reading
 from service.principal import Principal
 
 from . import bp
-from .pages import page, safe_next, services
+from .pages import page, services
 from .paging import Pager
+from .redirects import safe_next
 
 
 def _back() -> ResponseReturnValue:

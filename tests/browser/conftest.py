@@ -17,6 +17,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from service.config import ROOT
+from tests.browser.driver import CSP_VIOLATIONS
 
 CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("DUBAN_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
@@ -66,3 +67,11 @@ def base_url(live_server: str) -> str:
 def screenshots() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations() -> Iterator[None]:
+    """Pages must work under the Content-Security-Policy: any refusal the browser reports fails the test."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "the browser refused under the CSP or a script failed:\n" + "\n".join(CSP_VIOLATIONS)

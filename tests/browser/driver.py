@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 PASSWORD = "duban-demo"
+
+# What the browser refused under the Content-Security-Policy during the current test (checked by conftest).
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(page: Page) -> None:
+    """Record every CSP refusal the browser reports on this page's console, and every script error."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: CSP_VIOLATIONS.append(f"{page.url}: script error {error}"))
 
 
 class Person:
     def __init__(self, page: Page, screenshots: Path) -> None:
         self.page = page
         self.screenshots = screenshots
+        watch_csp(page)
 
     def sign_in(self, username: str) -> None:
         self.page.goto("/login")

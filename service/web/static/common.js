@@ -2,6 +2,9 @@
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  /* The page's data and messages: a JSON block, never inline script (the CSP allows scripts from files only). */
+  var pageData = document.getElementById("page-data");
+  window.DUBAN = pageData ? JSON.parse(pageData.textContent) : {messages: {}};
   window.dubanApi = function (method, path, body, isForm) {
     var headers = {"X-CSRF-Token": token, "Accept": "application/json"};
     var options = {method: method, headers: headers, credentials: "same-origin"};
