@@ -19,6 +19,8 @@ from service.errors import MalformedRequest, PayloadTooLarge
 INT64_MAX = 2**63 - 1
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
+TOO_LARGE = "请求内容过大（JSON 不超过 1 MB）"
+TOO_DEEP = "JSON 嵌套层数过多（最多 64 层）"
 
 
 def digits_at_most(limit: int) -> str:
@@ -61,10 +63,10 @@ def check_json_body() -> None:
     if not request.is_json:
         return
     if (request.content_length or 0) > MAX_JSON_BYTES:
-        raise PayloadTooLarge("请求内容过大（JSON 不超过 1 MB）", {"limit_bytes": MAX_JSON_BYTES})
+        raise PayloadTooLarge(TOO_LARGE, {"limit_bytes": MAX_JSON_BYTES})
     body = request.get_data(cache=True)  # the parser reads the same cached bytes afterwards
     if len(body) > MAX_JSON_BYTES:
-        raise PayloadTooLarge("请求内容过大（JSON 不超过 1 MB）", {"limit_bytes": MAX_JSON_BYTES})
+        raise PayloadTooLarge(TOO_LARGE, {"limit_bytes": MAX_JSON_BYTES})
     try:
         too_deep = json_depth(json.loads(body)) > MAX_JSON_DEPTH
     except RecursionError:
@@ -72,7 +74,7 @@ def check_json_body() -> None:
     except ValueError:
         return  # malformed JSON: the argument parser answers 400 with its own message
     if too_deep:
-        raise MalformedRequest(f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）", {"limit_depth": MAX_JSON_DEPTH})
+        raise MalformedRequest(TOO_DEEP, {"limit_depth": MAX_JSON_DEPTH})
 
 
 def init_app(app: Flask) -> None:

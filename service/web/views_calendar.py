@@ -22,7 +22,8 @@ FIELDS = ("date", "kind", "name", "source")
 
 def _year() -> int:
     raw = request.args.get("year", "")
-    return int(raw) if raw.isdigit() and 1900 <= int(raw) <= 2100 else services().ctx.now().year + 1
+    short = raw.isdigit() and len(raw) <= 4  # before int(): 5,000 digits would not even convert
+    return int(raw) if short and 1900 <= int(raw) <= 2100 else services().ctx.now().year + 1
 
 
 def _as_text(days: list[dict[str, Any]]) -> str:

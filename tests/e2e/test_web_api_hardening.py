@@ -211,6 +211,13 @@ def test_the_documented_path_ids_carry_the_int64_bound(client: Any) -> None:
     assert schema == {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
 
 
+@pytest.mark.parametrize("page", ["/ledger", "/cadres", "/notifications", "/calendar", "/bulletins", "/scores"])
+def test_page_numbers_and_years_of_thousands_of_digits_are_not_a_500(client: Any, page: str) -> None:
+    sign_in(client, "dcs_li")
+    response = client.get(page, query_string={"page": "9" * 5000, "year": "9" * 5000}, headers=HTML)
+    assert response.status_code < 500
+
+
 # --- JSON bodies nested too deep or too large ----------------------------------------------------------------
 
 
@@ -272,7 +279,9 @@ def test_error_responses_match_the_declared_error_schema(client: Any, tokens: di
     spec = client.get("/api/v1/openapi.json").get_json()
     declared = spec["components"]["schemas"]["Error"]
     assert set(declared["required"]) == {"error", "message", "details"}
-    missing = client.get(f"/api/v1/process-instances/{INT64_MAX}", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    missing = client.get(
+        f"/api/v1/process-instances/{INT64_MAX}", headers={"Authorization": f"Bearer {tokens['admin']}"}
+    )
     invalid = client.get("/api/v1/tasks?page=0", headers={"Authorization": f"Bearer {tokens['admin']}"})
     anonymous = client.get("/api/v1/tasks")
     for response in (missing, invalid, anonymous):
