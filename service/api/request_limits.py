@@ -71,8 +71,10 @@ def check_json_body() -> None:
         too_deep = json_depth(json.loads(body)) > MAX_JSON_DEPTH
     except RecursionError:
         too_deep = True
-    except ValueError:
+    except json.JSONDecodeError:
         return  # malformed JSON: the argument parser answers 400 with its own message
+    except ValueError:  # valid JSON the interpreter refuses to read, e.g. an int over 4,300 digits
+        raise MalformedRequest("请求内容中有过大的数字，无法读取", {"body": ["数字过大"]}) from None
     if too_deep:
         raise MalformedRequest(TOO_DEEP, {"limit_depth": MAX_JSON_DEPTH})
 
