@@ -69,8 +69,9 @@ def main() -> None:
         if state is None:
             request = EngineRequest(op="start", cache_key="bench", now=NOW)
         else:
-            request = EngineRequest(op="complete", cache_key="bench", now=NOW, state=state, task_id=task,
-                                    data={"decision": "退回"})
+            request = EngineRequest(
+                op="complete", cache_key="bench", now=NOW, state=state, task_id=task, data={"decision": "退回"}
+            )
         began = time.perf_counter()
         outcome = execute(engine, compiled, request) if mode == "inline" else pool.run(request, lambda: FILES)
         timings[mode].append(time.perf_counter() - began)
@@ -89,7 +90,9 @@ def main() -> None:
     print(f"engine command (complete + script + gateway + due + dump), {args.rounds} rounds each, alternating")
     print(_summary("in this process (baseline)", timings["inline"]))
     print(_summary("in an engine process", timings["pool"]))
-    print(f"ratio engine process / baseline: {isolated / inline:.2f}x; added per command: {(isolated - inline) * 1000:.2f} ms")
+    print(
+        f"ratio engine process / baseline: {isolated / inline:.2f}x; added per command: {(isolated - inline) * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,11 @@ class Settings:
     # Engine processes (service/engine/isolation.py): how many per service process, and what one command
     # may use in one of them — CPU seconds, elapsed seconds, extra memory (MB), engine steps.
     engine_processes: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_PROCESSES", "3")))
-    engine_cpu_seconds: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_CPU_SECONDS", "60")))
-    engine_wall_seconds: float = field(default_factory=lambda: float(os.environ.get("DUBAN_ENGINE_WALL_SECONDS", "120")))
-    engine_memory_mb: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_MEMORY_MB", "1024")))
+    engine_cpu_seconds: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_CPU_SECONDS", "300")))
+    engine_wall_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DUBAN_ENGINE_WALL_SECONDS", "600"))
+    )
+    engine_memory_mb: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_MEMORY_MB", "4096")))
     engine_step_limit: int = field(default_factory=lambda: int(os.environ.get("DUBAN_ENGINE_STEP_LIMIT", "50000")))
     token_ttl_hours: int = field(default_factory=lambda: int(os.environ.get("DUBAN_TOKEN_TTL_HOURS", "12")))
     # Uploaded attachments are stored here (outside any web root), under attachments/.

@@ -38,9 +38,9 @@ def start(
         created = ctx.run_engine(files, replace(request, op="create"))
         outcome.state, outcome.data = created.state, created.data
     uow.begin_write()
-    definition = uow.definitions.get(definition_id)
-    assert definition is not None
-    instance = _create(uow, ctx, actor, definition, data, outcome, now)
+    written = uow.definitions.get(definition_id)
+    assert written is not None
+    instance = _create(uow, ctx, actor, written, data, outcome, now)
     uow.commit()
     return instance
 

@@ -75,9 +75,9 @@ def complete(
         if outcome.task_not_ready:
             raise Conflict("该任务已不在待办状态")
         uow.begin_write()
-        instance = uow.instances.lock(instance_id)
-        task = uow.tasks.get(task_id)
-        assert instance is not None and task is not None
+        locked, current = uow.instances.lock(instance_id), uow.tasks.get(task_id)
+        assert locked is not None and current is not None
+        instance, task = locked, current
         if instance.version != expected:
             continue  # someone else saved this instance first: run the completion on their state
         if task.state != "ready":

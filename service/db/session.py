@@ -12,7 +12,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-
 # Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
 # reader: in WAL mode it never waits for the writer). Commands write; GET requests and the read phase
 # of an engine command read (see `reading()` and `UnitOfWork.begin_write`).

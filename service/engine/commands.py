@@ -86,8 +86,11 @@ def execute(engine: ProcessEngine, compiled: CompiledDefinition, request: Engine
         record = engine.advance(workflow, clock)
     ready = engine.ready_user_tasks(workflow)
     for task in ready:
+        if task.id in request.known_ready:  # already projected: only its unit is read again (the ledger)
+            task.data = {"unit": task.data["unit"]} if isinstance(task.data.get("unit"), str) else {}
+            continue
         task.data = json_safe(task.data)
-        if task.due_expression and task.id not in request.known_ready:
+        if task.due_expression:
             engine.on_element(task.element_id, task.name)
             try:
                 task.due = str(engine.evaluate(task.data, task.due_expression, clock))

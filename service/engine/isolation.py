@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from service.errors import Unavailable
 
@@ -43,14 +43,18 @@ from .runtime import StepLimits
 log = logging.getLogger(__name__)
 ELEMENT_BYTES = 512
 STARTUP_SECONDS = 60.0  # a new child imports the engine; generous, for a loaded machine
+ACQUIRE_SECONDS = 30.0  # a command that finds every engine process busy this long gets 503
 
 
 @dataclass(frozen=True)
 class EngineLimits:
     script_seconds: float = 1.0  # one script or expression (the sandbox's tracer; gives the clearest message)
-    cpu_seconds: int = 60  # CPU time of one command (RLIMIT_CPU); 1,200 rectification items take ~10 s
-    wall_seconds: float = 120.0  # elapsed time of one command, then the child is killed
-    memory_mb: int = 1024  # address space a child may add to what it has after start-up (RLIMIT_AS)
+    # A completion in a campaign with 1,200 live rectification items costs ~2 min of CPU and ~2 GB today
+    # (SpiffWorkflow looks tasks up linearly across subprocesses while loading: O(n²)); the defaults
+    # leave room for it. Issue 14's work on load cost is what will let them come down.
+    cpu_seconds: int = 300  # CPU time of one command (RLIMIT_CPU)
+    wall_seconds: float = 600.0  # elapsed time of one command, then the child is killed
+    memory_mb: int = 4096  # address space a child may add to what it has after start-up (RLIMIT_AS)
     steps: StepLimits = field(default_factory=StepLimits)
 
 
@@ -74,13 +78,13 @@ def _resolve(path: str) -> Callable[..., Any]:
 # module in every child, which for gunicorn or pytest is neither cheap nor harmless.)
 
 
-def _send(stream: BinaryIO, message: object) -> None:
+def _send(stream: IO[bytes], message: object) -> None:
     blob = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack("!I", len(blob)) + blob)
     stream.flush()
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     chunks, left = [], size
     while left:
         chunk = stream.read(left)
@@ -91,7 +95,7 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(stream: BinaryIO) -> Any:
+def _receive(stream: IO[bytes]) -> Any:
     (size,) = struct.unpack("!I", _read_exactly(stream, 4))
     return pickle.loads(_read_exactly(stream, size))
 
@@ -101,7 +105,7 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _serve(requests: BinaryIO, replies: BinaryIO, element: mmap.mmap) -> None:
+def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
     """The child's loop: the setup, then one request in, one outcome out, until the pipe closes."""
     from .parser import compile_definition
     from .runtime import ProcessEngine
@@ -191,7 +195,7 @@ def _element_id(raw: bytes) -> str:
 
 class _Child:
     def __init__(self, setup: EngineSetup) -> None:
-        self.element_file = tempfile.TemporaryFile()
+        self.element_file = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the child lives
         self.element_file.write(b"\0" * ELEMENT_BYTES)
         self.element_file.flush()
         fd = self.element_file.fileno()
@@ -297,7 +301,7 @@ class EnginePool:
         return EngineOutcome.failed(error), False
 
     def _acquire(self) -> _Child:
-        deadline = time.monotonic() + self.setup.limits.wall_seconds
+        deadline = time.monotonic() + min(self.setup.limits.wall_seconds, ACQUIRE_SECONDS)
         with self._cond:
             while True:
                 if self._closed:

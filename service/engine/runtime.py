@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -262,7 +262,7 @@ class ProcessEngine:
         spec = task.task_spec
         if isinstance(spec, MultiInstanceTask) and getattr(spec, "data_input", None) is not None:
             collection = spec.data_input.get(task) if spec.data_input.exists(task) else None
-            if hasattr(collection, "__len__") and len(collection) > self.limits.instances:
+            if isinstance(collection, Sized) and len(collection) > self.limits.instances:
                 raise _too_many(task, len(collection), self.limits.instances)
 
     def _check_depth(self, workflow: BpmnWorkflow, active: list[Any]) -> None:

@@ -152,3 +152,23 @@ def test_an_event_based_gateway_timer_wakes_and_fires(client, tokens, services, 
     clock.advance(days=3, seconds=5)
     scheduler.tick(services.uow, services.ctx)
     assert admin.instance(started["id"])["status"] == "completed"
+
+
+def test_a_service_task_is_an_error_state_not_a_500(client, tokens):
+    """SpiffWorkflow's service task calls a service the script engine does not have (NameError)."""
+    admin = Actor(client, tokens["admin"])
+    body = """<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
+    <bpmn:serviceTask id="call" name="调用外部服务"><bpmn:extensionElements>
+      <spiffworkflow:serviceTaskOperator id="http/GetRequest" resultVariable="r"><spiffworkflow:parameters>
+        <spiffworkflow:parameter id="url" type="str" value="'http://127.0.0.1:9/'" /></spiffworkflow:parameters>
+      </spiffworkflow:serviceTaskOperator></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>"""
+    _deploy(admin, "service_task_call", body)
+    response = admin.post("/process-instances", json={"process_key": "service_task_call", "data": {}})
+    assert response.status_code == 201, response.get_json()
+    started = response.get_json()
+    assert started["status"] == "error" and "调用外部服务" in started["error_message"]
+    assert " at 0x" not in started["error_message"]
