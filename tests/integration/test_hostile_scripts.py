@@ -102,7 +102,9 @@ def _xml(text: str) -> str:
 @pytest.fixture()
 def tight_engine(services: Any) -> Iterator[EnginePool]:
     """Engine processes with small limits, so each case is over in a few seconds."""
-    pool = EnginePool(EngineSetup("service.script_helpers:script_helpers", "service.script_helpers:use_calendar", LIMITS), 2)
+    pool = EnginePool(
+        EngineSetup("service.script_helpers:script_helpers", "service.script_helpers:use_calendar", LIMITS), 2
+    )
     regular, services.ctx.engines = services.ctx.engines, pool
     try:
         yield pool
