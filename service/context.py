@@ -68,10 +68,19 @@ class ServiceContext:
         calendar = workdays.current()
         return self.engines.run(request, lambda: files, (calendar, calendar))
 
-    def engine_request(self, instance: ProcessInstance, known_ready: frozenset[str], **kwargs: object) -> EngineRequest:
-        """A request against the instance's stored state (read it before the transaction ends)."""
-        key = cache_key(instance.definition)
-        return EngineRequest(cache_key=key, state=instance.state, known_ready=known_ready, **kwargs)  # type: ignore[arg-type]
+    def engine_command(
+        self, uow: UnitOfWork, instance: ProcessInstance, **kwargs: object
+    ) -> tuple[Mapping[str, bytes], EngineRequest]:
+        """What `run_engine` needs for a command on the instance's stored state, read in the read phase:
+        the definition's files and the request (tasks already projected need no `due` again)."""
+        known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance.id))
+        request = EngineRequest(
+            cache_key=cache_key(instance.definition),
+            state=instance.state,
+            known_ready=known,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        return self.files_of(uow, instance.definition), request
 
 
 def cache_key(definition: ProcessDefinition) -> str:

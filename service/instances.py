@@ -146,9 +146,7 @@ def retry(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: i
     if instance.status != "error":
         raise Conflict("该流程实例没有出错，无需重试")
     expected, error_message, now = instance.version, instance.error_message, ctx.now()
-    files = ctx.files_of(uow, instance.definition)
-    known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance_id))
-    request = ctx.engine_request(instance, known, op="retry", now=now)
+    files, request = ctx.engine_command(uow, instance, op="retry", now=now)
     uow.end_read()
     outcome = ctx.run_engine(files, request)
     uow.begin_write()

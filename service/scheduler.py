@@ -40,9 +40,8 @@ def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: dateti
     instance = uow.instances.get(instance_id)
     if instance is None or not _due(instance, now):
         return False  # another worker got there first
-    expected, files = instance.version, ctx.files_of(uow, instance.definition)
-    known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance_id))
-    request = ctx.engine_request(instance, known, op="advance", now=now)
+    expected = instance.version
+    files, request = ctx.engine_command(uow, instance, op="advance", now=now)
     uow.end_read()
     outcome = ctx.run_engine(files, request)
     uow.begin_write()

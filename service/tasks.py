@@ -67,9 +67,7 @@ def complete(
         uow.begin_read()
         task, instance, cleaned = _checked(uow, actor, task_id, data)
         expected, instance_id, now = instance.version, instance.id, ctx.now()
-        files = ctx.files_of(uow, instance.definition)
-        known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance_id))
-        request = ctx.engine_request(instance, known, op="complete", now=now, data=cleaned, task_id=task_id)
+        files, request = ctx.engine_command(uow, instance, op="complete", now=now, data=cleaned, task_id=task_id)
         uow.end_read()
         outcome = ctx.run_engine(files, request)
         if outcome.task_not_ready:

@@ -29,11 +29,10 @@ def move_deadline(
     now = ctx.now()
     old_deadline = workdays.as_date(str(instance.data["deadline"]))
     expected = instance.version
-    known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance.id))
     # The engine runs inside the caller's transaction here (an approved 延期 or a calendar edit moves
     # the deadline atomically with what caused it); the engine limits bound how long that can take.
-    request = ctx.engine_request(instance, known, op="move", now=now, data={"deadline": new_deadline.isoformat()})
-    outcome = ctx.run_engine(ctx.files_of(uow, instance.definition), request)
+    files, request = ctx.engine_command(uow, instance, op="move", now=now, data={"deadline": new_deadline.isoformat()})
+    outcome = ctx.run_engine(files, request)
     moves = outcome.moves
     payload = {
         "old": old_deadline.isoformat(),
