@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     register_error_handlers(app)
     security_headers.init_app(app)
     _reads_do_not_queue(app)
+    services.ctx.engines.warm()  # the engine processes start importing now, not on the first request
     return app
 
 

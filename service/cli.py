@@ -129,6 +129,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from service.scheduler import run_pass
 
     services = _services()
+    services.ctx.engines.warm()
     timers = not args.no_timers
     if timers:
         _seed_calendar(services)

@@ -245,10 +245,17 @@ class EnginePool:
         self._started = 0
         self._cond = threading.Condition()
         self._closed = False
+        self._pid = os.getpid()
+
+    def _forget_if_forked(self) -> None:
+        """After a fork (gunicorn --preload) the children and their pipes are the parent's: start anew."""
+        if self._pid != os.getpid():
+            self._pid, self._idle, self._started = os.getpid(), [], 0
 
     def warm(self) -> None:
         """Start every child now rather than on first use (`duban serve`, `duban worker`)."""
         with self._cond:
+            self._forget_if_forked()
             while self._started < self.size:
                 self._idle.append(_Child(self.setup))
                 self._started += 1
@@ -303,6 +310,7 @@ class EnginePool:
     def _acquire(self) -> _Child:
         deadline = time.monotonic() + min(self.setup.limits.wall_seconds, ACQUIRE_SECONDS)
         with self._cond:
+            self._forget_if_forked()
             while True:
                 if self._closed:
                     raise Unavailable("流程引擎已停止")
