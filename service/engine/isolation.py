@@ -343,6 +343,10 @@ class EnginePool:
                     child.stop()
             self._cond.notify()
 
+    def __del__(self) -> None:  # a pool dropped without close() still ends its children
+        with contextlib.suppress(Exception):
+            self.close()
+
     def close(self) -> None:
         with self._cond:
             self._closed = True

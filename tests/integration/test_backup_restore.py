@@ -137,11 +137,17 @@ def test_a_restore_into_a_fresh_database_verifies_every_history_and_attachment(
     assert manifest.counts == source_counts and manifest.counts["attachments"] >= 1
     assert manifest.attachments == source_counts["attachments"]
 
+    # The suite's shared database may hold an attachment another test damaged on purpose; a restore
+    # must reproduce the source exactly, so that one is bad after it too, and nothing else.
+    damaged_in_source = verify_restored(services.db, services.settings.data_dir, manifest).bad_attachments
+    assert attachment_id not in damaged_in_source
+
     target = fresh()
     result = restore_backup(target, archive)
 
     v = result.verification
-    assert result.ok and v.broken_histories == [] and v.bad_attachments == [] and v.count_mismatches == {}
+    assert v.broken_histories == [] and v.bad_attachments == damaged_in_source and v.count_mismatches == {}
+    assert result.ok == (damaged_in_source == [])
     assert v.histories == source_counts["process_instances"] and v.attachments == source_counts["attachments"]
     assert counts_of(target.database_url) == source_counts
     # the restored service serves the same item and the same bytes (tokens are rows too)
@@ -153,7 +159,7 @@ def test_a_restore_into_a_fresh_database_verifies_every_history_and_attachment(
         assert office.instance(iid)["status"] == "running"
         assert office.get(f"/process-instances/{iid}/history/verify").get_json()["ok"] is True
     finally:
-        restored.db.dispose()
+        restored.close()
 
 
 def test_a_tampered_archive_is_refused_before_anything_changes(source, archive, fresh, tmp_path):  # type: ignore[no-untyped-def]
