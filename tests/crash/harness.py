@@ -89,14 +89,12 @@ def own_database(tmp_path: Path) -> Iterator[str]:
     PostgreSQL server — a new database on that server, dropped afterwards (the session's shared database
     is left alone: other tests use it)."""
     base = os.environ.get("DUBAN_TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("DUBAN_REQUIRE_POSTGRES"):
-            pytest.fail("DUBAN_REQUIRE_POSTGRES is set but DUBAN_TEST_DATABASE_URL is not")
+    if not base and os.environ.get("DUBAN_REQUIRE_POSTGRES"):
+        pytest.fail("DUBAN_REQUIRE_POSTGRES is set but DUBAN_TEST_DATABASE_URL is not")
+    url = make_url(base) if base else None
+    if url is None or not url.drivername.startswith("postgresql"):  # SQLite: a file of the test's own
         yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
         return
-    url = make_url(base)
-    if not url.drivername.startswith("postgresql"):
-        pytest.skip(f"crash tests create their own database on PostgreSQL only, not on {url.drivername}")
     name = f"duban_crash_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
