@@ -16,8 +16,9 @@ import time
 from datetime import UTC, datetime
 
 from service.engine.commands import EngineRequest, execute
-from service.engine.isolation import EngineLimits, EnginePool, EngineSetup
+from service.engine.isolation import EnginePool
 from service.engine.parser import compile_definition
+from service.engine.protocol import EngineLimits, EngineSetup
 from service.engine.runtime import ProcessEngine
 from service.script_helpers import script_helpers
 

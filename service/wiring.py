@@ -11,8 +11,9 @@ from service.config import Settings
 from service.context import ServiceContext
 from service.db.session import UnitOfWork, make_engine
 from service.deadlines import extensions
-from service.engine.isolation import EngineLimits, EnginePool, EngineSetup
-from service.engine.runtime import StepLimits
+from service.engine.isolation import EnginePool
+from service.engine.limits import StepLimits
+from service.engine.protocol import EngineLimits, EngineSetup
 from service.notifications.config import NotifyConfig
 
 

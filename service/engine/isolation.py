@@ -16,178 +16,36 @@ child writes it to shared memory before each step) and the limit — never as an
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import mmap
 import os
-import pickle
-import resource
 import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from service.errors import Unavailable
 
-from .commands import EngineOutcome, EngineRequest, execute
-from .errors import DefinitionInvalid, ExecutionFailed
-from .runtime import StepLimits
+from .commands import EngineOutcome, EngineRequest
+from .errors import ExecutionFailed
+from .protocol import (
+    ELEMENT_BYTES,
+    EngineSetup,
+    current_element,
+    element_id_of,
+    limit_message,
+    receive,
+    send,
+)
 
 log = logging.getLogger(__name__)
-ELEMENT_BYTES = 512
 STARTUP_SECONDS = 60.0  # a new child imports the engine; generous, for a loaded machine
 ACQUIRE_SECONDS = 30.0  # a command that finds every engine process busy this long gets 503
-
-
-@dataclass(frozen=True)
-class EngineLimits:
-    script_seconds: float = 1.0  # one script or expression (the sandbox's tracer; gives the clearest message)
-    # A completion in a campaign with 1,200 live rectification items costs ~2 min of CPU and ~2 GB today
-    # (SpiffWorkflow looks tasks up linearly across subprocesses while loading: O(n²)); the defaults
-    # leave room for it. Issue 14's work on load cost is what will let them come down.
-    cpu_seconds: int = 300  # CPU time of one command (RLIMIT_CPU)
-    wall_seconds: float = 600.0  # elapsed time of one command, then the child is killed
-    memory_mb: int = 4096  # address space a child may add to what it has after start-up (RLIMIT_AS)
-    steps: StepLimits = field(default_factory=StepLimits)
-
-
-@dataclass(frozen=True)
-class EngineSetup:
-    """How a child builds its engine: functions named "module:function", importable in the child."""
-
-    helpers: str  # () -> mapping of script helper functions
-    environment: str | None = None  # (payload) -> None: applies what the parent sends (the calendar)
-    limits: EngineLimits = field(default_factory=EngineLimits)
-
-
-def _resolve(path: str) -> Callable[..., Any]:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
-# --- the child ------------------------------------------------------------------------------------
-# A child is `python -m service.engine.child` on pipes: frames of pickled tuples, each one
-# 4-byte length then the bytes. (Not multiprocessing: its fork server re-imports the parent's main
-# module in every child, which for gunicorn or pytest is neither cheap nor harmless.)
-
-
-def _send(stream: IO[bytes], message: object) -> None:
-    blob = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("!I", len(blob)) + blob)
-    stream.flush()
-
-
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = stream.read(left)
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _receive(stream: IO[bytes]) -> Any:
-    (size,) = struct.unpack("!I", _read_exactly(stream, 4))
-    return pickle.loads(_read_exactly(stream, size))
-
-
-def _address_space() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
-    """The child's loop: the setup, then one request in, one outcome out, until the pipe closes."""
-    from .parser import compile_definition
-    from .runtime import ProcessEngine
-
-    setup: EngineSetup = _receive(requests)
-    limits = setup.limits
-
-    def running(element_id: str, name: str) -> None:
-        raw = f"{element_id}\t{name}".encode()[: ELEMENT_BYTES - 1]
-        element[: len(raw) + 1] = raw + b"\0"
-
-    engine = ProcessEngine(_resolve(setup.helpers)(), limits.script_seconds, limits.steps, on_element=running)
-    apply_environment = _resolve(setup.environment) if setup.environment else None
-    compiled: dict[str, Any] = {}
-    ceiling = _address_space() + limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    _send(replies, "ready")
-    while True:
-        try:
-            request, files, environment = _receive(requests)
-        except EOFError:
-            return
-        element[:1] = b"\0"
-        tainted = False
-        try:
-            if environment is not None and apply_environment is not None:
-                apply_environment(environment)
-            if files is not None:
-                compiled[request.cache_key] = compile_definition(files)
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            spent = int(usage.ru_utime + usage.ru_stime) + 1
-            resource.setrlimit(resource.RLIMIT_CPU, (spent + limits.cpu_seconds, resource.RLIM_INFINITY))
-            outcome = execute(engine, compiled[request.cache_key], request)
-        except DefinitionInvalid as exc:
-            outcome = EngineOutcome.failed(ExecutionFailed(exc.message))
-        except (MemoryError, RecursionError) as exc:
-            tainted = True  # the interpreter may be in a poor state: the parent replaces this child
-            outcome = EngineOutcome.failed(ExecutionFailed(_limit_message(_current(element), type(exc).__name__)))
-        except Exception as exc:  # noqa: BLE001 - an engine bug must not kill the child silently
-            log.exception("engine command failed")
-            outcome = EngineOutcome.failed(ExecutionFailed(f"流程引擎内部错误（{type(exc).__name__}）"))
-        error = outcome.record.error
-        tainted = tainted or (error is not None and "内存超出限制" in error.message)
-        try:
-            _send(replies, (outcome, tainted))
-        except (MemoryError, ValueError, TypeError, pickle.PicklingError) as exc:
-            failure = ExecutionFailed(f"流程结果过大，无法返回（{type(exc).__name__}）")
-            _send(replies, (EngineOutcome.failed(failure), True))
-        if tainted:
-            return
-
-
-def _current(element: mmap.mmap) -> bytes:
-    return bytes(element[:ELEMENT_BYTES]).split(b"\0", 1)[0]
-
-
-def child_main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    element = mmap.mmap(int(os.environ["DUBAN_ENGINE_ELEMENT_FD"]), ELEMENT_BYTES)
-    requests, replies = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing printed may corrupt the reply stream
-    _serve(requests, replies, element)
-
-
-_REASONS = {
-    "MemoryError": "内存超出限制",
-    "RecursionError": "递归层数超出限制",
-    "cpu": "CPU 时间超出限制",
-    "wall": "执行时间超出限制",
-    "crash": "执行进程崩溃（可能是嵌套过深的数据或对象）",
-}
-
-
-def _limit_message(raw: bytes, reason: str, detail: str = "") -> str:
-    element_id, _, name = raw.decode(errors="replace").partition("\t")
-    where = f"环节“{name}”（{element_id}）" if element_id else "流程"
-    return f"{where}{_REASONS.get(reason, reason)}{detail}，已停止执行"
-
-
-def _element_id(raw: bytes) -> str:
-    return raw.decode(errors="replace").partition("\t")[0]
 
 
 # --- the parent -----------------------------------------------------------------------------------
@@ -210,14 +68,14 @@ class _Child:
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.requests, self.replies = self.process.stdin, self.process.stdout
-        _send(self.requests, setup)
+        send(self.requests, setup)
         self.known: set[str] = set()
         self.environment_stamp: object = None
         self.started = False
 
     def wait_ready(self, timeout: float) -> None:
         if not self.started:
-            if not self.readable(timeout) or _receive(self.replies) != "ready":
+            if not self.readable(timeout) or receive(self.replies) != "ready":
                 raise OSError("engine process did not start")
             self.started = True
 
@@ -287,9 +145,9 @@ class EnginePool:
         try:
             child.wait_ready(STARTUP_SECONDS)
             deadline = time.monotonic() + limits.wall_seconds  # the command's time, not the start-up's
-            _send(child.requests, message)
+            send(child.requests, message)
             if child.readable(deadline - time.monotonic()):
-                outcome, tainted = _receive(child.replies)
+                outcome, tainted = receive(child.replies)
                 return outcome, not tainted
             reason, detail = "wall", f"（{limits.wall_seconds:g} 秒）"
         except Exception:  # noqa: BLE001 - a pipe that broke or a reply that cannot be read: the child is gone
@@ -302,9 +160,9 @@ class EnginePool:
             detail = f"（{limits.cpu_seconds} 秒）" if reason == "cpu" else ""
             if code == -signal.SIGKILL:
                 reason, detail = "MemoryError", "（进程被系统终止）"
-        raw = _current(child.element)
+        raw = current_element(child.element)
         log.warning("engine process %s stopped: %s at %r", child.process.pid, reason, raw)
-        error = ExecutionFailed(_limit_message(raw, reason, detail), _element_id(raw))
+        error = ExecutionFailed(limit_message(raw, reason, detail), element_id_of(raw))
         return EngineOutcome.failed(error), False
 
     def _acquire(self) -> _Child:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sized
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
@@ -20,6 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from .clock import Clock, engine_time
 from .errors import ExecutionFailed, readable_error
 from .folding import fold_loops
+from .limits import LimitedScriptEngine, StepBudget, StepLimits, element_of
 from .parser import CompiledDefinition
 from .records import FiredTimer, ReadyTask, StepRecord, TimerMove
 from .sandbox import SandboxEnvironment
@@ -33,58 +32,15 @@ def _all_workflows(top: BpmnWorkflow) -> list[Any]:
     return [top, *top.subprocesses.values()]
 
 
-def _element(task: Any) -> tuple[str, str]:
-    spec = task.task_spec
-    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
-    return bpmn_id, getattr(spec, "bpmn_name", None) or bpmn_id
-
-
 def _is_timer(task: Any) -> bool:
     definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(definition, TimerEventDefinition)
 
 
-@dataclass(frozen=True)
-class StepLimits:
-    """What one command may do inside the engine before it is stopped with an error at the element.
-
-    A loop or a recursion without a wait state would otherwise run until the OS limits kill the
-    engine process; these stop it earlier, with a message that names the element."""
-
-    steps: int = 50_000  # engine tasks run by one command (1,200 rectification items take ~10,000)
-    instances: int = 5_000  # children of one multi-instance or loop activity
-    depth: int = 16  # nested subprocess / call activity levels (a process calling itself)
-    # Task-tree depth within one command: a loop without a wait state grows the tree by a few levels per
-    # pass, and the engine fails with RecursionError near 990 levels (loops are folded only afterwards).
-    tree_depth: int = 600
-
-
-def _too_many(task: Any, size: int, limit: int) -> ExecutionFailed:
-    element_id, name = _element(task)
-    return ExecutionFailed(f"环节“{name}”：多实例数量 {size} 超过上限 {limit}", element_id)
-
-
-class _LimitedScriptEngine(PythonScriptEngine):
-    """Refuses a loopCardinality over the limit when it is evaluated — before the engine creates the
-    instances (a parallel multi-instance creates them all at once, inside one engine call)."""
-
-    def __init__(self, environment: SandboxEnvironment, max_instances: int) -> None:
-        super().__init__(environment=environment)
-        self.max_instances = max_instances
-
-    def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
-        value = super().evaluate(task, expression, external_context)
-        spec = task.task_spec
-        cardinality = isinstance(spec, MultiInstanceTask) and expression == getattr(spec, "cardinality", None)
-        if cardinality and isinstance(value, int) and value > self.max_instances:
-            raise _too_many(task, value, self.max_instances)
-        return value
-
-
 class ProcessEngine:
     """Stateless apart from caches; one per engine process. `helpers` are the script functions.
 
-    `on_element(element_id, name)` is told which element is about to run, so that a supervisor can
+    `onelement_of(element_id, name)` is told which element is about to run, so that a supervisor can
     name it when the process dies inside it (see isolation.py)."""
 
     def __init__(
@@ -95,10 +51,10 @@ class ProcessEngine:
         on_element: Callable[[str, str], None] | None = None,
     ) -> None:
         self.limits = limits or StepLimits()
-        self.script_engine = _LimitedScriptEngine(SandboxEnvironment(helpers, time_limit), self.limits.instances)
+        self.script_engine = LimitedScriptEngine(SandboxEnvironment(helpers, time_limit), self.limits.instances)
         self.on_element = on_element or (lambda element_id, name: None)
         self._spec_json: dict[str, str] = {}
-        self._steps = 0
+        self._budget = StepBudget(self.limits)
 
     # --- state in and out -------------------------------------------------------------------
     def new_workflow(self, compiled: CompiledDefinition, data: Mapping[str, Any]) -> BpmnWorkflow:
@@ -139,7 +95,7 @@ class ProcessEngine:
     def advance(self, workflow: BpmnWorkflow, clock: Clock) -> StepRecord:
         """Fire due timers and run every ready engine task, then fold finished loop passes."""
         record = StepRecord()
-        self._steps = 0
+        self._budget = StepBudget(self.limits)
         with engine_time(clock):
             try:
                 workflow.refresh_timers()
@@ -156,7 +112,7 @@ class ProcessEngine:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise LookupError(task_id)
         task.data.update(dict(data))
-        self.on_element(*_element(task))
+        self.on_element(*element_of(task))
         with engine_time(clock):
             try:
                 task.run()
@@ -193,7 +149,7 @@ class ProcessEngine:
                     new = self.script_engine.evaluate(task, definition.expression)
                     task._set_internal_data(event_value=new)
                     if new != old:
-                        moved.append(TimerMove(*_element(task), None if old is None else str(old), str(new)))
+                        moved.append(TimerMove(*element_of(task), None if old is None else str(old), str(new)))
         return moved
 
     @staticmethod
@@ -210,7 +166,7 @@ class ProcessEngine:
         # (measured with ~1,000 call-activity instances).
         while True:
             active = [sp for sp in workflow.subprocesses.values() if not sp.completed]
-            self._check_depth(workflow, active)
+            self._budget.check_depth(workflow, active)
             count = 0
             for sub in sorted(active, key=lambda sp: sp.depth, reverse=True):
                 while (ran := self._run_ready(sub, record)) > 0:
@@ -230,7 +186,7 @@ class ProcessEngine:
         for task in ready:
             if task.state != TaskState.READY:
                 continue
-            element = _element(task)
+            element = element_of(task)
             self._count_step(task, element)
             try:
                 task.run()
@@ -247,32 +203,7 @@ class ProcessEngine:
 
     def _count_step(self, task: Any, element: tuple[str, str]) -> None:
         self.on_element(*element)
-        self._steps += 1
-        if self._steps > self.limits.steps:
-            raise ExecutionFailed(
-                f"环节“{element[1]}”：一次执行超过 {self.limits.steps} 个步骤，流程可能有不经等待环节的循环",
-                element[0],
-            )
-        if task.depth > self.limits.tree_depth:
-            raise ExecutionFailed(
-                f"环节“{element[1]}”：一次执行中反复经过同一段流程（超过 {self.limits.tree_depth} 层），"
-                "流程可能有不经等待环节的循环",
-                element[0],
-            )
-        spec = task.task_spec
-        if isinstance(spec, MultiInstanceTask) and getattr(spec, "data_input", None) is not None:
-            collection = spec.data_input.get(task) if spec.data_input.exists(task) else None
-            if isinstance(collection, Sized) and len(collection) > self.limits.instances:
-                raise _too_many(task, len(collection), self.limits.instances)
-
-    def _check_depth(self, workflow: BpmnWorkflow, active: list[Any]) -> None:
-        deepest = max(active, key=lambda sp: sp.depth, default=None)
-        if deepest is not None and deepest.depth > self.limits.depth:
-            parent = workflow.get_task_from_id(deepest.parent_task_id) if deepest.parent_task_id else None
-            element_id, name = _element(parent) if parent is not None else ("", "")
-            raise ExecutionFailed(
-                f"环节“{name}”：子流程嵌套超过 {self.limits.depth} 层，可能是流程调用了自己", element_id
-            )
+        self._budget.step(task, element)
 
     @staticmethod
     def _strip_collections(workflow: BpmnWorkflow) -> None:
@@ -324,7 +255,7 @@ class ProcessEngine:
                 if task.state == TaskState.READY and task.task_spec.manual:
                     spec = task.task_spec
                     props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-                    element_id, name = _element(task)
+                    element_id, name = element_of(task)
                     found.append(
                         ReadyTask(
                             str(task.id),

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from service.engine.commands import EngineRequest
-from service.engine.isolation import EngineLimits, EnginePool, EngineSetup
-from service.engine.runtime import StepLimits
+from service.engine.isolation import EnginePool
+from service.engine.limits import StepLimits
+from service.engine.protocol import EngineLimits, EngineSetup
 from tests.integration.test_hostile_scripts import C_STACK, _script_process
 
 # The tracer would allow 30 s: only RLIMIT_CPU, RLIMIT_AS, the wall clock or a crash can stop these.

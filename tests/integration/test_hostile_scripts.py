@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from service.engine.isolation import EngineLimits, EnginePool, EngineSetup
-from service.engine.runtime import StepLimits
+from service.engine.isolation import EnginePool
+from service.engine.limits import StepLimits
+from service.engine.protocol import EngineLimits, EngineSetup
 from tests.api_helpers import Actor
 
 NS = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
