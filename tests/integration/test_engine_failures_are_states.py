@@ -9,9 +9,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
+
 from service import scheduler
 from tests.api_helpers import Actor
-from tests.integration.test_hostile_scripts import C_STACK, NS, _xml
+from tests.integration.test_hostile_scripts import C_STACK, NS, _xml, tight_engine  # noqa: F401 - fixture
+
+# No Python loop for the tracer to stop: set() of 120,000 colliding hashes is one C call that runs until
+# RLIMIT_CPU (or the wall clock) ends the engine process.
+CRASH_NOW = "xs = list(range(0, 2305843009213693951 * 120000, 2305843009213693951))\ns = set(xs)"
 
 FORM = {"type": "default", "components": [{"type": "textfield", "key": "note", "label": "备注"}]}
 
@@ -172,3 +178,27 @@ def test_a_service_task_is_an_error_state_not_a_500(client, tokens):
     started = response.get_json()
     assert started["status"] == "error" and "调用外部服务" in started["error_message"]
     assert " at 0x" not in started["error_message"]
+
+
+@pytest.mark.usefixtures("tight_engine")
+def test_a_submission_whose_next_script_kills_the_engine_process_is_kept_as_a_draft(client, tokens):
+    """The engine process dies after the user's task: nothing of the step can be saved, so the instance
+    goes to 异常 on its last saved state and what the user typed waits as their draft."""
+    admin, office = Actor(client, tokens["admin"]), Actor(client, tokens["dcs_li"])
+    body = f"""<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    {_user_task("f1", "f2")}
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="evil" />
+    <bpmn:scriptTask id="evil" name="崩溃脚本"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>{_xml(CRASH_NOW)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="evil" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>"""
+    _deploy(admin, "crash_after_task", body, {"note_form": FORM})
+    started = admin.start("crash_after_task", {})
+    task = office.task(started["id"], "work")
+    answer = office.complete(task["id"], {"note": "已办结"}, status=422)
+    assert answer["error"] == "process_error" and "草稿" in answer["message"]
+    after = admin.instance(started["id"])
+    assert after["status"] == "error" and after["error_message"]
+    assert office.get(f"/tasks/{task['id']}/draft").get_json()["data"] == {"note": "已办结"}
+    assert office.task(started["id"], "work")["id"] == task["id"]  # still to do, nothing half-written
