@@ -37,12 +37,14 @@ def session_cookie(client: Any) -> str:
 def create_user(
     client: Any, tokens: Any, username: str, roles: list[str] | None = None, unit: str | None = None
 ) -> None:
-    """A new user made by 安全管理员 `anquan`, who has already set their own password (STRONG)."""
+    """A new user made by 安全管理员 `anquan`, who has already set their own password (STRONG). By default
+    an auditor: a role that acts on no task, so the new user changes nothing other tests count (whom a
+    new task notifies, for one)."""
     body = {
         "username": username,
         "display_name": f"测试{username}",
         "password": "Initial-Pass-99",
-        "roles": roles or ["督查室"],
+        "roles": roles or ["审计"],
     }
     if unit:
         body["unit"] = unit

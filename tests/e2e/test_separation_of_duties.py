@@ -37,8 +37,9 @@ def _audit(client: Any, tokens: Any, **query: Any) -> list[dict[str, Any]]:
 def test_security_admin_manages_users_but_nothing_about_flows(client: Any, tokens: Any) -> None:
     anquan = bearer(tokens["anquan"])
     create_user(client, tokens, "sod_user", ["承办单位"], "xiayang")
-    changed = client.put("/api/v1/users/sod_user/roles", json={"roles": ["督查室"], "unit": "dcs"}, headers=anquan)
-    assert changed.status_code == 200 and changed.get_json()["roles"] == ["督查室"]
+    # ends as an auditor: a role that acts on nothing, so other tests' notification counts stay as they are
+    changed = client.put("/api/v1/users/sod_user/roles", json={"roles": ["审计"]}, headers=anquan)
+    assert changed.status_code == 200 and changed.get_json()["roles"] == ["审计"]
     assert client.get("/api/v1/users", headers=anquan).status_code == 200
     upload = {"files": [(io.BytesIO(SCRIPT_PROCESS.format(pid="sod_p").encode()), "sod_p.bpmn")]}
     deploy = client.post("/api/v1/process-definitions", data=upload, content_type="multipart/form-data", headers=anquan)
@@ -184,9 +185,9 @@ def test_security_and_audit_admin_pages(app: Any, tokens: Any) -> None:
     assert created.status_code == 302 and created.headers["Location"].endswith("/security/users/page_user")
     reset = {"csrf_token": csrf(browser, "/security/users/page_user"), "password": "Page-Reset-2026"}
     assert browser.post("/security/users/page_user/password", data=reset, headers=HTML).status_code == 302
-    roles = {"csrf_token": reset["csrf_token"], "roles": ["承办单位"], "unit": "miandu"}
+    roles = {"csrf_token": reset["csrf_token"], "roles": ["承办单位"], "unit": "luyuan"}  # a unit no flow test uses
     assert browser.post("/security/users/page_user/roles", data=roles, headers=HTML).status_code == 302
-    assert "沔渡镇" in browser.get("/security/users/page_user", headers=HTML).get_data(as_text=True)
+    assert "鹿原镇" in browser.get("/security/users/page_user", headers=HTML).get_data(as_text=True)
     assert browser.get("/audit", headers=HTML).status_code == 403  # not the security admin's
 
     auditor = app.test_client()

@@ -3,11 +3,13 @@ command's own transaction; each user reads and marks only their own, on the API 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from service import notifications, scheduler
+from service.config import ROOT
 from service.db.models import HumanTask
 from service.db.repositories import InstanceRepository
 from service.notifications import recipients_of_task
@@ -35,9 +37,21 @@ def _mine(actor: Actor, **query: Any) -> dict[str, Any]:
     return dict(response.get_json())
 
 
+def _demo_users() -> set[str]:
+    """The demo organisation's users. Other tests add users with the same roles to the shared database
+    (the security admin's tests); who gets notified among *those* is checked against may_act_on below."""
+    spec = json.loads((ROOT / "service" / "demo" / "organisation.json").read_text(encoding="utf-8"))
+    staff = {f"{unit['code']}_{suffix}" for unit in spec["units"] for suffix in spec["unit_staff"].values()}
+    return {u["username"] for u in spec["users"]} | staff
+
+
+DEMO_USERS = _demo_users()
+
+
 def _for_instance(services: Services, instance_id: int) -> list[tuple[str, str, str]]:
     with services.uow() as uow:
-        return [(n.username, n.kind, n.title) for n in uow.notifications.for_instance(instance_id)]
+        notes = uow.notifications.for_instance(instance_id)
+        return [(n.username, n.kind, n.title) for n in notes if n.username in DEMO_USERS]
 
 
 def _notify(services: Services, usernames: list[str], title: str, link: str | None = "/ledger") -> int:
