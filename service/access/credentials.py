@@ -45,6 +45,24 @@ def end_session(uow: UnitOfWork, session_id: str, why: str) -> None:
     AccessRepository(uow.session).end_session(session_hash(session_id), _wall_clock(), why)
 
 
+def sign_in_browser(
+    uow: UnitOfWork, username: str, password: str, now: datetime, *, demo_mode: bool, session_id: str, ip: str
+) -> auth.SignIn:
+    """Check the password and open a server-side browser session; commits."""
+    signed_in = auth.check_credentials(uow, username, password, now, demo_mode=demo_mode, channel="web")
+    open_session(uow, signed_in.user_id, session_id, ip)
+    uow.commit()
+    return signed_in
+
+
+def sign_out_browser(uow: UnitOfWork, session_id: str, username: str | None, why: str, now: datetime) -> None:
+    """End a browser session on the server (logout is audited; a timeout is not an act); commits."""
+    end_session(uow, session_id, why)
+    if why == "logout" and username:
+        audit_log.record(uow, audit_log.SIGN_OUT, username, now, username)
+    uow.commit()
+
+
 def revoke_all(uow: UnitOfWork, user: User, why: str, keep_session: str | None = None) -> dict[str, int]:
     """End every browser session of the user (but `keep_session`) and delete every API token."""
     repo = AccessRepository(uow.session)

@@ -17,7 +17,7 @@ import time
 from flask import current_app, request, session
 
 from service import auth
-from service.access import audit_log, credentials
+from service.access import credentials
 from service.errors import Forbidden, Unauthorized
 from service.principal import Principal
 
@@ -79,10 +79,7 @@ def sign_out(why: str = "logout") -> None:
         return
     services = current_app.extensions["duban"]
     with services.uow() as uow:
-        credentials.end_session(uow, sid, why)
-        if why == "logout" and username:
-            audit_log.record(uow, audit_log.SIGN_OUT, str(username), services.ctx.now(), str(username))
-        uow.commit()
+        credentials.sign_out_browser(uow, sid, str(username) if username else None, why, services.ctx.now())
 
 
 def signed_in_user() -> tuple[Principal, bool] | None:
@@ -129,11 +126,10 @@ def password_sign_in(username: str, password: str) -> auth.SignIn:
     services = current_app.extensions["duban"]
     sid = secrets.token_urlsafe(32)
     with services.uow() as uow:
-        signed_in = auth.check_credentials(
-            uow, username, password, services.ctx.now(), demo_mode=services.settings.demo_mode, channel="web"
-        )
-        credentials.open_session(uow, signed_in.user_id, sid, request.remote_addr or "")
-        uow.commit()
+        signed_in = credentials.sign_in_browser(
+            uow, username, password, services.ctx.now(), demo_mode=services.settings.demo_mode, session_id=sid,
+            ip=request.remote_addr or "",
+        )  # fmt: skip
     sign_in(signed_in.principal, sid)
     return signed_in
 
