@@ -3,7 +3,7 @@ limits the operating system enforces.
 
 A tracer-based time limit cannot contain a hostile script (a C-stack overflow kills the process, an
 exception raised in a generator's finalizer is swallowed, one C call cannot be interrupted, and a
-doubling string takes gigabytes in a second — measured, see docs/decisions/0008). So each command runs
+doubling string takes gigabytes in a second — measured, see docs/decisions/0009). So each command runs
 whole — load, advance, evaluate, dump — in a pre-started child process (`python -m service.engine.child`), with
 RLIMIT_AS (memory), RLIMIT_CPU (CPU seconds for this command) and a wall-clock deadline kept by the
 parent, which kills and replaces the child on any breach. The parent thread waits on a pipe, so it
