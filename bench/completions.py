@@ -93,11 +93,11 @@ def build(database_url: str, drop_existing: bool) -> Any:
     """Migrate, load the demo organisation, deploy the flows; return the in-process Services."""
     from sqlalchemy import text
 
+    from service.access.organisation import load_demo
     from service.cli import deploy_paths
     from service.config import Settings
     from service.db.migrate import upgrade
     from service.db.models import Base
-    from service.organisation import load_demo
     from service.wiring import build_services
 
     settings = Settings(database_url=database_url, secret_key="bench-secret", scheduler_interval=0, demo_mode=True)
@@ -118,7 +118,7 @@ class UseCases:
     """Drives instances through the service's use cases directly (no HTTP): fast preparation."""
 
     def __init__(self, services: Any) -> None:
-        from service.principal import Principal
+        from service.access.principal import Principal
 
         self.services = services
         self._principals: dict[str, Any] = {}
@@ -130,7 +130,7 @@ class UseCases:
                 self._principals[username] = Principal.of(user)
 
     def start(self, unit: str) -> int:
-        from service import instances
+        from service.process import instances
 
         data = {**ITEM, "lead_unit": unit, "title": f"{ITEM['title']}（{unit}）"}
         with self.services.uow() as uow:
@@ -160,7 +160,7 @@ class UseCases:
         self.complete_id(task_id, username, data)
 
     def complete_id(self, task_id: str, username: str, data: dict[str, Any]) -> None:
-        from service import tasks
+        from service.process import tasks
 
         with self.services.uow() as uow:
             tasks.complete(uow, self.services.ctx, self._principals[username], task_id, data)
@@ -408,7 +408,7 @@ class RawEngine:
         from service.engine.clock import system_clock
         from service.engine.parser import compile_definition
         from service.engine.runtime import ProcessEngine
-        from service.script_helpers import script_helpers
+        from service.process.script_helpers import script_helpers
 
         self.clock: Callable[[], Any] = system_clock
         self.engine = ProcessEngine(script_helpers())

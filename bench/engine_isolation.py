@@ -20,7 +20,7 @@ from service.engine.isolation import EnginePool
 from service.engine.parser import compile_definition
 from service.engine.protocol import EngineLimits, EngineSetup
 from service.engine.runtime import ProcessEngine
-from service.script_helpers import script_helpers
+from service.process.script_helpers import script_helpers
 
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     compiled = compile_definition(FILES)
     engine = ProcessEngine(script_helpers())
-    pool = EnginePool(EngineSetup("service.script_helpers:script_helpers", None, EngineLimits()), size=1)
+    pool = EnginePool(EngineSetup("service.process.script_helpers:script_helpers", None, EngineLimits()), size=1)
     pool.warm()
     states = {"inline": None, "pool": None}
     tasks: dict[str, str] = {}

@@ -161,7 +161,7 @@ def measure(services: Any, units: list[str], rows: int, runs: int) -> None:
     from sqlalchemy import text
 
     from service import ledger
-    from service.principal import Principal
+    from service.access.principal import Principal
 
     office = Principal("bench", "督查室", frozenset({"督查室"}), None)
     unit_user = Principal("bench_ll", "霞阳镇联络员", frozenset({"承办单位"}), units[0])

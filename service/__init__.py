@@ -23,9 +23,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["duban"] = services
 
-    from service.api import init_api, request_limits
-    from service.api.errors import register_error_handlers
-    from service.web import init_web, security_headers
+    from service.api import init_api
+    from service.http import request_limits, security_headers
+    from service.http.errors import register_error_handlers
+    from service.web import init_web
 
     _load_calendar(services)
     request_limits.init_app(app)  # before the blueprints: their routes take its `int` converter
@@ -51,7 +52,7 @@ def _reads_do_not_queue(app: Flask) -> None:
 
 def _load_calendar(services: Services) -> None:
     """The working-day calendar, seeded on first start; before `duban db upgrade` weeks stay Monday–Friday."""
-    from service import calendar
+    from service.workdays import calendar
 
     try:
         calendar.ensure_loaded(services.uow)

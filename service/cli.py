@@ -9,9 +9,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from service.access.principal import ADMIN, Principal
 from service.config import Settings
 from service.errors import DubanError
-from service.principal import ADMIN, Principal
 from service.wiring import Services, build_services
 
 SYSTEM = Principal("system", "系统", frozenset({ADMIN}), None)
@@ -32,7 +32,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _seed_calendar(services: Services) -> None:
-    from service import calendar, workdays
+    from service import workdays
+    from service.workdays import calendar
 
     with services.uow() as uow:
         added = calendar.seed_from_package(uow)
@@ -54,7 +55,7 @@ def _bpmn_bundles(paths: Sequence[str], forms_dir: Path) -> list[list[tuple[str,
 
 def deploy_paths(services: Services, paths: Sequence[str], forms_dir: Path, actor: Principal = SYSTEM) -> list[str]:
     """Deploy in dependency order: a process that calls another is deployed after it."""
-    from service import definitions
+    from service.process import definitions
 
     pending = _bpmn_bundles(paths, forms_dir)
     done: list[str] = []
@@ -87,7 +88,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from service import organisation
+    from service.access import organisation
 
     services = _services()
     demo_mode = services.settings.demo_mode
@@ -109,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from service import create_app
-    from service.scheduler import SchedulerThread
+    from service.process.scheduler import SchedulerThread
 
     services = _services()
     app = create_app(services=services)
@@ -126,7 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from service.scheduler import run_pass
+    from service.process.scheduler import run_pass
 
     services = _services()
     services.ctx.engines.warm()
@@ -159,7 +160,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_list_definitions(args: argparse.Namespace) -> int:
-    from service import definitions
+    from service.process import definitions
 
     with _services().uow() as uow:
         for d in definitions.list_latest(uow):
@@ -185,7 +186,7 @@ def cmd_list_users(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_import(args: argparse.Namespace) -> int:
-    from service import calendar
+    from service.workdays import calendar
 
     services = _services()
     _seed_calendar(services)
@@ -195,7 +196,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_show(args: argparse.Namespace) -> int:
-    from service import calendar
+    from service.workdays import calendar
 
     services = _services()
     with services.uow() as uow:

@@ -8,13 +8,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from service.config import Settings
-from service.context import ServiceContext
 from service.db.session import UnitOfWork, make_engine
 from service.deadlines import extensions
 from service.engine.isolation import EnginePool
 from service.engine.limits import StepLimits
 from service.engine.protocol import EngineLimits, EngineSetup
 from service.notifications.config import NotifyConfig
+from service.process.context import ServiceContext
 
 
 @dataclass
@@ -43,7 +43,9 @@ def engine_pool(settings: Settings) -> EnginePool:
         memory_mb=settings.engine_memory_mb,
         steps=StepLimits(steps=settings.engine_step_limit),
     )
-    setup = EngineSetup("service.script_helpers:script_helpers", "service.script_helpers:use_calendar", limits)
+    setup = EngineSetup(
+        "service.process.script_helpers:script_helpers", "service.process.script_helpers:use_calendar", limits
+    )
     return EnginePool(setup, size=settings.engine_processes)
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from service import calendar, create_app
+from service import create_app
+from service.access.organisation import load_demo
 from service.cli import deploy_paths
 from service.config import ROOT, Settings
 from service.db.migrate import upgrade
 from service.db.models import Base
-from service.organisation import load_demo
 from service.wiring import Services, build_services
+from service.workdays import calendar
 
 PASSWORD = "duban-demo"
 

@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from service.db.models_notifications import OutboxMessage
+from service.db.models.notifications import OutboxMessage
 from service.notifications.config import Gateway, NotifyConfig
 from service.wiring import Services
 

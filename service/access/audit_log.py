@@ -13,11 +13,11 @@ from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from service.db.access_queries import AuditCriteria, AuditRepository
-from service.db.models_access import AuditEntry
+from service.access.principal import Principal
+from service.db.models.access import AuditEntry
+from service.db.queries.access import AuditCriteria, AuditRepository
 from service.db.session import UnitOfWork
 from service.errors import Forbidden, InvalidInput
-from service.principal import Principal
 from service.workdays import SHANGHAI
 
 SIGN_IN = "sign_in"

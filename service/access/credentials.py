@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from service import auth
-from service.db.access_queries import AccessRepository
+from service.access import audit_log, password_policy
+from service.access import authentication as auth
 from service.db.models import User
-from service.db.models_access import WebSession
+from service.db.models.access import WebSession
+from service.db.queries.access import AccessRepository
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
-
-from . import audit_log, password_policy
 
 SESSION_ROWS_KEPT = timedelta(hours=13)  # longer than any session lives (12 h absolute)
 

@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from service.access import audit_log, credentials
+from service.access.principal import ADMINISTRATORS, ROLES, UNIT_LANE, Principal
 from service.db.models import User
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.principal import ADMINISTRATORS, ROLES, UNIT_LANE, Principal
-
-from . import audit_log, credentials
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
 

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from .errors import ErrorSchema
-from .request_limits import Int64Converter
+from service.http.errors import ErrorSchema
+from service.http.request_limits import Int64Converter
 
 API_PREFIX = "/api/v1"
 
@@ -36,7 +36,7 @@ def init_api(app: Flask) -> Api:
     )
     api = DubanApi(app)
     api.register_converter(Int64Converter, integer_path_parameter)
-    from . import (
+    from service.api import (
         access,
         attachments,
         bulletins,

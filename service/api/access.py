@@ -9,8 +9,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from service.access import audit_log, credentials, user_admin
-
-from .access_schemas import (
+from service.api.access_schemas import (
     AuditEntrySchema,
     AuditQuery,
     ManagedUserSchema,
@@ -19,8 +18,8 @@ from .access_schemas import (
     RolesRequest,
     UserCreateRequest,
 )
-from .schemas import page_of, paginate
-from .security import current_principal
+from service.api.schemas import page_of, paginate
+from service.http.caller import current_principal
 
 blp = Blueprint("access", __name__, description="账户安全：修改密码、用户管理（安全管理员）、审计日志（审计管理员）")
 

@@ -7,9 +7,8 @@ from marshmallow import Schema, fields, validate
 
 from service.access import audit_log
 from service.access.password_policy import MAX_LENGTH
-from service.principal import ROLES
-
-from .schemas import Pagination, UserSchema
+from service.access.principal import ROLES
+from service.api.schemas import Pagination, UserSchema
 
 PASSWORD = validate.Length(min=1, max=MAX_LENGTH)
 

@@ -13,8 +13,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from service import attachments
-
-from .security import current_principal
+from service.http.caller import current_principal
 
 
 class _MultipartParser(FlaskParser):

@@ -11,15 +11,14 @@ from flask import Response, current_app, send_file, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from service.db.models_documents import Bulletin
+from service.api.ledger import content_disposition
+from service.api.schemas import Pagination, page_of, paginate
+from service.db.models.documents import Bulletin
 from service.documents import bulletins
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.supervision_notice import supervision_notice
-
-from .ledger import content_disposition
-from .schemas import Pagination, page_of, paginate
-from .security import current_principal
+from service.http.caller import current_principal
 
 blp = Blueprint("bulletins", __name__, description="督查通报与文书")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from service.api.schemas import Pagination
 from service.cadres.vocabulary import GRADES, LABELS, RANKS
-
-from .schemas import Pagination
 
 
 def _raw(name: str, description: str = "") -> fields.Raw:

@@ -8,14 +8,13 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
+from service.access.principal import Principal
+from service.api import cadre_schemas as s
+from service.api.schemas import page_of
 from service.cadres import draws, present, records
 from service.db.session import UnitOfWork
-from service.principal import Principal
+from service.http.caller import current_principal
 from service.wiring import Services
-
-from . import cadre_schemas as s
-from .schemas import page_of
-from .security import current_principal
 
 blp = Blueprint("cadres", __name__, description="督查人员信息库")
 PREFIX = "/cadre-db"

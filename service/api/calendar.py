@@ -8,9 +8,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from service import calendar
-
-from .security import current_principal
+from service.http.caller import current_principal
+from service.workdays import calendar
 
 blp = Blueprint("calendar", __name__, description="工作日历（节假日与调休）")
 

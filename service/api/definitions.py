@@ -7,11 +7,10 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from service import definitions, start_contract
+from service.api.schemas import DefinitionDetail, DefinitionQuery, DefinitionSummary
 from service.errors import InvalidInput
-
-from .schemas import DefinitionDetail, DefinitionQuery, DefinitionSummary
-from .security import current_principal
+from service.http.caller import current_principal
+from service.process import definitions, start_contract
 
 blp = Blueprint("definitions", __name__, description="流程定义")
 

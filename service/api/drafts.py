@@ -8,10 +8,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from service import drafts
 from service.errors import NotFound
-
-from .security import current_principal
+from service.http.caller import current_principal
+from service.process import drafts
 
 blp = Blueprint("drafts", __name__, description="表单草稿")
 

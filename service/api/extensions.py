@@ -8,10 +8,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from service import instances
 from service.deadlines import extensions, reminders
-
-from .security import current_principal
+from service.http.caller import current_principal
+from service.process import instances
 
 blp = Blueprint("extensions", __name__, description="延期申请与催办")
 

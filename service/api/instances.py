@@ -8,9 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from service import history, instances
-
-from .schemas import (
+from service.api.schemas import (
     HistoryEventSchema,
     InstanceDetail,
     InstanceQuery,
@@ -21,7 +19,8 @@ from .schemas import (
     page_of,
     paginate,
 )
-from .security import current_principal
+from service.http.caller import current_principal
+from service.process import history, instances
 
 blp = Blueprint("instances", __name__, description="流程实例")
 

@@ -10,10 +10,9 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from service import ledger, workdays
-
-from .ledger_schemas import LedgerFilterQuery, LedgerItemSchema, LedgerOverview, LedgerQuery, OverviewQuery
-from .schemas import page_of, paginate
-from .security import current_principal
+from service.api.ledger_schemas import LedgerFilterQuery, LedgerItemSchema, LedgerOverview, LedgerQuery, OverviewQuery
+from service.api.schemas import page_of, paginate
+from service.http.caller import current_principal
 
 blp = Blueprint("ledger", __name__, description="督查台账")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

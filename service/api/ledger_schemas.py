@@ -6,10 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from service.api.schemas import Pagination
 from service.ledger import SORT_KEYS, STATUSES
-from service.lights import LIGHTS
-
-from .schemas import Pagination
+from service.workdays.lights import LIGHTS
 
 
 def _one_of(choices: tuple[str, ...]) -> validate.OneOf:

@@ -8,10 +8,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from service.api.schemas import Pagination, page_of
+from service.http.caller import current_principal
 from service.notifications import reading
-
-from .schemas import Pagination, page_of
-from .security import current_principal
 
 blp = Blueprint("notifications", __name__, description="通知（站内信）")
 

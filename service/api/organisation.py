@@ -7,10 +7,9 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from service import organisation
-
-from .schemas import UnitSchema, UserSchema
-from .security import current_principal
+from service.access import organisation
+from service.api.schemas import UnitSchema, UserSchema
+from service.http.caller import current_principal
 
 blp = Blueprint("organisation", __name__, description="组织：用户与单位")
 

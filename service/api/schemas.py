@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from .request_limits import INT64_MAX
+from service.http.request_limits import INT64_MAX
 
 # Integers a client sends are bounded, so a value no column can hold is a 422 naming the field, not a 500.
 ID_RANGE = validate.Range(min=1, max=INT64_MAX)

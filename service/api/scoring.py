@@ -9,12 +9,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service import scoring, workdays
+from service.api.ledger import XLSX, content_disposition
+from service.api.schemas import ID_RANGE
 from service.errors import Forbidden
+from service.http.caller import current_principal
 from service.scoring import periods
-
-from .ledger import XLSX, content_disposition
-from .schemas import ID_RANGE
-from .security import current_principal
 
 blp = Blueprint("scoring", __name__, description="考核评分")
 

@@ -9,9 +9,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from service import auth
-
-from .schemas import HealthResponse, TokenRequest, TokenResponse
+from service.access import authentication as auth
+from service.api.schemas import HealthResponse, TokenRequest, TokenResponse
 
 blp = Blueprint("session", __name__, description="登录令牌与健康检查")
 

@@ -8,10 +8,9 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from service import tasks
-
-from .schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of, paginate
-from .security import current_principal
+from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of, paginate
+from service.http.caller import current_principal
+from service.process import tasks
 
 blp = Blueprint("tasks", __name__, description="待办任务")
 

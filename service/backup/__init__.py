@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .create import BackupResult, create_backup
-from .restore import RestoreResult, restore_backup
+from service.backup.create import BackupResult, create_backup
+from service.backup.restore import RestoreResult, restore_backup
 
 __all__ = ["BackupResult", "RestoreResult", "create_backup", "restore_backup"]

@@ -14,7 +14,7 @@ import time
 import zlib
 from pathlib import Path
 
-from .manifest import MANIFEST_NAME, FileEntry, HashingReader, Manifest, ManifestError, allowed_member
+from service.backup.manifest import MANIFEST_NAME, FileEntry, HashingReader, Manifest, ManifestError, allowed_member
 
 _MAX_MANIFEST = 64 * 1024 * 1024
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .create import BackupResult
-from .manifest import Manifest
-from .restore import RestoreResult
+from service.backup.create import BackupResult
+from service.backup.manifest import Manifest
+from service.backup.restore import RestoreResult
 
 _MAIN_TABLES = ("process_instances", "human_tasks", "history_events", "attachments", "users")
 

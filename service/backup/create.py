@@ -11,15 +11,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from service import file_store
+from service.attachments import file_store
+from service.backup import postgres_db, sqlite_db
+from service.backup.archive import ArchiveWriter
+from service.backup.manifest import Manifest
+from service.backup.snapshot import Snapshot
 from service.config import Settings
 from service.db.session import make_engine
 from service.errors import Conflict
-
-from . import postgres_db, sqlite_db
-from .archive import ArchiveWriter
-from .manifest import Manifest
-from .snapshot import Snapshot
 
 
 @dataclass

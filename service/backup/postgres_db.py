@@ -16,10 +16,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine
 
+from service.backup.manifest import PGDUMP_NAME
+from service.backup.snapshot import Snapshot, read_facts
 from service.errors import DubanError
-
-from .manifest import PGDUMP_NAME
-from .snapshot import Snapshot, read_facts
 
 
 def libpq(url: URL) -> tuple[str, dict[str, str]]:

@@ -15,15 +15,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine, make_url
 
+from service.backup import postgres_db, sqlite_db
+from service.backup.archive import extract
+from service.backup.manifest import PGDUMP_NAME, SQLITE_NAME, Manifest, ManifestError
+from service.backup.verify import Verification, verify_restored
 from service.config import Settings
-from service.db import backup_queries
+from service.db.queries import backup as backup_queries
 from service.db.session import make_engine
 from service.errors import Conflict, InvalidInput
-
-from . import postgres_db, sqlite_db
-from .archive import extract
-from .manifest import PGDUMP_NAME, SQLITE_NAME, Manifest, ManifestError
-from .verify import Verification, verify_restored
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from service.db import backup_queries
+from service.db.queries import backup as backup_queries
 
 
 @dataclass

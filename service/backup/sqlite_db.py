@@ -9,10 +9,9 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
+from service.backup.manifest import SQLITE_NAME
+from service.backup.snapshot import Snapshot, read_facts
 from service.errors import InvalidInput
-
-from .manifest import SQLITE_NAME
-from .snapshot import Snapshot, read_facts
 
 
 def database_path(url: URL) -> Path:

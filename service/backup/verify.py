@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from service import file_store, history
-from service.db import backup_queries
+from service.attachments import file_store
+from service.backup.manifest import Manifest
+from service.db.queries import backup as backup_queries
 from service.db.session import UnitOfWork
-
-from .manifest import Manifest
+from service.process import history
 
 
 @dataclass

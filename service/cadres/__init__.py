@@ -10,6 +10,6 @@ demo         a few demo cadres and leaders for `duban demo`
 
 from __future__ import annotations
 
-from . import access, draws, eligibility, lottery, present, records, vocabulary
+from service.cadres import access, draws, eligibility, lottery, present, records, vocabulary
 
 __all__ = ["access", "draws", "eligibility", "lottery", "present", "records", "vocabulary"]

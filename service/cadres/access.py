@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+from service.access.principal import ADMIN, AUDITOR, COUNTY_LEADERS, OFFICE, UNIT_LANE, Principal
 from service.errors import Forbidden, NotFound
-from service.principal import ADMIN, AUDITOR, COUNTY_LEADERS, OFFICE, UNIT_LANE, Principal
 
 READERS = COUNTY_LEADERS | {AUDITOR}
 

@@ -8,14 +8,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from service.db.models_cadres import RotationDraw, RotationDrawEntry
+from service.access.principal import Principal
+from service.cadres import access, lottery
+from service.cadres.eligibility import Profile, check
+from service.cadres.records import local_date
+from service.db.models.cadres import RotationDraw, RotationDrawEntry
 from service.db.session import UnitOfWork
 from service.errors import Conflict, InvalidInput, NotFound
-from service.principal import Principal
-
-from . import access, lottery
-from .eligibility import Profile, check
-from .records import local_date
 
 
 def draw(uow: UnitOfWork, actor: Principal, half: Any, count: Any, now: datetime) -> RotationDraw:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from .vocabulary import HEALTHY, PASSING_GRADES, SECTION_RANKS, age_on, months_until, years_before
+from service.cadres.vocabulary import HEALTHY, PASSING_GRADES, SECTION_RANKS, age_on, months_until, years_before
 
 SECTION_AGE_LIMIT = 50  # 科级干部年龄一般在50岁以下
 BELOW_SECTION_AGE_LIMIT = 45  # 科级以下干部年龄一般在45岁以下

@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from service.db.models_cadres import RotationDraw, SupervisionCadre, SupervisionLeader
-
-from .draws import verification
-from .eligibility import healthy
-from .records import CadreView
-from .vocabulary import age_on
+from service.cadres.draws import verification
+from service.cadres.eligibility import healthy
+from service.cadres.records import CadreView
+from service.cadres.vocabulary import age_on
+from service.db.models.cadres import RotationDraw, SupervisionCadre, SupervisionLeader
 
 PERSON_FIELDS = (
     "id",

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from service.db.models_cadres import CadreDiscipline, CadreEvaluation, SupervisionCadre, SupervisionLeader
+from service.access.principal import Principal
+from service.cadres import access
+from service.cadres.eligibility import Eligibility, Profile, check
+from service.cadres.validation import clean_cadre, clean_leader
+from service.db.models.cadres import CadreDiscipline, CadreEvaluation, SupervisionCadre, SupervisionLeader
 from service.db.session import UnitOfWork
 from service.errors import Conflict, InvalidInput, NotFound
-from service.principal import Principal
 from service.workdays import SHANGHAI
-
-from . import access
-from .eligibility import Eligibility, Profile, check
-from .validation import clean_cadre, clean_leader
 
 Record = SupervisionCadre | SupervisionLeader
 

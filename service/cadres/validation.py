@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from service.cadres.vocabulary import GENDERS, GRADES, LABELS, RANKS, month_text, months_until, parse_month
 from service.errors import InvalidInput
-
-from .vocabulary import GENDERS, GRADES, LABELS, RANKS, month_text, months_until, parse_month
 
 MOBILE = re.compile(r"^1\d{10}$")
 MIN_WORK_AGE = 16  # 劳动法: no employment under 16

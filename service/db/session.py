@@ -67,8 +67,8 @@ class UnitOfWork:
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        from . import ledger_queries
-        from . import repositories as repo
+        from service.db.queries import ledger as ledger_queries
+        from service.db.queries import process as repo
 
         self.session = self._factory()
         self.definitions = repo.DefinitionRepository(self.session)
@@ -79,29 +79,29 @@ class UnitOfWork:
         self.units = repo.UnitRepository(self.session)
         self.counters = repo.CounterRepository(self.session)
         self.ledger = ledger_queries.LedgerRepository(self.session)
-        from .inbox_queries import InboxRepository
+        from service.db.queries.inbox import InboxRepository
 
         self.inbox = InboxRepository(self.session)
-        from .attachment_queries import AttachmentRepository
-        from .draft_queries import DraftRepository
+        from service.db.queries.attachment import AttachmentRepository
+        from service.db.queries.draft import DraftRepository
 
         self.attachments = AttachmentRepository(self.session)
         self.drafts = DraftRepository(self.session)
-        from .calendar_queries import CalendarRepository
+        from service.db.queries.calendar import CalendarRepository
 
         self.calendar = CalendarRepository(self.session)
-        from .bulletin_queries import BulletinRepository
-        from .cadre_queries import CadreRepository
-        from .fact_queries import FactRepository
-        from .notification_queries import NotificationRepository
-        from .scoring_queries import ScoringRepository
+        from service.db.queries.bulletin import BulletinRepository
+        from service.db.queries.cadre import CadreRepository
+        from service.db.queries.fact import FactRepository
+        from service.db.queries.notification import NotificationRepository
+        from service.db.queries.scoring import ScoringRepository
 
         self.notifications = NotificationRepository(self.session)
         self.bulletins = BulletinRepository(self.session)
         self.scoring = ScoringRepository(self.session)
         self.cadres = CadreRepository(self.session)
         self.facts = FactRepository(self.session)
-        from .deadline_queries import DeadlineRepository
+        from service.db.queries.deadline import DeadlineRepository
 
         self.deadlines = DeadlineRepository(self.session)
         return self

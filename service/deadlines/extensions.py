@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service import history, instances, workdays
-from service.context import ServiceContext
-from service.db.deadline_queries import EXTENSION_PROCESS
+from service import workdays
+from service.access.principal import UNIT_LANE, Principal
 from service.db.models import ProcessInstance
+from service.db.queries.deadline import EXTENSION_PROCESS
 from service.db.session import UnitOfWork
+from service.deadlines import checks, moving, notices
 from service.errors import Conflict, Forbidden, InvalidInput
-from service.principal import UNIT_LANE, Principal
-
-from . import checks, moving, notices
+from service.process import history, instances
+from service.process.context import ServiceContext
 
 UNIT_HEAD = "负责人"  # users.position of a unit's head
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from service import history, progress, workdays
-from service.context import ServiceContext
+from service import workdays
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
+from service.process import history, progress
+from service.process.context import ServiceContext
 
 
 def move_deadline(

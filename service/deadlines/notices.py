@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from service import notifications
-from service.context import ServiceContext
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
+from service.process.context import ServiceContext
 
 
 def tell_unit(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.access.principal import ADMIN, OFFICE, UNIT_LANE, Principal
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
-from service.principal import ADMIN, OFFICE, UNIT_LANE, Principal
-
-from . import checks, extensions, reminders
-from .checks import ITEM_PROCESS
+from service.deadlines import checks, extensions, reminders
+from service.deadlines.checks import ITEM_PROCESS
 
 
 @dataclass

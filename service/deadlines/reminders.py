@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service import attachments, history, workdays
+from service import attachments, workdays
+from service.access.principal import ADMIN, OFFICE, UNIT_LANE, Principal
 from service.config import Settings
-from service.context import ServiceContext
 from service.db.session import UnitOfWork
+from service.deadlines import checks, notices
 from service.documents.reminder_notice import ReminderNotice, build_reminder_notice
 from service.errors import Conflict, Forbidden, InvalidInput
-from service.principal import ADMIN, OFFICE, UNIT_LANE, Principal
-
-from . import checks, notices
+from service.process import history
+from service.process.context import ServiceContext
 
 AUTOMATIC = {"remind_before_deadline": "临期催办（自动）", "remind_overdue": "逾期催办（自动）"}
 

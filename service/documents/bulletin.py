@@ -10,8 +10,8 @@ from datetime import date
 from docx.document import Document as DocumentType
 from docx.shared import Mm, Pt
 
-from . import layout
-from .bulletin_figures import LedgerLine, Period
+from service.documents import layout
+from service.documents.bulletin_figures import LedgerLine, Period
 
 LEDGER_HEADERS = ("序号", "编号", "事项", "牵头单位", "协办单位", "时限", "状态", "亮灯", "销号日期")
 _WIDTHS = tuple(Mm(w) for w in (10, 32, 54, 26, 28, 20, 22, 12, 21))  # landscape A4 text width 225 mm

@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from service import facts, ledger, lights, workdays
+from service import ledger, workdays
 from service.db.models import LedgerItem
 from service.db.session import UnitOfWork
-
-from .layout import cn_date
+from service.documents.layout import cn_date
+from service.process import facts
+from service.workdays import lights
 
 PROCESS_KEY = "supervision_item"
 LISTED_ITEMS = 5  # items named in a suggested praise reason before "等N件"

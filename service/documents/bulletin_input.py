@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service.documents.bulletin_figures import REASON_LIMIT, Period
 from service.errors import InvalidInput
-
-from .bulletin_figures import REASON_LIMIT, Period
 
 TITLE_LIMIT = 300
 REQUIREMENTS_LIMIT = 20_000

@@ -14,17 +14,17 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from service import file_store, notifications, workdays
+from service import notifications, workdays
+from service.access.principal import ADMIN, OFFICE, Principal
+from service.attachments import file_store
 from service.config import Settings
-from service.context import ServiceContext
-from service.db.models_documents import Bulletin, BulletinMention
+from service.db.models.documents import Bulletin, BulletinMention
 from service.db.session import UnitOfWork
+from service.documents.bulletin import BulletinContent, build_bulletin
+from service.documents.bulletin_figures import Figures, Period, figures
+from service.documents.bulletin_input import BulletinRequest, parse_period, parse_request
 from service.errors import Conflict, Forbidden, NotFound
-from service.principal import ADMIN, OFFICE, Principal
-
-from .bulletin import BulletinContent, build_bulletin
-from .bulletin_figures import Figures, Period, figures
-from .bulletin_input import BulletinRequest, parse_period, parse_request
+from service.process.context import ServiceContext
 
 log = logging.getLogger(__name__)
 BULLETINS_PAGE = "/bulletins"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import layout
+from service.documents import layout
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from service import instances, workdays
+from service import workdays
+from service.access.principal import Principal
 from service.db.session import UnitOfWork
+from service.documents import layout
 from service.errors import Conflict, NotFound
-from service.principal import Principal
-
-from . import layout
+from service.process import instances
 
 PROCESS_KEY = "supervision_item"
 

@@ -12,9 +12,18 @@ import signal
 import sys
 from typing import IO, Any
 
-from .commands import EngineOutcome, execute
-from .errors import DefinitionInvalid, ExecutionFailed
-from .protocol import ELEMENT_BYTES, EngineSetup, current_element, limit_message, receive, resolve, send, write_element
+from service.engine.commands import EngineOutcome, execute
+from service.engine.errors import DefinitionInvalid, ExecutionFailed
+from service.engine.protocol import (
+    ELEMENT_BYTES,
+    EngineSetup,
+    current_element,
+    limit_message,
+    receive,
+    resolve,
+    send,
+    write_element,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +35,8 @@ def _address_space() -> int:
 
 def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
     """The child's loop: the setup, then one request in, one outcome out, until the pipe closes."""
-    from .parser import compile_definition
-    from .runtime import ProcessEngine
+    from service.engine.parser import compile_definition
+    from service.engine.runtime import ProcessEngine
 
     setup: EngineSetup = receive(requests)
     limits = setup.limits

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from .errors import ExecutionFailed, readable_error
-from .parser import CompiledDefinition
-from .records import ReadyTask, StepRecord, TimerMove
-from .runtime import ProcessEngine
+from service.engine.errors import ExecutionFailed, readable_error
+from service.engine.parser import CompiledDefinition
+from service.engine.records import ReadyTask, StepRecord, TimerMove
+from service.engine.runtime import ProcessEngine
 
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
 Operation = Literal["create", "start", "complete", "advance", "retry", "move"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .xml_safety import parse_safe_xml
+from service.engine.xml_safety import parse_safe_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 

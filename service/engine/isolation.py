@@ -29,11 +29,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from service.errors import Unavailable
-
-from .commands import EngineOutcome, EngineRequest
-from .errors import ExecutionFailed
-from .protocol import (
+from service.engine.commands import EngineOutcome, EngineRequest
+from service.engine.errors import ExecutionFailed
+from service.engine.protocol import (
     ELEMENT_BYTES,
     EngineSetup,
     current_element,
@@ -42,6 +40,7 @@ from .protocol import (
     receive,
     send,
 )
+from service.errors import Unavailable
 
 log = logging.getLogger(__name__)
 STARTUP_SECONDS = 60.0  # a new child imports the engine; generous, for a loaded machine

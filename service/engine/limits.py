@@ -11,8 +11,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
-from .errors import ExecutionFailed
-from .sandbox import SandboxEnvironment
+from service.engine.errors import ExecutionFailed
+from service.engine.sandbox import SandboxEnvironment
 
 
 def element_of(task: Any) -> tuple[str, str]:

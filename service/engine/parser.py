@@ -10,8 +10,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .errors import DefinitionInvalid, DefinitionProblem
-from .xml_safety import parse_safe_xml
+from service.engine.errors import DefinitionInvalid, DefinitionProblem
+from service.engine.xml_safety import parse_safe_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}

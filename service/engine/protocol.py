@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from .limits import StepLimits
+from service.engine.limits import StepLimits
 
 ELEMENT_BYTES = 512
 

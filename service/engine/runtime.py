@@ -15,14 +15,14 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .clock import Clock, engine_time
-from .errors import ExecutionFailed, readable_error
-from .folding import fold_loops
-from .limits import LimitedScriptEngine, StepBudget, StepLimits, element_of
-from .parser import CompiledDefinition
-from .records import FiredTimer, ReadyTask, StepRecord, TimerMove
-from .sandbox import SandboxEnvironment
-from .timers import parse_timer_value
+from service.engine.clock import Clock, engine_time
+from service.engine.errors import ExecutionFailed, readable_error
+from service.engine.folding import fold_loops
+from service.engine.limits import LimitedScriptEngine, StepBudget, StepLimits, element_of
+from service.engine.parser import CompiledDefinition
+from service.engine.records import FiredTimer, ReadyTask, StepRecord, TimerMove
+from service.engine.sandbox import SandboxEnvironment
+from service.engine.timers import parse_timer_value
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _SPEC_KEYS = ("spec", "subprocess_specs")

@@ -35,7 +35,7 @@ from RestrictedPython import Guards, compile_restricted_eval, compile_restricted
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .storable import NotStorable, check_storable
+from service.engine.storable import NotStorable, check_storable
 
 FILENAME = "<string>"  # PythonScriptEngine looks for this name in tracebacks to report the line number
 MAX_ITEMS = 10_000_000  # longest str/bytes/list/tuple that `*` may build

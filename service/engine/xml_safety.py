@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .errors import DefinitionInvalid, DefinitionProblem
+from service.engine.errors import DefinitionInvalid, DefinitionProblem
 
 _PARSER_OPTIONS = dict(
     resolve_entities=False,

@@ -14,8 +14,8 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from .values import REQUIRED, FormDefinitionError, FormValidationError, is_empty
-from .walk import analyse, analysis, build_schema
+from service.form_validation.values import REQUIRED, FormDefinitionError, FormValidationError, is_empty
+from service.form_validation.walk import analyse, analysis, build_schema
 
 __all__ = [
     "REQUIRED",

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from .values import (
+from service.form_validation.values import (
     INPUT_TYPES,
     INVALID,
     NO_DATA_TYPES,

@@ -10,10 +10,9 @@ Statuses, lights and their Chinese labels live in `service.ledger.labels` and ar
 
 from __future__ import annotations
 
-from service.principal import COUNTY_LEADERS  # re-exported: defined once, in service.principal
-
-from .export import HEADERS, export_xlsx
-from .labels import (
+from service.access.principal import COUNTY_LEADERS  # re-exported: defined once, in service.principal
+from service.ledger.export import HEADERS, export_xlsx
+from service.ledger.labels import (
     CLOSED,
     ERROR,
     HANDLING,
@@ -27,9 +26,9 @@ from .labels import (
     light_label,
     status_label,
 )
-from .projection import ReadyStep, project
-from .reading import LedgerEntry, LedgerFilters, visible_scope
-from .use_cases import overview, search
+from service.ledger.projection import ReadyStep, project
+from service.ledger.reading import LedgerEntry, LedgerFilters, visible_scope
+from service.ledger.use_cases import overview, search
 
 __all__ = [
     "CLOSED",

@@ -15,10 +15,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from service import workdays
+from service.access.principal import Principal
 from service.db.session import UnitOfWork
-from service.principal import Principal
-
-from .reading import LedgerEntry, LedgerFilters, LightsAt, check_sort, criteria, unit_names
+from service.ledger.reading import LedgerEntry, LedgerFilters, LightsAt, check_sort, criteria, unit_names
 
 SHEET_TITLE = "督查台账"
 # (header, column width in characters)

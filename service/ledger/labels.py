@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.db.ledger_queries import SORTS
-from service.lights import LIGHTS
+from service.db.queries.ledger import SORTS
+from service.workdays.lights import LIGHTS
 
 REGISTERING, HANDLING, CLOSED, ERROR = "registering", "handling", "closed", "error"
 STATUSES = (REGISTERING, HANDLING, CLOSED, ERROR)

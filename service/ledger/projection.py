@@ -10,8 +10,7 @@ from typing import Any, NamedTuple
 from service import workdays
 from service.db.models import LedgerItem, ProcessInstance
 from service.db.session import UnitOfWork
-
-from .labels import CLOSED, ERROR, HANDLING, REGISTERING
+from service.ledger.labels import CLOSED, ERROR, HANDLING, REGISTERING
 
 _UNIT_SEPARATORS = re.compile(r"[,，、;；\s]+")
 

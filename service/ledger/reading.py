@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict, Unpack
 
-from service import lights, workdays
-from service.db.ledger_queries import LedgerCriteria
+from service import workdays
+from service.access.principal import UNIT_LANE, Principal
+from service.db.queries.ledger import LedgerCriteria
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
-from service.principal import UNIT_LANE, Principal
-
-from .labels import CLOSED, NO_LEAD_UNIT_LABEL, SORT_KEYS, STATUSES, light_label, status_label
+from service.ledger.labels import CLOSED, NO_LEAD_UNIT_LABEL, SORT_KEYS, STATUSES, light_label, status_label
+from service.workdays import lights
 
 MAX_QUERY_LENGTH = 100
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Unpack
 
-from service import lights
+from service.access.principal import Principal
 from service.db.session import UnitOfWork
-from service.principal import Principal
-
-from .labels import CLOSED, STATUSES
-from .reading import (
+from service.ledger.labels import CLOSED, STATUSES
+from service.ledger.reading import (
     LedgerEntry,
     LedgerFilters,
     LightsAt,
@@ -20,6 +18,7 @@ from .reading import (
     unit_label,
     unit_names,
 )
+from service.workdays import lights
 
 
 def search(

@@ -18,16 +18,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
+from service.access.principal import ADMIN, AUDITOR, UNIT_LANE
 from service.db.models import HumanTask
-from service.db.notification_queries import Recipient
-from service.principal import ADMIN, AUDITOR, UNIT_LANE
-
-from .config import NotifyConfig
-from .messages import Message, email_payload, webhook_payload
+from service.db.queries.notification import Recipient
+from service.notifications.config import NotifyConfig
+from service.notifications.messages import Message, email_payload, webhook_payload
 
 if TYPE_CHECKING:
-    from service.context import ServiceContext
     from service.db.session import UnitOfWork
+    from service.process.context import ServiceContext
 
 KINDS = {"task_ready": "新待办", "reminder": "催办", "returned": "退回重办", "extension": "延期", "bulletin": "通报"}
 TITLE_MAX, LINK_MAX = 200, 500

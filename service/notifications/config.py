@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from service.errors import InvalidInput
-
-from .quiet import QuietHours
+from service.notifications.quiet import QuietHours
 
 if TYPE_CHECKING:
     from service.config import Settings

@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from .config import NotifyConfig
-from .senders import Claimed, Senders
+from service.notifications.config import NotifyConfig
+from service.notifications.senders import Claimed, Senders
 
 if TYPE_CHECKING:
-    from service.context import ServiceContext
     from service.db.session import UnitOfWork
+    from service.process.context import ServiceContext
 
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS = 60, 3600  # 1 min, 2, 4, … capped at an hour

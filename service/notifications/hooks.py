@@ -11,16 +11,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from service import lights
 from service.db.models import HumanTask, ProcessInstance
-
-from . import deliver, task_recipients
-from .messages import Message
+from service.notifications import deliver, task_recipients
+from service.notifications.messages import Message
+from service.workdays import lights
 
 if TYPE_CHECKING:
-    from service.context import ServiceContext
     from service.db.session import UnitOfWork
     from service.engine.records import FiredTimer
+    from service.process.context import ServiceContext
 
 
 def _item(number: str, title: str) -> str:

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from .config import Gateway, NotifyConfig
+from service.notifications.config import Gateway, NotifyConfig
 
 SIGNATURE = "—— 督查督办系统（系统自动发送，请勿直接回复）"
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from service.db.models_notifications import Notification
+from service.access.principal import Principal
+from service.db.models.notifications import Notification
 from service.errors import Forbidden, NotFound
-from service.principal import Principal
 
 if TYPE_CHECKING:
     from service.db.session import UnitOfWork

@@ -16,10 +16,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from service.db.models_notifications import OutboxMessage
-
-from .config import NotifyConfig
-from .messages import message_id
+from service.db.models.notifications import OutboxMessage
+from service.notifications.config import NotifyConfig
+from service.notifications.messages import message_id
 
 
 class DeliveryFailed(Exception):

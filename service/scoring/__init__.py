@@ -10,12 +10,12 @@ Units are ranked, never people (PRODUCT.md anti-requirements).
 
 from __future__ import annotations
 
-from . import periods
-from .arithmetic import ScoreLine
-from .export import write_xlsx
-from .rule_store import history, in_force, may_edit, save
-from .rules import FIELDS, RULE_FIELDS, RuleField, RuleSet
-from .use_cases import SCORED_KINDS, ScoreSheet, UnitScore, may_view, scores
+from service.scoring import periods
+from service.scoring.arithmetic import ScoreLine
+from service.scoring.export import write_xlsx
+from service.scoring.rule_store import history, in_force, may_edit, save
+from service.scoring.rules import FIELDS, RULE_FIELDS, RuleField, RuleSet
+from service.scoring.use_cases import SCORED_KINDS, ScoreSheet, UnitScore, may_view, scores
 
 __all__ = [
     "FIELDS",

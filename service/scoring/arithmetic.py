@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from service import lights, workdays
+from service import workdays
+from service.workdays import lights
 
 LEAD, CO = "lead", "co"
 ROLE_LABELS = {LEAD: "牵头单位", CO: "协办单位"}

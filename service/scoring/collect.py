@@ -7,12 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from service import facts
 from service.db.session import UnitOfWork
 from service.ledger import REGISTERING
-
-from .arithmetic import DueItem, ScoreLine, is_decided, is_overdue, mention_line, overdue_lines, return_line
-from .periods import Period
+from service.process import facts
+from service.scoring.arithmetic import (
+    DueItem,
+    ScoreLine,
+    is_decided,
+    is_overdue,
+    mention_line,
+    overdue_lines,
+    return_line,
+)
+from service.scoring.periods import Period
 
 PROCESS_KEY = "supervision_item"
 

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from .use_cases import ScoreSheet
+from service.scoring.use_cases import ScoreSheet
 
 SCORES_TITLE, LINES_TITLE = "得分", "明细"
 SCORE_COLUMNS = (

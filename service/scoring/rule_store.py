@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from service.access import audit_log
-from service.db.models_scoring import ScoreRuleSet
+from service.access.principal import ADMIN, OFFICE, Principal
+from service.db.models.scoring import ScoreRuleSet
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden
-from service.principal import ADMIN, OFFICE, Principal
-
-from .rules import DEFAULTS, RuleSet, from_stored, to_json, validate
+from service.scoring.rules import DEFAULTS, RuleSet, from_stored, to_json, validate
 
 SEEDED_BY = "系统"
 

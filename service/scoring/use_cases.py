@@ -6,15 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from service.access.principal import Principal
 from service.db.session import UnitOfWork
 from service.errors import Forbidden, InvalidInput
 from service.ledger import visible_scope
-from service.principal import Principal
-
-from . import arithmetic, periods
-from .collect import collect
-from .rule_store import in_force
-from .rules import RuleSet
+from service.scoring import arithmetic, periods
+from service.scoring.collect import collect
+from service.scoring.rule_store import in_force
+from service.scoring.rules import RuleSet
 
 SCORED_KINDS = ("乡镇", "县直部门")  # the office itself (县政府办) is not scored
 

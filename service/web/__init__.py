@@ -6,14 +6,14 @@ from flask import Blueprint, Flask, request
 
 from service import i18n
 from service.access import audit_log
-
-from . import cookies, filters, sessions
+from service.http import cookies, sessions
+from service.web import filters
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
 
 def init_web(app: Flask) -> None:
-    from . import (  # noqa: F401 - routes
+    from service.web import (  # noqa: F401 - routes
         vendor,
         views_audit,
         views_auth,

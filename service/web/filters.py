@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
-from service import ledger, lights, workdays
+from service import ledger, workdays
 from service.i18n import gettext
+from service.workdays import lights
 
 LIGHT_WORDS = ledger.LIGHT_LABELS
 # Instance and task statuses, then the ledger's (registering / handling / closed / error).

@@ -9,13 +9,12 @@ from typing import Any
 from flask import current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from service import inbox
-from service.auth import PasswordChangeRequired
+from service.access.authentication import PasswordChangeRequired
+from service.access.principal import Principal
+from service.http import sessions
 from service.i18n import gettext
-from service.principal import Principal
+from service.process import inbox
 from service.wiring import Services
-
-from . import sessions
 
 
 def services() -> Services:

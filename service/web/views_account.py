@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from service.access.principal import Principal
 from service.errors import InvalidInput, Unauthorized
+from service.http import sessions
+from service.http.redirects import safe_next
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp, sessions
-from .redirects import safe_next
+from service.web import bp
 
 
 def landing(principal: Principal) -> str:

@@ -9,12 +9,11 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from service.access import audit_log
+from service.access.principal import Principal
 from service.errors import InvalidInput
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
-from .paging import Pager
+from service.http.paging import Pager
+from service.web import bp
+from service.web.pages import page, services
 
 
 def _day(name: str) -> date | None:

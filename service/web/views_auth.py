@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from service.errors import Unauthorized
+from service.http import sessions
+from service.http.redirects import safe_next
 from service.i18n import LANGUAGES, gettext
-
-from . import bp, sessions
-from .pages import nav_context
-from .redirects import safe_next
-from .views_account import landing
+from service.web import bp
+from service.web.pages import nav_context
+from service.web.views_account import landing
 
 
 @bp.app_context_processor

@@ -12,17 +12,16 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from service import workdays
+from service.access.principal import Principal
 from service.documents import bulletins
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.bulletin_input import KINDS
 from service.errors import Forbidden, InvalidInput
+from service.http.paging import Pager
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
-from .paging import Pager
+from service.web import bp
+from service.web.pages import page, services
 
 
 def _check(principal: Principal) -> None:

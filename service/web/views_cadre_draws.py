@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from service.access.principal import Principal
 from service.cadres import access, draws, present, records, vocabulary
 from service.errors import Conflict, InvalidInput
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
+from service.web import bp
+from service.web.pages import page, services
 
 
 def _page(principal: Principal, errors: dict[str, str], status: int = 200) -> ResponseReturnValue:

@@ -12,14 +12,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from service.access.principal import Principal
 from service.cadres import access, present, records, vocabulary
 from service.cadres.eligibility import Failure
 from service.errors import Conflict, InvalidInput
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
+from service.web import bp
+from service.web.pages import page, services
 
 BLANK_DISCIPLINE_ROWS = 2
 MIN_EVALUATION_ROWS = 3
@@ -220,4 +219,4 @@ def leader_remove(principal: Principal, leader_id: int) -> ResponseReturnValue:
     return redirect(url_for("web.cadres"))
 
 
-from . import views_cadre_draws  # noqa: E402, F401 - the draws page's routes
+from service.web import views_cadre_draws  # noqa: E402, F401 - the draws page's routes

@@ -9,13 +9,12 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from service import calendar
+from service.access.principal import Principal
 from service.errors import InvalidInput
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
+from service.web import bp
+from service.web.pages import page, services
+from service.workdays import calendar
 
 FIELDS = ("date", "kind", "name", "source")
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from service import item_view
+from service.access.principal import Principal
 from service.deadlines import extensions, panel, reminders
 from service.errors import InvalidInput
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
+from service.process import item_view
+from service.web import bp
+from service.web.pages import page, services
 
 
 def _again(principal: Principal, instance_id: int, exc: InvalidInput, form: str) -> ResponseReturnValue:

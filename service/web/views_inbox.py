@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 
-from service import inbox
+from service.access.principal import Principal
+from service.http.paging import Pager
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
-from .paging import Pager
+from service.process import inbox
+from service.web import bp
+from service.web.pages import page, services
 
 TAB_TITLES = {"todo": "待办", "done": "已办", "started": "我发起的"}
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from service import definitions, instances, item_view, start_contract
+from service.access.principal import Principal
 from service.deadlines import panel
 from service.errors import Forbidden
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
+from service.process import definitions, instances, item_view, start_contract
+from service.web import bp
+from service.web.pages import page, services
 
 
 @bp.get("/items/<int:instance_id>")

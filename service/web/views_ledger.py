@@ -10,12 +10,11 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from service import ledger
+from service.access.principal import Principal
+from service.http.paging import Pager
 from service.i18n import gettext
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
-from .paging import Pager
+from service.web import bp
+from service.web.pages import page, services
 
 TEXT_FILTERS = ("status", "unit", "source_type", "light", "q", "sort")
 DATE_FILTERS = ("registered_from", "registered_to", "deadline_from", "deadline_to")

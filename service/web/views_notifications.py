@@ -7,14 +7,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from service.access.principal import Principal
+from service.http.paging import Pager
+from service.http.redirects import safe_next
 from service.i18n import gettext
 from service.notifications import KINDS, reading
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
-from .paging import Pager
-from .redirects import safe_next
+from service.web import bp
+from service.web.pages import page, services
 
 
 def _back() -> ResponseReturnValue:

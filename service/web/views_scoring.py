@@ -10,14 +10,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service import scoring, workdays
+from service.access.principal import Principal
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.i18n import gettext
-from service.principal import Principal
 from service.scoring import periods
 from service.scoring.arithmetic import show_number, show_points
-
-from . import bp
-from .pages import page, services
+from service.web import bp
+from service.web.pages import page, services
 
 
 @bp.app_context_processor

@@ -8,12 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access import user_admin
+from service.access.principal import ROLES, Principal
 from service.errors import Conflict, DubanError, InvalidInput
 from service.i18n import gettext
-from service.principal import ROLES, Principal
-
-from . import bp
-from .pages import page, services
+from service.web import bp
+from service.web.pages import page, services
 
 
 def _render(principal: Principal, template: str, status: int = 200, **values: Any) -> ResponseReturnValue:

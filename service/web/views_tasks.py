@@ -9,11 +9,10 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from service import item_view
-from service.principal import Principal
-
-from . import bp
-from .pages import page, services
+from service.access.principal import Principal
+from service.process import item_view
+from service.web import bp
+from service.web.pages import page, services
 
 
 @bp.get("/tasks/<task_id>")

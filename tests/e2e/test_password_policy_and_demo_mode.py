@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.auth import hash_password
+from service.access.authentication import hash_password
 from service.db.models import User
 from tests.access_helpers import HTML, STRONG, bearer, create_user, csrf, sign_in, token_for
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from service.db.models_documents import Bulletin, BulletinMention
+from service.db.models.documents import Bulletin, BulletinMention
 from service.scoring import rules as scoring_rules
 from tests.api_helpers import Actor
 from tests.e2e.test_web_sign_in import HTML, _csrf, sign_in

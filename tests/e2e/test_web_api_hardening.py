@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.api.request_limits import INT64_MAX, MAX_JSON_BYTES
+from service.http.request_limits import INT64_MAX, MAX_JSON_BYTES
 from tests.e2e.test_web_sign_in import HTML, _csrf, sign_in
 
 TOO_BIG = INT64_MAX + 1

@@ -26,7 +26,7 @@ from service.backup import create_backup, restore_backup
 from service.backup.manifest import HashingReader, Manifest
 from service.backup.verify import verify_restored
 from service.config import ROOT, Settings
-from service.db import backup_queries
+from service.db.queries import backup as backup_queries
 from service.errors import Conflict, InvalidInput
 from service.wiring import build_services
 from tests.api_helpers import Actor

@@ -10,10 +10,10 @@ from typing import Any
 
 import docx
 
-from service import file_store
-from service.db.models_documents import Bulletin
+from service.access.principal import Principal
+from service.attachments import file_store
+from service.db.models.documents import Bulletin
 from service.documents import bulletins
-from service.principal import Principal
 from tests.api_helpers import Actor
 
 # Deadlines in March 2031: a period no other test uses (the database is shared by the whole session).

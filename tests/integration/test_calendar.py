@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete
 
-from service import calendar, cli, scheduler, workdays
+from service import cli, workdays
 from service.db.models import CalendarDay, CalendarYear
+from service.process import scheduler
+from service.workdays import calendar
 from tests.api_helpers import Actor
 
 # A made-up but plausible 2027: New Year's Day, the Spring Festival week (Sat 02-06 to Fri 02-12, the

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.principal import COUNTY_LEADERS
+from service.access.principal import COUNTY_LEADERS
 from tests.api_helpers import Actor
 from tests.integration.test_supervised_item_flow import ITEM
 

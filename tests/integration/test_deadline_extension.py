@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from service import scheduler
+from service.process import scheduler
 from tests.api_helpers import Actor
 
 ITEM = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from service import scheduler
+from service.process import scheduler
 from tests.api_helpers import Actor
 from tests.integration.test_hostile_scripts import C_STACK, NS, _xml, tight_engine  # noqa: F401 - fixture
 

@@ -20,7 +20,7 @@ LIMITS = EngineLimits(script_seconds=30, cpu_seconds=1, wall_seconds=90, memory_
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[EnginePool]:
-    engines = EnginePool(EngineSetup("service.script_helpers:script_helpers", None, LIMITS), size=1)
+    engines = EnginePool(EngineSetup("service.process.script_helpers:script_helpers", None, LIMITS), size=1)
     yield engines
     engines.close()
 

@@ -104,7 +104,10 @@ def _xml(text: str) -> str:
 def tight_engine(services: Any) -> Iterator[EnginePool]:
     """Engine processes with small limits, so each case is over in a few seconds."""
     pool = EnginePool(
-        EngineSetup("service.script_helpers:script_helpers", "service.script_helpers:use_calendar", LIMITS), 2
+        EngineSetup(
+            "service.process.script_helpers:script_helpers", "service.process.script_helpers:use_calendar", LIMITS
+        ),
+        2,
     )
     regular, services.ctx.engines = services.ctx.engines, pool
     try:

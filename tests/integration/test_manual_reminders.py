@@ -9,7 +9,7 @@ from typing import Any
 
 from docx import Document
 
-from service import scheduler
+from service.process import scheduler
 from tests.api_helpers import Actor
 
 ITEM = {

@@ -8,12 +8,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from service import notifications, scheduler
+from service import notifications
+from service.access.principal import Principal
 from service.config import ROOT
 from service.db.models import HumanTask
-from service.db.repositories import InstanceRepository
+from service.db.queries.process import InstanceRepository
 from service.notifications import recipients_of_task
-from service.principal import Principal
+from service.process import scheduler
 from service.wiring import Services
 from tests.api_helpers import Actor
 from tests.e2e.test_web_sign_in import HTML, sign_in

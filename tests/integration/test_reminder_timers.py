@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import scheduler
+from service.process import scheduler
 from tests.api_helpers import Actor
 
 ITEM = {

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from service.db.models_documents import Bulletin, BulletinMention
+from service.db.models.documents import Bulletin, BulletinMention
 from service.scoring import rules as scoring_rules
 from tests.api_helpers import Actor
 from tests.conftest import FakeClock

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service import start_contract
+from service.access.principal import Principal
 from service.db.models import Counter, HistoryEvent, HumanTask, ProcessInstance, User
 from service.errors import InvalidInput, PayloadTooLarge
-from service.principal import Principal
+from service.process import start_contract
 from tests.api_helpers import Actor
 from tests.e2e.test_web_sign_in import HTML, _csrf, sign_in
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-from service import i18n, item_view
+from service import i18n
 from service.config import ROOT
-from service.web import errors, filters, views_inbox
+from service.http import error_pages as errors
+from service.process import item_view
+from service.web import filters, views_inbox
 
 WEB = ROOT / "service" / "web"
 

@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from service import lights
-from service.workdays import SHANGHAI, deadline_end
+from service.workdays import SHANGHAI, deadline_end, lights
 
 
 def at(text: str) -> datetime:

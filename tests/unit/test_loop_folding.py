@@ -7,7 +7,7 @@ from pathlib import Path
 
 from service.engine.parser import compile_definition
 from service.engine.runtime import ProcessEngine
-from service.script_helpers import script_helpers
+from service.process.script_helpers import script_helpers
 
 LOOP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://t">

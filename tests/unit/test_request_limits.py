@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.api.request_limits import INT64_MAX, Int64Converter, json_depth
+from service.http.request_limits import INT64_MAX, Int64Converter, json_depth
 
 ROUTE_INT = re.compile(Int64Converter.regex + r"\Z")
 

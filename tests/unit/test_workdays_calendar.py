@@ -8,7 +8,8 @@ import chinese_calendar
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from service import calendar, workdays
+from service import workdays
+from service.workdays import calendar
 
 PACKAGE = calendar.package_calendar()
 # 15 working days never need more than 40 calendar days (the longest break is 8–9 days), so every walk

@@ -1,0 +1,49 @@
+"""The ledger table (台账): one row per instance, projected on every command."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.models.base import Base, UTCDateTime
+
+
+class LedgerItem(Base):
+    """台账: one row per instance, projected on every command, so the ledger never reads engine state.
+
+    Filled from the well-known data keys of docs/process-conventions.md (title, content, source_type, ...).
+    """
+
+    __tablename__ = "ledger_items"
+    __table_args__ = (
+        Index("ix_ledger_status_deadline", "status", "deadline_at"),
+        Index("ix_ledger_registered", "registered_at", "instance_id"),
+        Index("ix_ledger_lead_unit", "lead_unit", "registered_at"),
+        Index("ix_ledger_source_type", "source_type", "registered_at"),
+        # Migration 0003: the unit filter (lead OR co-handler) and the overview's per-unit GROUP BY.
+        Index("ix_ledger_unit_stats", "lead_unit", "status", "deadline_at", "closed_at", "co_units"),
+        Index("ix_ledger_status_units", "status", "lead_unit", "co_units"),
+    )
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    business_number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    source_type: Mapped[str] = mapped_column(String(32), default="")
+    source_ref: Mapped[str] = mapped_column(String(300), default="")
+    responsible_leader: Mapped[str] = mapped_column(String(50), default="")
+    lead_unit: Mapped[str] = mapped_column(String(64), default="")  # unit code
+    co_units: Mapped[str] = mapped_column(String(1000), default="")  # ",code1,code2," for LIKE filters
+    time_limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    time_limit_unit: Mapped[str] = mapped_column(String(16), default="workdays")  # workdays / months
+    deadline: Mapped[str | None] = mapped_column(String(10), nullable=True)  # YYYY-MM-DD, Asia/Shanghai
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # end of that working day
+    status: Mapped[str] = mapped_column(String(16))  # registering / handling / closed / error
+    progress: Mapped[str] = mapped_column(String(1000), default="")  # current steps, in Chinese
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    remarks: Mapped[str] = mapped_column(String(2000), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

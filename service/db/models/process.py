@@ -1,0 +1,118 @@
+"""Process tables: deployed definitions, instances, the projection of ready human tasks, the history
+chain, business-number counters and task drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db.models.base import Base, BigId, JSONType, UTCDateTime
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_definition_key_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSONType)  # formKey -> form-js JSON
+    called_versions: Mapped[dict[str, int]] = mapped_column(JSONType)  # called process key -> version
+    sha256: Mapped[str] = mapped_column(String(64))
+    number_format: Mapped[str] = mapped_column(String(100))  # e.g. 督办〔{year}〕第{n}号
+    # The process element's own properties, e.g. ledger="false" (no 台账 row: 延期申请) and
+    # startedBy="service" (started by a dedicated use case, not from 发起).
+    properties: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+
+    @property
+    def in_ledger(self) -> bool:
+        return str((self.properties or {}).get("ledger", "")).lower() not in ("false", "no", "0")
+
+    @property
+    def started_by_service(self) -> bool:
+        return (self.properties or {}).get("startedBy") == "service"
+
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instances"
+    __table_args__ = (Index("ix_instances_wake", "status", "next_wake_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running / completed / error
+    business_number: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[str] = mapped_column(Text)  # engine JSON without the spec
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # process data snapshot for reads
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock
+    next_wake_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+
+
+class HumanTask(Base):
+    """Projection of the engine's ready user tasks, so lists never deserialize instances."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_tasks_state_lane", "state", "lane"),
+        Index("ix_tasks_state_unit", "state", "unit_code"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # engine task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    unit_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    form_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    state: Mapped[str] = mapped_column(String(16))  # ready / completed / cancelled
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # task data when it became ready
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class HistoryEvent(Base):
+    """Append-only; each row's hash covers the previous row's hash (a per-instance sha256 chain)."""
+
+    __tablename__ = "history_events"
+    __table_args__ = (UniqueConstraint("instance_id", "seq", name="uq_history_instance_seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Counter(Base):
+    """Named counters for business numbers (督办〔2026〕第N号)."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskDraft(Base):
+    """A form saved but not submitted ("保存草稿"); one per task and user, removed on completion."""
+
+    __tablename__ = "task_drafts"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,129 @@
+"""Inbox lists (待办 / 已办 / 我发起的): tasks and instances joined with their ledger rows, one query a page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from service.db.models import HumanTask, LedgerItem, ProcessInstance
+from service.db.queries.process import _Repository as Repository
+
+TASK_SORTS: dict[str, tuple[Any, ...]] = {
+    "due_asc": (HumanTask.due_at.asc(), HumanTask.created_at.asc()),
+    "due_desc": (HumanTask.due_at.desc(), HumanTask.created_at.desc()),
+    "created_desc": (HumanTask.created_at.desc(),),
+    "created_asc": (HumanTask.created_at.asc(),),
+    "completed_desc": (HumanTask.completed_at.desc(),),
+    "number": (ProcessInstance.business_number.asc(), HumanTask.created_at.asc()),
+}
+INSTANCE_SORTS: dict[str, tuple[Any, ...]] = {
+    "started_desc": (ProcessInstance.started_at.desc(), ProcessInstance.id.desc()),
+    "started_asc": (ProcessInstance.started_at.asc(), ProcessInstance.id.asc()),
+    "due_asc": (LedgerItem.deadline_at.asc(), ProcessInstance.id.desc()),
+    "number": (ProcessInstance.business_number.asc(),),
+}
+
+
+@dataclass(frozen=True)
+class TaskScope:
+    """Which tasks: ready ones the caller may act on, or the ones the caller completed."""
+
+    state: str
+    lanes: Iterable[str] | None = None
+    unit_lane: str | None = None
+    unit_code: str | None = None
+    completed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """Filters shared by the lists: due range (a light), text in number/title, process."""
+
+    due_after: datetime | None = None  # exclusive
+    due_until: datetime | None = None  # inclusive
+    q: str | None = None
+    process_key: str | None = None
+
+
+def _task_filter(scope: TaskScope) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [HumanTask.state == scope.state]
+    if scope.completed_by:
+        where.append(HumanTask.completed_by == scope.completed_by)
+    if scope.lanes is not None:
+        visible: ColumnElement[bool] = HumanTask.lane.in_(list(scope.lanes))
+        if scope.unit_lane and scope.unit_code:
+            visible = visible | ((HumanTask.lane == scope.unit_lane) & (HumanTask.unit_code == scope.unit_code))
+        where.append(visible)
+    return where
+
+
+def _text(q: str | None) -> ColumnElement[bool] | None:
+    if not q:
+        return None
+    like = f"%{q.replace('%', '').replace('_', '')}%"
+    return or_(ProcessInstance.business_number.like(like), ProcessInstance.title.like(like))
+
+
+class InboxRepository(Repository):
+    def _tasks(self, scope: TaskScope, window: Window) -> Select[Any]:
+        stmt = (
+            select(
+                HumanTask,
+                ProcessInstance.business_number,
+                ProcessInstance.title,
+                ProcessInstance.process_key,
+                LedgerItem,
+            )
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .outerjoin(LedgerItem, LedgerItem.instance_id == HumanTask.instance_id)
+            .where(*_task_filter(scope))
+        )
+        if window.due_after is not None:
+            stmt = stmt.where(HumanTask.due_at > window.due_after)
+        if window.due_until is not None:
+            stmt = stmt.where(HumanTask.due_at <= window.due_until)
+        if (text := _text(window.q)) is not None:
+            stmt = stmt.where(text)
+        if window.process_key:
+            stmt = stmt.where(ProcessInstance.process_key == window.process_key)
+        return stmt
+
+    def tasks(self, scope: TaskScope, window: Window, sort: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        stmt = self._tasks(scope, window)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.execute(stmt.order_by(*TASK_SORTS[sort]).offset(offset).limit(limit)).all()
+        return rows, total
+
+    def count_tasks(self, scope: TaskScope) -> int:
+        stmt = select(func.count()).select_from(HumanTask).where(*_task_filter(scope))
+        return self.session.scalar(stmt) or 0
+
+    def _started(self, username: str, window: Window) -> Select[Any]:
+        stmt = (
+            select(ProcessInstance, LedgerItem)
+            .outerjoin(LedgerItem, LedgerItem.instance_id == ProcessInstance.id)
+            .where(ProcessInstance.started_by == username)
+        )
+        if window.due_after is not None:
+            stmt = stmt.where(LedgerItem.deadline_at > window.due_after, ProcessInstance.status == "running")
+        if window.due_until is not None:
+            stmt = stmt.where(LedgerItem.deadline_at <= window.due_until, ProcessInstance.status == "running")
+        if (text := _text(window.q)) is not None:
+            stmt = stmt.where(text)
+        if window.process_key:
+            stmt = stmt.where(ProcessInstance.process_key == window.process_key)
+        return stmt
+
+    def started(self, username: str, window: Window, sort: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        stmt = self._started(username, window)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.execute(stmt.order_by(*INSTANCE_SORTS[sort]).offset(offset).limit(limit)).all()
+        return rows, total
+
+    def count_started(self, username: str) -> int:
+        stmt = select(func.count()).select_from(ProcessInstance).where(ProcessInstance.started_by == username)
+        return self.session.scalar(stmt) or 0

@@ -1,0 +1,92 @@
+"""SQL for the notification area: who receives, the in-app list; the outbox is `.outbox`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from service.db.models import Role, Unit, User, UserRole
+from service.db.models.notifications import Notification
+from service.db.queries.outbox import OutboxRepository
+
+
+class Recipient(NamedTuple):
+    username: str
+    email: str | None
+    display_name: str
+
+
+_RECIPIENT = (User.username, User.email, User.display_name)
+
+
+class NotificationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.outbox = OutboxRepository(session)
+
+    # --- recipients: active users ----------------------------------------------------------------
+    def recipients(self, usernames: Iterable[str]) -> list[Recipient]:
+        names = sorted(set(usernames))
+        if not names:
+            return []
+        stmt = select(*_RECIPIENT).where(User.username.in_(names), User.active)
+        return [Recipient(*row) for row in self.session.execute(stmt.order_by(User.username))]
+
+    def with_role(self, role: str, unit_code: str | None = None) -> list[Recipient]:
+        """Active users holding `role` (of unit `unit_code`, when given)."""
+        stmt = (
+            select(*_RECIPIENT)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(Role, Role.id == UserRole.role_id)
+            .where(Role.name == role, User.active)
+        )
+        if unit_code is not None:
+            stmt = stmt.join(Unit, Unit.id == User.unit_id).where(Unit.code == unit_code)
+        return [Recipient(*row) for row in self.session.execute(stmt.order_by(User.username))]
+
+    def of_unit(self, unit_code: str) -> list[Recipient]:
+        stmt = select(*_RECIPIENT).join(Unit, Unit.id == User.unit_id)
+        stmt = stmt.where(Unit.code == unit_code, User.active).order_by(User.username)
+        return [Recipient(*row) for row in self.session.execute(stmt)]
+
+    # --- the in-app list ----------------------------------------------------------------------
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(Notification), list(rows))
+
+    def listing(
+        self, username: str, *, unread_only: bool, offset: int, limit: int
+    ) -> tuple[Sequence[Notification], int]:
+        where = [Notification.username == username]
+        if unread_only:
+            where.append(Notification.read_at.is_(None))
+        total = self.session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
+        stmt = select(Notification).where(*where).order_by(Notification.id.desc()).offset(offset).limit(limit)
+        return self.session.scalars(stmt).all(), int(total)
+
+    def unread_count(self, username: str) -> int:
+        stmt = select(func.count()).select_from(Notification)
+        return int(
+            self.session.scalar(stmt.where(Notification.username == username, Notification.read_at.is_(None))) or 0
+        )
+
+    def get_for(self, username: str, notification_id: int) -> Notification | None:
+        stmt = select(Notification).where(Notification.id == notification_id, Notification.username == username)
+        return self.session.scalars(stmt).first()
+
+    def mark_all_read(self, username: str, now: datetime) -> int:
+        stmt = (
+            update(Notification)
+            .where(Notification.username == username, Notification.read_at.is_(None))
+            .values(read_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self.session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+    def for_instance(self, instance_id: int) -> Sequence[Notification]:
+        stmt = select(Notification).where(Notification.instance_id == instance_id).order_by(Notification.id)
+        return self.session.scalars(stmt).all()

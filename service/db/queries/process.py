@@ -1,0 +1,227 @@
+"""Repositories: every SQL statement of the service lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from service.db.models import (
+    ApiToken,
+    Counter,
+    HistoryEvent,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    Role,
+    Unit,
+    User,
+)
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class DefinitionRepository(_Repository):
+    def latest(self, key: str) -> ProcessDefinition | None:
+        stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
+        return self.session.scalars(stmt.order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+    def version(self, key: str, version: int) -> ProcessDefinition | None:
+        stmt = select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+        return self.session.scalars(stmt).first()
+
+    def get(self, definition_id: int) -> ProcessDefinition | None:
+        return self.session.get(ProcessDefinition, definition_id)
+
+    def list_latest(self) -> Sequence[ProcessDefinition]:
+        newest = (
+            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+            .group_by(ProcessDefinition.key)
+            .subquery()
+        )
+        stmt = select(ProcessDefinition).join(
+            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v)
+        )
+        return self.session.scalars(stmt.order_by(ProcessDefinition.key)).all()
+
+    def versions(self, key: str) -> Sequence[ProcessDefinition]:
+        stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
+        return self.session.scalars(stmt.order_by(ProcessDefinition.version)).all()
+
+
+class InstanceRepository(_Repository):
+    def get(self, instance_id: int) -> ProcessInstance | None:
+        return self.session.get(ProcessInstance, instance_id)
+
+    def lock(self, instance_id: int) -> ProcessInstance | None:
+        """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        already serializes writers). Commands on one instance then run one after the other."""
+        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=ProcessInstance)  # not the joined definition row
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+    def save_state(self, instance: ProcessInstance, expected_version: int, values: dict[str, Any]) -> bool:
+        """Compare-and-set on `version`: False when another transaction saved first."""
+        stmt = (
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected_version)
+            .values(version=expected_version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        saved = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        if saved:
+            self.session.expire(instance)
+        return saved
+
+    def search(
+        self,
+        *,
+        process_key: str | None = None,
+        status: str | None = None,
+        business_number: str | None = None,
+        started_by: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[Sequence[ProcessInstance], int]:
+        stmt = select(ProcessInstance)
+        if started_by:
+            stmt = stmt.where(ProcessInstance.started_by == started_by)
+        if process_key:
+            stmt = stmt.where(ProcessInstance.process_key == process_key)
+        if status:
+            stmt = stmt.where(ProcessInstance.status == status)
+        if business_number:
+            stmt = stmt.where(ProcessInstance.business_number == business_number)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.scalars(stmt.order_by(ProcessInstance.id.desc()).offset(offset).limit(limit)).all()
+        return rows, total
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
+        """Ids of running instances whose next timer is due, locked for this transaction.
+        On PostgreSQL, rows another worker holds are skipped (SKIP LOCKED), so workers never wait
+        on each other; SQLite has one writer at a time anyway."""
+        stmt = (
+            select(ProcessInstance.id)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_wake_at <= now)
+            .order_by(ProcessInstance.next_wake_at)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self.session.scalars(stmt).all()
+
+
+class TaskRepository(_Repository):
+    def get(self, task_id: str) -> HumanTask | None:
+        return self.session.get(HumanTask, task_id)
+
+    def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
+        stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+        return self.session.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)).all()
+
+    def search(
+        self,
+        *,
+        state: str | None = "ready",
+        lanes: Iterable[str] | None = None,
+        unit_code: str | None = None,
+        unit_lane: str | None = None,
+        instance_id: int | None = None,
+        completed_by: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[Sequence[HumanTask], int]:
+        """`lanes` + (`unit_lane`, `unit_code`): tasks in any of `lanes`, or in `unit_lane` for that unit."""
+        stmt = select(HumanTask)
+        if state:
+            stmt = stmt.where(HumanTask.state == state)
+        if instance_id is not None:
+            stmt = stmt.where(HumanTask.instance_id == instance_id)
+        if completed_by:
+            stmt = stmt.where(HumanTask.completed_by == completed_by)
+        if lanes is not None:
+            visible: ColumnElement[bool] = HumanTask.lane.in_(list(lanes))
+            if unit_lane and unit_code:
+                visible = visible | ((HumanTask.lane == unit_lane) & (HumanTask.unit_code == unit_code))
+            stmt = stmt.where(visible)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
+        rows = self.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)).all()
+        return rows, total
+
+
+class HistoryRepository(_Repository):
+    def last(self, instance_id: int) -> HistoryEvent | None:
+        stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        return self.session.scalars(stmt.order_by(HistoryEvent.seq.desc()).limit(1)).first()
+
+    def for_instance(self, instance_id: int) -> Sequence[HistoryEvent]:
+        stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
+
+    def count(self, instance_id: int, kind: str | None = None) -> int:
+        stmt = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        if kind:
+            stmt = stmt.where(HistoryEvent.kind == kind)
+        return self.session.scalar(stmt) or 0
+
+
+class UserRepository(_Repository):
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalars(select(User).where(User.username == username)).first()
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def all(self) -> Sequence[User]:
+        return self.session.scalars(select(User).order_by(User.id)).all()
+
+    def role(self, name: str) -> Role | None:
+        return self.session.scalars(select(Role).where(Role.name == name)).first()
+
+    def display_names(self) -> dict[str, str]:
+        """username -> display name, for showing who did what."""
+        return {u: n for u, n in self.session.execute(select(User.username, User.display_name))}
+
+    def token(self, token_hash: str) -> ApiToken | None:
+        return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+class UnitRepository(_Repository):
+    def by_code(self, code: str) -> Unit | None:
+        return self.session.scalars(select(Unit).where(Unit.code == code)).first()
+
+    def all(self) -> Sequence[Unit]:
+        return self.session.scalars(select(Unit).order_by(Unit.id)).all()
+
+    def names(self) -> dict[str, str]:
+        """code -> Chinese name, for showing units to people."""
+        return {code: name for code, name in self.session.execute(select(Unit.code, Unit.name))}
+
+
+class CounterRepository(_Repository):
+    def next(self, name: str) -> int:
+        """Increment and return a named counter inside the current transaction."""
+        stmt = select(Counter).where(Counter.name == name)
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        counter = self.session.scalars(stmt).first()
+        if counter is None:
+            counter = Counter(name=name, value=0)
+            self.session.add(counter)
+        counter.value += 1
+        self.session.flush()
+        return counter.value

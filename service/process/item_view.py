@@ -1,0 +1,253 @@
+"""What the task page and the item page show: the 督办单 facts, earlier rounds, the timeline, diagram marks.
+
+Read-only use cases; a unit's staff see only their own unit's part of a multi-unit item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from service.access.principal import UNIT_LANE, Principal
+from service.db.models import HumanTask, ProcessInstance
+from service.db.session import UnitOfWork
+from service.engine.diagram import sequence_flows
+from service.form_validation import field_choices, field_labels
+from service.process import drafts, instances, tasks
+
+# The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
+FACT_KEYS = (
+    ("title", "事项名称"),
+    ("content", "事项内容"),
+    ("source_type", "来源类型"),
+    ("source_ref", "来源依据"),
+    ("requirements", "工作要求"),
+    ("responsible_leader", "责任县领导"),
+    ("lead_unit", "牵头单位"),
+    ("co_units", "协办单位"),
+    ("unit", "本单位"),
+    ("time_limit", "办理时限"),
+    ("deadline", "完成时限"),
+    ("round", "办理轮次"),
+)
+UNIT_KEYS = frozenset({"lead_unit", "co_units", "unit", "followup_units"})
+EVENT_WORDS = {
+    "instance_started": "发起",
+    "task_completed": "办理",
+    "engine_steps": "系统流转",
+    "timer_fired": "定时触发",
+    "instance_completed": "办结",
+    "error": "出错",
+    "instance_retried": "重试",
+    "attachment_added": "上传附件",
+    "deadline_recomputed": "时限重算",
+    "deadline_extended": "延期",
+    "reminder_sent": "催办",
+    "extension_requested": "申请延期",
+    "extension_rejected": "延期未批准",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One history event as people read it."""
+
+    seq: int
+    kind: str
+    kind_word: str
+    at: datetime
+    actor: str
+    step: str
+    unit: str | None
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    return_reason: str | None = None
+    elements: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    task: HumanTask
+    instance: ProcessInstance
+    form: dict[str, Any] | None
+    facts: list[tuple[str, str, Any]]  # (key, label, value)
+    records: list[Record]
+    form_data: dict[str, Any]
+    draft_saved_at: datetime | None
+    may_act: bool
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    instance: ProcessInstance
+    ready: list[HumanTask]
+    facts: list[tuple[str, str, Any]]
+    records: list[Record]
+    done_elements: list[str]
+    current_elements: list[str]
+    taken_flows: list[str]
+
+
+def time_limit_text(data: dict[str, Any]) -> str | None:
+    """The limit in words ("15 个工作日" / "3 个月") from time_limit_days and time_limit_unit; None if none."""
+    days = data.get("time_limit_days")
+    if days in (None, "") or not str(days).isdigit():
+        return None
+    return f"{days} 个月" if data.get("time_limit_unit") == "months" else f"{days} 个工作日"
+
+
+def facts_of(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    values = {**data, "time_limit": time_limit_text(data)}
+    return [(k, label, values[k]) for k, label in FACT_KEYS if values.get(k) not in (None, "", [])]
+
+
+def _unit_of(task: HumanTask | None) -> str | None:
+    if task is None:
+        return None
+    value = task.unit_code or task.data.get("unit")
+    return str(value) if value else None
+
+
+def _visible_to(actor: Principal, unit: str | None) -> bool:
+    """Units see the shared parts of an item and their own unit's part, not other units' reports."""
+    if actor.sees_everything or actor.acting_lanes() or unit is None:
+        return True
+    return UNIT_LANE in actor.roles and unit == actor.unit_code
+
+
+def _words(value: Any, choices: dict[str, str]) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_words(v, choices) for v in value)
+    return choices.get(str(value), str(value)) if value is not None else ""
+
+
+def _readers(instance: ProcessInstance) -> dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]]:
+    """Per form key: field labels and option labels, to show submitted data in words."""
+    return {key: (field_labels(form), field_choices(form)) for key, form in instance.definition.forms.items()}
+
+
+# How the deadline events read in the timeline (their payloads: service/deadlines/).
+STEP_TEXTS = {
+    "deadline_recomputed": "完成时限 {old} → {new}",
+    "deadline_extended": "完成时限 {old} → {new}（{extension_number}）",
+    "extension_requested": "申请延至 {requested_deadline}：{reason}",
+    "extension_rejected": "{extension_number} 未获批准",
+    "reminder_sent": "第{reminder_no}次催办：{message}",
+}
+
+
+def _step(kind: str, payload: dict[str, Any]) -> str:
+    template = STEP_TEXTS.get(kind)
+    if template is not None:
+        try:
+            return template.format(**payload)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(payload.get("name") or payload.get("filename") or payload.get("message") or "")
+
+
+def records(
+    uow: UnitOfWork, actor: Principal, instance: ProcessInstance, *, kinds: set[str] | None = None
+) -> list[Record]:
+    readers = _readers(instance)
+    task_rows, _ = uow.tasks.search(state=None, instance_id=instance.id, limit=100_000)
+    by_id = {t.id: t for t in task_rows}
+    names = uow.users.display_names()
+    units = uow.units.names()
+    out = []
+    for event in uow.history.for_instance(instance.id):
+        if kinds is not None and event.kind not in kinds:
+            continue
+        payload = event.payload or {}
+        task = by_id.get(str(payload.get("task_id")))
+        unit = _unit_of(task) if event.kind == "task_completed" else None
+        if not _visible_to(actor, unit):
+            continue
+        labels, choices = readers.get(task.form_key or "", ({}, {})) if task else ({}, {})
+        raw = payload.get("data")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        shown = [
+            (labels.get(k, k), _words(v, units if k in UNIT_KEYS or k.endswith("_units") else choices.get(k, {})))
+            for k, v in data.items()
+            if v not in (None, "", [], False)
+        ]
+        reason = data.get("return_reason") if data.get("review_decision") == "return" else None
+        elements = [e.get("name") or e.get("element_id", "") for e in payload.get("elements", [])]
+        step = _step(event.kind, payload)
+        out.append(
+            Record(
+                seq=event.seq,
+                kind=event.kind,
+                kind_word=EVENT_WORDS.get(event.kind, event.kind),
+                at=event.at,
+                actor=names.get(event.actor, event.actor),
+                step=step,
+                unit=unit,
+                fields=shown,
+                return_reason=reason,
+                elements=[e for e in elements if e],
+            )
+        )
+    return out
+
+
+def unit_options(uow: UnitOfWork) -> list[dict[str, str]]:
+    return [{"label": u.name, "value": u.code} for u in uow.units.all()]
+
+
+def task_page(uow: UnitOfWork, actor: Principal, task_id: str) -> TaskPage:
+    task, form = tasks.get(uow, actor, task_id)
+    instance = uow.instances.get(task.instance_id)
+    assert instance is not None
+    draft = drafts.load(uow, actor, task.id)
+    data = dict(task.data)
+    options = unit_options(uow)
+    data["unit_options"] = options
+    names = {o["value"]: o["label"] for o in options}
+    for key in UNIT_KEYS:  # forms print `{{unit_name}}`, `{{co_units_name}}`: names, not codes
+        value = data.get(key)
+        if value:
+            codes = value if isinstance(value, list) else [value]
+            data[f"{key}_name"] = "、".join(names.get(str(c), str(c)) for c in codes)
+    if draft is not None:
+        data.update(draft.data)
+    return TaskPage(
+        task=task,
+        instance=instance,
+        form=form,
+        facts=facts_of(task.data),
+        records=[r for r in records(uow, actor, instance, kinds={"task_completed"})],
+        form_data=data,
+        draft_saved_at=draft.saved_at if draft else None,
+        may_act=task.state == "ready" and actor.may_act_on(task),
+    )
+
+
+def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
+    instance, ready = instances.get(uow, actor, instance_id)
+    history = records(uow, actor, instance)
+    done: set[str] = set()
+    for event in uow.history.for_instance(instance.id):
+        payload = event.payload or {}
+        if event.kind in ("task_completed", "timer_fired"):
+            done.add(str(payload.get("element_id")))
+        for element in payload.get("elements", []) if event.kind == "engine_steps" else []:
+            done.add(str(element.get("element_id")))
+    visible_ready = [t for t in ready if _visible_to(actor, _unit_of(t))]
+    current = {t.element_id for t in visible_ready}
+    taken = [
+        fid
+        for fid, src, dst in sequence_flows(instance.definition.bpmn_xml)
+        if src in done and (dst in done or dst in current)
+    ]
+    return ItemPage(
+        instance=instance,
+        ready=visible_ready,
+        facts=facts_of(instance.data or {}),
+        records=history,
+        done_elements=sorted(done - current),
+        current_elements=sorted(current),
+        taken_flows=taken,
+    )

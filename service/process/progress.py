@@ -1,0 +1,170 @@
+"""After the engine moved: write history, project ready user tasks, save state with a version check.
+
+Shared by every command that runs the engine (start, complete, fire timers, retry, move a deadline).
+The engine ran before, in an engine process (`ctx.run_engine`); what it did arrives as an outcome.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from service import ledger, workdays
+from service.access.principal import UNIT_LANE
+from service.db.models import HumanTask, ProcessInstance
+from service.db.session import UnitOfWork
+from service.engine.commands import EngineOutcome
+from service.engine.commands import json_safe as json_safe
+from service.engine.records import ReadyTask, StepRecord
+from service.errors import Conflict
+from service.notifications import hooks as notification_hooks
+from service.process import history
+from service.process.context import ServiceContext
+
+DEFAULT_DUE_WORKDAYS = 5
+
+
+def _due_at(ready: ReadyTask, now: datetime) -> datetime:
+    """The task's deadline from its `due` value (evaluated in the engine process), else the default."""
+    if ready.due:
+        try:
+            if len(ready.due) == 10:
+                return workdays.deadline_end(ready.due)
+            parsed = datetime.fromisoformat(ready.due)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=workdays.SHANGHAI)
+        except ValueError:  # a bad due value must not stop the process; use the default
+            pass
+    return workdays.deadline_end(workdays.add_workdays(now, DEFAULT_DUE_WORKDAYS))
+
+
+def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: str, now: datetime) -> None:
+    if record.completed:
+        history.append(
+            uow,
+            instance_id,
+            "engine_steps",
+            actor,
+            now,
+            {"elements": [{"element_id": e, "name": n} for e, n in record.completed]},
+        )
+    for timer in record.timers_fired:
+        fired = {"element_id": timer[0], "name": timer[1]}
+        unit = getattr(timer, "unit", None)  # the unit whose branch the timer sits in (临期/逾期催办)
+        history.append(uow, instance_id, "timer_fired", actor, now, fired | ({"unit": unit} if unit else {}))
+    if record.error is not None:
+        history.append(
+            uow,
+            instance_id,
+            "error",
+            actor,
+            now,
+            {"message": record.error.message, "element_id": record.error.element_id, "line": record.error.line},
+        )
+
+
+def _unit_of(task: ReadyTask) -> str | None:
+    """The unit a 承办单位 task belongs to (task-data variable `unit`), else None."""
+    unit = task.data.get("unit") if task.lane == UNIT_LANE else None
+    return str(unit) if unit is not None else None
+
+
+def sync_tasks(
+    uow: UnitOfWork, ctx: ServiceContext, instance_id: int, outcome: EngineOutcome, now: datetime
+) -> list[ReadyTask]:
+    """Make the human_tasks rows match the engine's ready user tasks; returns those tasks."""
+    ready = {t.id: t for t in outcome.ready}
+    known = set()
+    created: list[HumanTask] = []
+    for row in uow.tasks.ready_for_instance(instance_id):
+        if row.id in ready:
+            known.add(row.id)
+        else:
+            row.state = "cancelled"  # e.g. an interrupting event took the token away
+            row.completed_at = now
+    for task_id, task in ready.items():
+        if task_id in known:
+            continue
+        existing = uow.tasks.get(task_id)
+        if existing is not None:  # the same engine task ready again (a retry): reopen it
+            existing.state, existing.completed_at, existing.completed_by = "ready", None, None
+            continue
+        created.append(
+            HumanTask(
+                id=task_id,
+                instance_id=instance_id,
+                element_id=task.element_id,
+                name=task.name,
+                lane=task.lane,
+                unit_code=_unit_of(task),
+                form_key=task.form_key,
+                due_at=_due_at(task, now),
+                state="ready",
+                created_at=now,
+                data=task.data,
+            )
+        )
+        uow.tasks.add(created[-1])
+    uow.tasks.flush()
+    notification_hooks.tasks_created(uow, ctx, created, now)  # 新待办 to who may act, in this transaction
+    return list(ready.values())
+
+
+def _failed(
+    uow: UnitOfWork, instance: ProcessInstance, outcome: EngineOutcome, actor: str, now: datetime, expected: int
+) -> None:
+    """Nothing the engine did can be kept (its process died, or the state could not be saved): the
+    instance keeps its last saved state and goes to 异常, to be retried after a fix."""
+    record_steps(uow, instance.id, outcome.record, actor, now)
+    error = outcome.record.error
+    values = {"status": "error", "next_wake_at": None, "updated_at": now, "error_message": error and error.message}
+    if not uow.instances.save_state(instance, expected, values):
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
+
+
+def persist(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    instance: ProcessInstance,
+    outcome: EngineOutcome,
+    actor: str,
+    now: datetime,
+    expected_version: int,
+) -> None:
+    if outcome.state is None:
+        _failed(uow, instance, outcome, actor, now, expected_version)
+        return
+    record = outcome.record
+    try:
+        record_steps(uow, instance.id, record, actor, now)
+        ready = sync_tasks(uow, ctx, instance.id, outcome, now)
+    except IntegrityError:  # a concurrent command wrote this instance's history first
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
+    completed = outcome.completed
+    status = "error" if record.error else ("completed" if completed else "running")
+    values: dict[str, Any] = {
+        "state": outcome.state,
+        "data": outcome.data,
+        "status": status,
+        "next_wake_at": None if status != "running" else outcome.next_wake,
+        "error_message": record.error.message if record.error else None,
+        "updated_at": now,
+    }
+    title = values["data"].get("title")
+    if isinstance(title, str) and title.strip():  # the item's own title, once registration gave it one
+        values["title"] = title.strip()[:500]
+    if completed and instance.status != "completed":
+        values["completed_at"] = now
+        history.append(uow, instance.id, "instance_completed", actor, now, {})
+    notification_hooks.timers_fired(uow, ctx, instance, record.timers_fired, values["data"], now)  # 催办
+    # The ledger row is part of this save: written here while the instance is still loaded (saving
+    # expires it) and kept only if the version check below passes — otherwise Conflict rolls back both.
+    steps = [ledger.ReadyStep(t.name, _unit_of(t)) for t in ready]
+    if instance.definition.in_ledger:
+        ledger.project(uow, instance, data=values["data"], status=status, ready=steps, actor=actor, now=now)
+    if not uow.instances.save_state(instance, expected_version, values):
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
+    hook = ctx.completion_hooks.get(instance.process_key)
+    if hook is not None and status == "completed" and "completed_at" in values:  # just completed
+        hook(uow, ctx, instance, values["data"], actor)
