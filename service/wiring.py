@@ -13,8 +13,22 @@ from service.deadlines import extensions
 from service.engine.isolation import EnginePool
 from service.engine.limits import StepLimits
 from service.engine.protocol import EngineLimits, EngineSetup
+from service.ledger import projection
+from service.notifications import hooks as notification_hooks
 from service.notifications.config import NotifyConfig
 from service.process.context import ServiceContext
+
+# What reacts to every saved engine step (service.process.events), in this order, in the step's transaction:
+#   1. the ledger row (台账): first, so what reacts later reads the item as it now stands;
+#   2. notifications: 新待办 for the tasks the step created, 催办 for the timers it fired (written to the
+#      in-app list and the outbox; delivery happens after commit, so a rolled-back step sends nothing);
+#   3. the 延期 decision: last, because it moves *another* instance's deadline — a nested step that
+#      publishes to this same list — and that must see this instance's step complete.
+STEP_SUBSCRIBERS = (
+    projection.on_step_saved,
+    notification_hooks.on_step_saved,
+    extensions.on_step_saved,
+)
 
 
 @dataclass
@@ -52,6 +66,9 @@ def engine_pool(settings: Settings) -> EnginePool:
 def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings()
     db = make_engine(settings.database_url)
-    ctx = ServiceContext(engines=engine_pool(settings), notify_config=NotifyConfig.from_settings(settings))
-    ctx.completion_hooks[extensions.EXTENSION_PROCESS] = extensions.on_completed  # 延期 approved → deadline moves
+    ctx = ServiceContext(
+        engines=engine_pool(settings),
+        notify_config=NotifyConfig.from_settings(settings),
+        subscribers=STEP_SUBSCRIBERS,
+    )
     return Services(settings=settings, db=db, ctx=ctx)

@@ -19,6 +19,7 @@ from service.deadlines import checks, moving, notices
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.process import history, instances
 from service.process.context import ServiceContext
+from service.process.events import StepSaved
 
 UNIT_HEAD = "负责人"  # users.position of a unit's head
 
@@ -96,10 +97,16 @@ def file(
     return started
 
 
+def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
+    """Subscriber: a `deadline_extension` instance that just completed decides its item's deadline."""
+    if step.completed_now and step.instance.process_key == EXTENSION_PROCESS:
+        on_completed(uow, ctx, step.instance, step.data, step.actor)
+
+
 def on_completed(
-    uow: UnitOfWork, ctx: ServiceContext, extension: ProcessInstance, data: dict[str, Any], actor: str
+    uow: UnitOfWork, ctx: ServiceContext, extension: ProcessInstance, data: Mapping[str, Any], actor: str
 ) -> None:
-    """Completion hook of `deadline_extension`: move the item's deadline when approved, record either way."""
+    """When a `deadline_extension` completes: move the item's deadline when approved, record either way."""
     item = checks.handling_item(uow, int(data["item_instance_id"]), lock=True)
     details = {
         "extension_id": extension.id,

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from service import workdays
 from service.db.models import LedgerItem, ProcessInstance
 from service.db.session import UnitOfWork
 from service.ledger.labels import CLOSED, ERROR, HANDLING, REGISTERING
+from service.process.events import StepSaved, task_unit
+
+if TYPE_CHECKING:
+    from service.process.context import ServiceContext
 
 _UNIT_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
@@ -120,3 +124,10 @@ def project(
     item.status = new_status
     item.updated_at = now
     return item
+
+
+def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
+    """Subscriber: the instance's ledger row follows every saved step (flows with ledger="false" have none)."""
+    if step.instance.definition.in_ledger:
+        ready = [ReadyStep(t.name, task_unit(t)) for t in step.ready]
+        project(uow, step.instance, data=step.data, status=step.status, ready=ready, actor=step.actor, now=step.now)

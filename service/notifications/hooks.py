@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from service.db.session import UnitOfWork
     from service.engine.records import FiredTimer
     from service.process.context import ServiceContext
+    from service.process.events import StepSaved
 
 
 def _item(number: str, title: str) -> str:
@@ -88,3 +89,9 @@ def timers_fired(
         title = f"{timer[1]}：{_item_title(data, instance)}"[:200]
         message = Message("reminder", title, body, link, instance.id)
         deliver(uow, ctx.notify_config, uow.notifications.of_unit(unit), message, now)
+
+
+def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
+    """Subscriber: 新待办 to who may act on each new task, then 催办 for each timer fired in a unit's branch."""
+    tasks_created(uow, ctx, step.new_tasks, step.now)
+    timers_fired(uow, ctx, step.instance, step.timers_fired, step.data, step.now)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING
 
 from service import workdays
 from service.db.models import ProcessDefinition, ProcessInstance
@@ -14,10 +14,10 @@ from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest
 from service.engine.isolation import EnginePool
 from service.errors import NotFound
-from service.notifications.config import NotifyConfig
 
-# (uow, ctx, instance, its final data, who completed it)
-CompletionHook = Callable[[UnitOfWork, "ServiceContext", ProcessInstance, dict[str, Any], str], None]
+if TYPE_CHECKING:  # the core only carries these for the features; service/wiring.py fills them in
+    from service.notifications.config import NotifyConfig
+    from service.process.events import Subscriber
 
 
 def system_clock() -> datetime:
@@ -27,10 +27,11 @@ def system_clock() -> datetime:
 @dataclass
 class ServiceContext:
     engines: EnginePool
+    # How notifications are delivered (email, webhooks, quiet hours): read by service.notifications only.
+    notify_config: NotifyConfig
     clock: Callable[[], datetime] = system_clock
-    notify_config: NotifyConfig = field(default_factory=NotifyConfig)  # email, webhooks, quiet hours
-    # process key → called in the same transaction when an instance of it completes (see progress.persist)
-    completion_hooks: dict[str, CompletionHook] = field(default_factory=dict)
+    # What reacts to every saved engine step, in order (service/wiring.py composes and explains it).
+    subscribers: Sequence[Subscriber] = ()
     _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 

@@ -1,4 +1,5 @@
-"""After the engine moved: write history, project ready user tasks, save state with a version check.
+"""After the engine moved: write history, project ready user tasks, save state with a version check,
+then publish the saved step to the subscribers (service.process.events) — all in the caller's transaction.
 
 Shared by every command that runs the engine (start, complete, fire timers, retry, move a deadline).
 The engine ran before, in an engine process (`ctx.run_engine`); what it did arrives as an outcome.
@@ -11,16 +12,14 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from service import ledger, workdays
-from service.access.principal import UNIT_LANE
+from service import workdays
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome
 from service.engine.commands import json_safe as json_safe
 from service.engine.records import ReadyTask, StepRecord
 from service.errors import Conflict
-from service.notifications import hooks as notification_hooks
-from service.process import history
+from service.process import events, history
 from service.process.context import ServiceContext
 
 DEFAULT_DUE_WORKDAYS = 5
@@ -64,16 +63,11 @@ def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: s
         )
 
 
-def _unit_of(task: ReadyTask) -> str | None:
-    """The unit a 承办单位 task belongs to (task-data variable `unit`), else None."""
-    unit = task.data.get("unit") if task.lane == UNIT_LANE else None
-    return str(unit) if unit is not None else None
-
-
 def sync_tasks(
-    uow: UnitOfWork, ctx: ServiceContext, instance_id: int, outcome: EngineOutcome, now: datetime
-) -> list[ReadyTask]:
-    """Make the human_tasks rows match the engine's ready user tasks; returns those tasks."""
+    uow: UnitOfWork, instance_id: int, outcome: EngineOutcome, now: datetime
+) -> tuple[list[ReadyTask], list[HumanTask]]:
+    """Make the human_tasks rows match the engine's ready user tasks; returns those tasks and the rows
+    created for the newly ready ones."""
     ready = {t.id: t for t in outcome.ready}
     known = set()
     created: list[HumanTask] = []
@@ -97,7 +91,7 @@ def sync_tasks(
                 element_id=task.element_id,
                 name=task.name,
                 lane=task.lane,
-                unit_code=_unit_of(task),
+                unit_code=events.task_unit(task),
                 form_key=task.form_key,
                 due_at=_due_at(task, now),
                 state="ready",
@@ -107,8 +101,7 @@ def sync_tasks(
         )
         uow.tasks.add(created[-1])
     uow.tasks.flush()
-    notification_hooks.tasks_created(uow, ctx, created, now)  # 新待办 to who may act, in this transaction
-    return list(ready.values())
+    return list(ready.values()), created
 
 
 def _failed(
@@ -138,7 +131,7 @@ def persist(
     record = outcome.record
     try:
         record_steps(uow, instance.id, record, actor, now)
-        ready = sync_tasks(uow, ctx, instance.id, outcome, now)
+        ready, created = sync_tasks(uow, instance.id, outcome, now)
     except IntegrityError:  # a concurrent command wrote this instance's history first
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
     completed = outcome.completed
@@ -157,14 +150,17 @@ def persist(
     if completed and instance.status != "completed":
         values["completed_at"] = now
         history.append(uow, instance.id, "instance_completed", actor, now, {})
-    notification_hooks.timers_fired(uow, ctx, instance, record.timers_fired, values["data"], now)  # 催办
-    # The ledger row is part of this save: written here while the instance is still loaded (saving
-    # expires it) and kept only if the version check below passes — otherwise Conflict rolls back both.
-    steps = [ledger.ReadyStep(t.name, _unit_of(t)) for t in ready]
-    if instance.definition.in_ledger:
-        ledger.project(uow, instance, data=values["data"], status=status, ready=steps, actor=actor, now=now)
     if not uow.instances.save_state(instance, expected_version, values):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
-    hook = ctx.completion_hooks.get(instance.process_key)
-    if hook is not None and status == "completed" and "completed_at" in values:  # just completed
-        hook(uow, ctx, instance, values["data"], actor)
+    step = events.StepSaved(
+        instance=instance,
+        data=values["data"],
+        status=status,
+        ready=ready,
+        new_tasks=created,
+        timers_fired=record.timers_fired,
+        completed_now="completed_at" in values,
+        actor=actor,
+        now=now,
+    )
+    events.publish(uow, ctx, step)  # the ledger row, notifications, the 延期 hook: see service/wiring.py
