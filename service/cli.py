@@ -110,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from service import create_app
-    from service.process.scheduler import SchedulerThread
+    from service.background import SchedulerThread
 
     services = _services()
     app = create_app(services=services)
@@ -127,7 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from service.process.scheduler import run_pass
+    from service.background import run_pass
 
     services = _services()
     services.ctx.engines.warm()
@@ -186,11 +186,11 @@ def cmd_list_users(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_import(args: argparse.Namespace) -> int:
-    from service.workdays import calendar
+    from service.deadlines import calendar_entry
 
     services = _services()
     _seed_calendar(services)
-    for result in calendar.import_csv(services.uow, services.ctx, SYSTEM, Path(args.file)):
+    for result in calendar_entry.import_csv(services.uow, services.ctx, SYSTEM, Path(args.file)):
         print(f"{result.year} 年：{result.days} 个节假日/调休日；重新计算截止日期的事项 {len(result.recomputed)} 个")
     return 0
 

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from service.deadlines import calendar_entry
 from service.http.caller import current_principal
 from service.workdays import calendar
 
@@ -67,8 +68,8 @@ def put_year(body: list[dict[str, Any]], year: int) -> Any:
     """录入某年的节假日安排"""
     actor = current_principal()
     services = current_app.extensions["duban"]
-    calendar.check_may_edit(actor)  # before the rows are checked, so others learn nothing from the answer
+    calendar_entry.check_may_edit(actor)  # before the rows are checked, so others learn nothing from the answer
     entries = calendar.parse_entries(year, body)
-    result = calendar.put_year(services.uow, services.ctx, actor, year, entries)
+    result = calendar_entry.put_year(services.uow, services.ctx, actor, year, entries)
     with services.uow() as uow:
         return {**calendar.get_year(uow, year), "recomputed": result.recomputed}

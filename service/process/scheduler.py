@@ -1,5 +1,5 @@
-"""Fires due timers, then delivers due outbox messages. Runs inside `duban serve` and as `duban worker`;
-safe with several at once.
+"""Fires due timers: a pass over every due instance (`tick`), or one instance (`wake`). Run by the
+background loop of `duban serve` and `duban worker` (service/background.py); safe with several at once.
 
 Each due instance is handled in its own transaction. On PostgreSQL the row is claimed with
 FOR UPDATE SKIP LOCKED, so two workers never take the same instance; on SQLite writers queue.
@@ -9,7 +9,6 @@ The optimistic version check on save is the last line of defence either way.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -17,7 +16,6 @@ from service import workdays
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.errors import Conflict
-from service.notifications import dispatch
 from service.process import progress
 from service.process.context import ServiceContext
 
@@ -83,34 +81,22 @@ def tick(
     return woken
 
 
-def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers: bool = True) -> tuple[int, int]:
-    """A timer tick, then an outbox dispatch pass (which sends what the tick's reminders wrote).
-    Returns (instances woken, messages sent); a failure of one half does not stop the other."""
-    woken = sent = 0
-    if timers:
-        try:
-            woken = tick(uow_factory, ctx)
-        except Exception:
-            log.exception("timer pass failed")
-    try:
-        sent = dispatch.dispatch(uow_factory, ctx).sent
-    except Exception:
-        log.exception("outbox dispatch pass failed")
-    return woken, sent
-
-
-class SchedulerThread(threading.Thread):
-    """The embedded scheduler of `duban serve`; `duban worker` runs the same loop in the foreground."""
-
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, interval: float) -> None:
-        super().__init__(name="duban-scheduler", daemon=True)
-        self.uow_factory, self.ctx, self.interval = uow_factory, ctx, interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            run_pass(self.uow_factory, self.ctx)
-            self.stopped.wait(self.interval)
-
-    def stop(self) -> None:
-        self.stopped.set()
+def wake(
+    uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, instance_id: int, now: datetime | None = None
+) -> int:
+    """Fire one instance's timers due at `now`, as a pass would, until none is due (a firing may make the
+    next timer due at once). Returns how many firings were saved. Other instances are left alone: an
+    operator repairing one item, or a test about one item, does not move anyone else's."""
+    now = now or ctx.now()
+    with uow_factory() as uow:
+        workdays.reload_if_changed(uow)
+    fired = 0
+    for _ in range(100):  # the bound of one pass's batch
+        with uow_factory() as uow:
+            try:
+                if not fire_one(uow, ctx, instance_id, now):
+                    return fired
+            except Conflict:
+                continue  # saved by someone else meanwhile: look again
+        fired += 1
+    return fired

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.principal import Principal
+from service.deadlines import calendar_entry
 from service.errors import InvalidInput
 from service.i18n import gettext
 from service.web import bp
@@ -71,9 +72,11 @@ def calendar_save(principal: Principal, year: int) -> ResponseReturnValue:
     app = services()
     text = request.form.get("days", "")
     try:
-        calendar.check_may_edit(principal)
+        calendar_entry.check_may_edit(principal)
         entries = calendar.parse_entries(year, _rows(text))
-        result = calendar.put_year(app.uow, app.ctx, principal, year, entries, request.form.get("source", "").strip())
+        result = calendar_entry.put_year(
+            app.uow, app.ctx, principal, year, entries, request.form.get("source", "").strip()
+        )
     except InvalidInput as exc:
         flash(exc.message, "error")
         return _render(principal, year, text, (exc.details or {}).get("errors", {}), 422)

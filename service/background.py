@@ -1,0 +1,49 @@
+"""The background loop of `duban serve` (a thread) and `duban worker` (the foreground): fire due timers,
+then deliver due outbox messages. It sits at the top because it composes two layers that do not know
+each other — the process core's scheduler and the notifications' delivery."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from service.db.session import UnitOfWork
+from service.notifications import dispatch
+from service.process.context import ServiceContext
+from service.process.scheduler import tick
+
+log = logging.getLogger(__name__)
+
+
+def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers: bool = True) -> tuple[int, int]:
+    """A timer tick, then an outbox dispatch pass (which sends what the tick's reminders wrote).
+    Returns (instances woken, messages sent); a failure of one half does not stop the other."""
+    woken = sent = 0
+    if timers:
+        try:
+            woken = tick(uow_factory, ctx)
+        except Exception:
+            log.exception("timer pass failed")
+    try:
+        sent = dispatch.dispatch(uow_factory, ctx).sent
+    except Exception:
+        log.exception("outbox dispatch pass failed")
+    return woken, sent
+
+
+class SchedulerThread(threading.Thread):
+    """The embedded scheduler of `duban serve`; `duban worker` runs the same loop in the foreground."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, interval: float) -> None:
+        super().__init__(name="duban-scheduler", daemon=True)
+        self.uow_factory, self.ctx, self.interval = uow_factory, ctx, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            run_pass(self.uow_factory, self.ctx)
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()
