@@ -7,7 +7,7 @@ help:
 	@echo "make setup  - create .venv, pip install -e '.[dev]', npm ci (idempotent)"
 	@echo "make run    - migrate, load demo data and serve (HOST=127.0.0.1 PORT=5000)"
 	@echo "make test   - full suite on SQLite, then on a throwaway PostgreSQL (pytest args: ARGS=...)"
-	@echo "make lint   - ruff check + mypy"
+	@echo "make lint   - ruff check + mypy + lint-imports (the layer rules in pyproject.toml)"
 	@echo "make fmt    - ruff format + ruff check --fix"
 	@echo "make bench  - run bench/run_all.py"
 
@@ -23,6 +23,7 @@ test:
 lint: setup
 	$(VENV)/ruff check .
 	$(VENV)/mypy service
+	$(VENV)/lint-imports
 
 fmt: setup
 	$(VENV)/ruff format .

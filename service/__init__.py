@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["duban"] = services
+    app.extensions["duban"] = services  # read back by service.http.services.current_services
 
     from service.api import init_api
     from service.http import request_limits, security_headers

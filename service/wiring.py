@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
-
 from service.config import Settings
-from service.db.session import UnitOfWork, make_engine
+from service.db.session import make_engine
 from service.deadlines import extensions
 from service.engine.isolation import EnginePool
 from service.engine.limits import StepLimits
 from service.engine.protocol import EngineLimits, EngineSetup
+from service.http.services import Services
 from service.ledger import projection
 from service.notifications import hooks as notification_hooks
 from service.notifications.config import NotifyConfig
@@ -29,24 +25,6 @@ STEP_SUBSCRIBERS = (
     notification_hooks.on_step_saved,
     extensions.on_step_saved,
 )
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Engine
-    ctx: ServiceContext
-
-    def __post_init__(self) -> None:
-        self._sessions = sessionmaker(bind=self.db, expire_on_commit=False)
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
-
-    def close(self) -> None:
-        """Stop the engine processes and close the database connections."""
-        self.ctx.engines.close()
-        self.db.dispose()
 
 
 def engine_pool(settings: Settings) -> EnginePool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.access import audit_log, credentials, user_admin
@@ -20,12 +19,13 @@ from service.api.access_schemas import (
 )
 from service.api.schemas import page_of, paginate
 from service.http.caller import current_principal
+from service.http.services import current_services
 
 blp = Blueprint("access", __name__, description="账户安全：修改密码、用户管理（安全管理员）、审计日志（审计管理员）")
 
 
 def _services() -> Any:
-    return current_app.extensions["duban"]
+    return current_services()
 
 
 @blp.post("/auth/password")

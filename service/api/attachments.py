@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Request, Response, current_app, send_file, url_for
+from flask import Request, Response, send_file, url_for
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -14,6 +14,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from service import attachments
 from service.http.caller import current_principal
+from service.http.services import current_services
 
 
 class _MultipartParser(FlaskParser):
@@ -57,7 +58,7 @@ class AttachmentSchema(Schema):
 def upload(form: dict[str, Any], instance_id: int) -> Any:
     """上传附件（multipart/form-data：file，可选 task_id）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     storage = form["file"]
     with services.uow() as uow:
         return attachments.upload(
@@ -77,7 +78,7 @@ def upload(form: dict[str, Any], instance_id: int) -> Any:
 def list_for_instance(instance_id: int) -> Any:
     """流程实例的附件列表（按上传时间）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return attachments.list_for_instance(uow, actor, instance_id)
 
 
@@ -93,7 +94,7 @@ def list_for_instance(instance_id: int) -> Any:
 def download(attachment_id: int) -> Response:
     """下载附件（校验 sha256 后发送）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         attachment, path = attachments.open_for_download(uow, services.settings, actor, attachment_id)
     response = send_file(

@@ -7,18 +7,18 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from flask import Response, current_app, send_file, url_for
+from flask import Response, send_file, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from service.api.ledger import content_disposition
 from service.api.schemas import Pagination, page_of, paginate
-from service.db.models.documents import Bulletin
 from service.documents import bulletins
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.supervision_notice import supervision_notice
 from service.http.caller import current_principal
+from service.http.services import current_services
 
 blp = Blueprint("bulletins", __name__, description="督查通报与文书")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -102,16 +102,10 @@ class BulletinPreview(Schema):
     lines = fields.List(fields.Nested(BulletinLedgerLine))
 
 
-def view(bulletin: Bulletin, names: Mapping[str, str]) -> dict[str, Any]:
-    """A bulletin as the API (and the pages) show it: its issue label, mentions with unit names."""
-    columns = {c.key: getattr(bulletin, c.key) for c in Bulletin.__table__.columns}
+def view(bulletin: bulletins.Bulletin, names: Mapping[str, str]) -> dict[str, Any]:
+    """A bulletin as the API shows it: as described by the use case, plus where to download it."""
     return {
-        **columns,
-        "issue": bulletins.issue_label(bulletin),
-        "mentions": [
-            {"unit": m.unit_code, "unit_name": names.get(m.unit_code, m.unit_code), "kind": m.kind, "reason": m.reason}
-            for m in bulletin.mentions
-        ],
+        **bulletins.described(bulletin, names),
         "download_url": url_for("bulletins.document", bulletin_id=bulletin.id),
     }
 
@@ -137,7 +131,7 @@ def _preview(found: Figures) -> dict[str, Any]:
 def preview(query: dict[str, Any]) -> Any:
     """通报预览：期间内的统计与建议表扬、批评的单位（不保存）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     now, yellow = services.ctx.now(), services.settings.yellow_workdays
     with services.uow() as uow:
         return _preview(bulletins.preview(uow, actor, **query, now=now, yellow_workdays=yellow))
@@ -149,7 +143,7 @@ def preview(query: dict[str, Any]) -> Any:
 def generate(payload: dict[str, Any]) -> Any:
     """生成督查通报（第N期，按年编号；督查室、系统管理员）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     now, yellow = services.ctx.now(), services.settings.yellow_workdays
     with services.uow() as uow:
         bulletin = bulletins.generate(
@@ -164,7 +158,7 @@ def generate(payload: dict[str, Any]) -> Any:
 def list_bulletins(query: dict[str, Any]) -> Any:
     """督查通报列表（新→旧）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         page = paginate(query, partial(bulletins.list_page, uow, actor))
         names = uow.units.names()
         return {**page, "items": [view(b, names) for b in page["items"]]}
@@ -175,7 +169,7 @@ def list_bulletins(query: dict[str, Any]) -> Any:
 def read(bulletin_id: int) -> Any:
     """督查通报详情"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return view(bulletins.get(uow, actor, bulletin_id), uow.units.names())
 
 
@@ -193,7 +187,7 @@ def _docx(body: Any, filename: str, fallback: str, etag: str | None = None) -> R
 def document(bulletin_id: int) -> Response:
     """下载督查通报（Word；校验 sha256 后发送）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         bulletin, body = bulletins.open_document(uow, services.settings, actor, bulletin_id)
     label = f"{bulletin.year}-{bulletin.issue_no}"
@@ -207,7 +201,7 @@ def document(bulletin_id: int) -> Response:
 def notice(instance_id: int) -> Response:
     """督办通知单（Word；能查看该事项的用户均可下载）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         filename, body = supervision_notice(uow, actor, instance_id, now=services.ctx.now())
     return _docx(io.BytesIO(body), filename, f"supervision-notice-{instance_id}.docx")

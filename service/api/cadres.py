@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.access.principal import Principal
@@ -14,14 +13,14 @@ from service.api.schemas import page_of
 from service.cadres import draws, present, records
 from service.db.session import UnitOfWork
 from service.http.caller import current_principal
-from service.wiring import Services
+from service.http.services import Services, current_services
 
 blp = Blueprint("cadres", __name__, description="督查人员信息库")
 PREFIX = "/cadre-db"
 
 
 def _context() -> tuple[Principal, Services, datetime]:
-    services: Services = current_app.extensions["duban"]
+    services: Services = current_services()
     return current_principal(), services, services.ctx.now()
 
 

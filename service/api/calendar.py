@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service.deadlines import calendar_entry
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.workdays import calendar
 
 blp = Blueprint("calendar", __name__, description="工作日历（节假日与调休）")
@@ -56,7 +56,7 @@ def add_workdays(query: dict[str, Any]) -> Any:
 def get_year(year: int) -> Any:
     """某年的节假日与调休上班安排"""
     current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return calendar.get_year(uow, year)
 
 
@@ -67,7 +67,7 @@ def get_year(year: int) -> Any:
 def put_year(body: list[dict[str, Any]], year: int) -> Any:
     """录入某年的节假日安排"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     calendar_entry.check_may_edit(actor)  # before the rows are checked, so others learn nothing from the answer
     entries = calendar.parse_entries(year, body)
     result = calendar_entry.put_year(services.uow, services.ctx, actor, year, entries)

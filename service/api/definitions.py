@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from service.api.schemas import DefinitionDetail, DefinitionQuery, DefinitionSummary
 from service.errors import InvalidInput
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.process import definitions, start_contract
 
 blp = Blueprint("definitions", __name__, description="流程定义")
@@ -20,7 +21,7 @@ blp = Blueprint("definitions", __name__, description="流程定义")
 def list_definitions() -> Any:
     """各流程的最新版本（startable：当前用户能否发起）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         names = [n for n in DefinitionSummary().fields if n != "startable"]
         return [
             {**{n: getattr(d, n) for n in names}, "startable": start_contract.may_start(actor, d)}
@@ -37,7 +38,7 @@ def deploy() -> Any:
     if not uploads:
         raise InvalidInput("请在字段 files 中上传文件", {"errors": [{"message": "缺少 files"}]})
     files = [(f.filename or "", f.read()) for f in uploads]
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         definition, created = definitions.deploy(uow, services.ctx, actor, files)
         uow.commit()
@@ -50,5 +51,5 @@ def deploy() -> Any:
 def get_definition(query: dict[str, Any], key: str) -> Any:
     """某流程的最新版本（或 ?version=N），含 BPMN XML"""
     current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return definitions.get(uow, key, query.get("version"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service.deadlines import extensions, reminders
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.process import instances
 
 blp = Blueprint("extensions", __name__, description="延期申请与催办")
@@ -70,7 +70,7 @@ class ReminderSchema(Schema):
 def file_extension(body: dict[str, Any], instance_id: int) -> Any:
     """提出延期申请（牵头单位负责人，须在完成时限前）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         return extensions.file(uow, services.ctx, actor, instance_id, **body)
 
@@ -80,7 +80,7 @@ def file_extension(body: dict[str, Any], instance_id: int) -> Any:
 def list_extensions(instance_id: int) -> Any:
     """事项的延期申请及结果"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return extensions.list_for_item(uow, actor, instance_id)
 
 
@@ -90,7 +90,7 @@ def list_extensions(instance_id: int) -> Any:
 def send_reminder(body: dict[str, Any], instance_id: int) -> Any:
     """督查室催办：生成催办通知（.docx 附件）、记入办理记录、通知承办单位"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         return reminders.send(uow, services.ctx, services.settings, actor, instance_id, **body)
 
@@ -100,6 +100,6 @@ def send_reminder(body: dict[str, Any], instance_id: int) -> Any:
 def list_reminders(instance_id: int) -> Any:
     """事项的催办记录（人工与自动）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         instances.readable(uow, actor, instance_id)
         return reminders.list_for_item(uow, instance_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.api.schemas import (
@@ -20,6 +19,7 @@ from service.api.schemas import (
     paginate,
 )
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.process import history, instances
 
 blp = Blueprint("instances", __name__, description="流程实例")
@@ -38,7 +38,7 @@ def _detail(instance: Any, ready: Any) -> dict[str, Any]:
 def start(body: dict[str, Any]) -> Any:
     """发起流程实例"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         instance = instances.start(uow, services.ctx, actor, body["process_key"], body["data"])
         found, ready = instances.get(uow, actor, instance.id)
@@ -51,7 +51,7 @@ def start(body: dict[str, Any]) -> Any:
 def search(query: dict[str, Any]) -> Any:
     """流程实例列表（可筛选、分页）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return paginate(query, partial(instances.search, uow, actor))
 
 
@@ -60,7 +60,7 @@ def search(query: dict[str, Any]) -> Any:
 def get(instance_id: int) -> Any:
     """流程实例状态、数据与当前待办"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return _detail(*instances.get(uow, actor, instance_id))
 
 
@@ -69,7 +69,7 @@ def get(instance_id: int) -> Any:
 def get_history(instance_id: int) -> Any:
     """流程实例的全部历史事件（按序号）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         instances.readable(uow, actor, instance_id)
         return uow.history.for_instance(instance_id)
 
@@ -79,7 +79,7 @@ def get_history(instance_id: int) -> Any:
 def verify_history(instance_id: int) -> Any:
     """校验历史链未被篡改"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         instances.readable(uow, actor, instance_id)
         return history.verify(uow, instance_id)
 
@@ -90,7 +90,7 @@ def verify_history(instance_id: int) -> Any:
 def retry(body: dict[str, Any], instance_id: int) -> Any:
     """重试出错的步骤（仅系统管理员）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         instance = instances.retry(uow, services.ctx, actor, instance_id, body["reason"])
         found = uow.instances.get(instance.id)  # read back what was saved (saving expired it)

@@ -6,13 +6,14 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 
 from service import ledger, workdays
 from service.api.ledger_schemas import LedgerFilterQuery, LedgerItemSchema, LedgerOverview, LedgerQuery, OverviewQuery
 from service.api.schemas import page_of, paginate
 from service.http.caller import current_principal
+from service.http.services import current_services
 
 blp = Blueprint("ledger", __name__, description="督查台账")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,10 +25,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def search(query: dict[str, Any]) -> Any:
     """台账列表（可筛选、排序、分页；含亮灯与剩余工作日）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
-    settings = {"now": services.ctx.now(), "yellow_workdays": services.settings.yellow_workdays}
+    services = current_services()
+    now, yellow = services.ctx.now(), services.settings.yellow_workdays
     with services.uow() as uow:
-        return paginate(query, partial(ledger.search, uow, actor, **settings))
+        return paginate(query, partial(ledger.search, uow, actor, now=now, yellow_workdays=yellow))
 
 
 def content_disposition(filename: str, fallback: str) -> str:
@@ -41,7 +42,7 @@ def content_disposition(filename: str, fallback: str) -> str:
 def export(query: dict[str, Any]) -> Any:
     """导出台账（Excel）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     now = services.ctx.now()
     with services.uow() as uow:
         body = ledger.export_xlsx(uow, actor, now=now, yellow_workdays=services.settings.yellow_workdays, **query)
@@ -58,6 +59,6 @@ def export(query: dict[str, Any]) -> Any:
 def overview(query: dict[str, Any]) -> Any:
     """台账统计：按状态、亮灯、牵头单位（含按期办结率）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         return ledger.overview(uow, actor, services.ctx.now(), services.settings.yellow_workdays, **query)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service.api.schemas import Pagination, page_of
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.notifications import reading
 
 blp = Blueprint("notifications", __name__, description="通知（站内信）")
@@ -71,7 +71,7 @@ class OutboxOverview(Schema):
 def list_notifications(query: dict[str, Any]) -> Any:
     """我的通知（最新在前；unread_only=true 只看未读）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     page, per_page = query["page"], query["per_page"]
     with services.uow() as uow:
         rows, total = reading.listing(
@@ -86,7 +86,7 @@ def list_notifications(query: dict[str, Any]) -> Any:
 def mark_read(notification_id: int) -> Any:
     """标为已读（只能是自己的通知）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         found = reading.mark_read(uow, actor, notification_id, services.ctx.now())
         uow.commit()
@@ -98,7 +98,7 @@ def mark_read(notification_id: int) -> Any:
 def mark_all_read() -> Any:
     """全部标为已读"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         marked = reading.mark_all_read(uow, actor, services.ctx.now())
         uow.commit()
@@ -112,6 +112,6 @@ def mark_all_read() -> Any:
 def outbox(query: dict[str, Any]) -> Any:
     """消息投递情况：各状态条数与最近的消息（含最后一次错误）；仅系统管理员"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         return reading.outbox_overview(uow, actor, status=query.get("status"), limit=query["limit"])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.access import organisation
 from service.api.schemas import UnitSchema, UserSchema
 from service.http.caller import current_principal
+from service.http.services import current_services
 
 blp = Blueprint("organisation", __name__, description="组织：用户与单位")
 
@@ -19,7 +19,7 @@ blp = Blueprint("organisation", __name__, description="组织：用户与单位"
 def users() -> Any:
     """全部用户及其角色、单位（安全管理员；系统管理员只读）"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return organisation.list_users(uow, actor)
 
 
@@ -28,5 +28,5 @@ def users() -> Any:
 def units() -> Any:
     """承办单位列表"""
     current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return organisation.list_units(uow)

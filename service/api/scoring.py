@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -13,6 +13,7 @@ from service.api.ledger import XLSX, content_disposition
 from service.api.schemas import ID_RANGE
 from service.errors import Forbidden
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.scoring import periods
 
 blp = Blueprint("scoring", __name__, description="考核评分")
@@ -97,7 +98,7 @@ class ScoreRulesUpdate(Schema):
 
 def _sheet(query: dict[str, Any]) -> scoring.ScoreSheet:
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     now = services.ctx.now()
     period = periods.resolve(query.get("period"), query.get("start"), query.get("end"), workdays.as_date(now))
     with services.uow() as uow:
@@ -129,7 +130,7 @@ def export(query: dict[str, Any]) -> Any:
 
 
 def _rules_body(rule_set: scoring.RuleSet, changed: bool | None = None) -> dict[str, Any]:
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         versions = scoring.history(uow)
     body: dict[str, Any] = {
@@ -150,7 +151,7 @@ def _rules_body(rule_set: scoring.RuleSet, changed: bool | None = None) -> dict[
 def get_rules() -> Any:
     """现行考核规则（含各项说明、取值范围和历史版本）"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     if not scoring.may_view(actor):
         raise Forbidden("没有查看考核规则的权限")
     with services.uow() as uow:
@@ -165,7 +166,7 @@ def get_rules() -> Any:
 def put_rules(body: dict[str, Any]) -> Any:
     """修改考核规则"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         rule_set, changed = scoring.save(uow, actor, body["rules"], services.ctx.now(), based_on=body.get("based_on"))
     return _rules_body(rule_set, changed)

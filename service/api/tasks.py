@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of, paginate
 from service.http.caller import current_principal
+from service.http.services import current_services
 from service.process import tasks
 
 blp = Blueprint("tasks", __name__, description="待办任务")
@@ -21,7 +21,7 @@ blp = Blueprint("tasks", __name__, description="待办任务")
 def search(query: dict[str, Any]) -> Any:
     """默认：当前用户可以办理的任务"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         return paginate(query, partial(tasks.search, uow, actor))
 
 
@@ -30,7 +30,7 @@ def search(query: dict[str, Any]) -> Any:
 def get(task_id: str) -> Any:
     """任务详情、表单与当前数据"""
     actor = current_principal()
-    with current_app.extensions["duban"].uow() as uow:
+    with current_services().uow() as uow:
         task, form = tasks.get(uow, actor, task_id)
         raw = {name: getattr(task, name) for name in TaskSummary().fields}
         return {**raw, "form": form, "data": task.data}
@@ -42,7 +42,7 @@ def get(task_id: str) -> Any:
 def complete(body: dict[str, Any], task_id: str) -> Any:
     """提交表单，完成任务"""
     actor = current_principal()
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         task, _ = tasks.complete(uow, services.ctx, actor, task_id, body["data"])
         return task

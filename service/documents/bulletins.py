@@ -54,6 +54,16 @@ def issue_label(bulletin: Bulletin) -> str:
     return f"{bulletin.year}年第{bulletin.issue_no}期"
 
 
+def described(bulletin: Bulletin, names: Mapping[str, str]) -> dict[str, Any]:
+    """A bulletin as the API and the pages show it: its columns, issue label, mentions with unit names."""
+    columns = {c.key: getattr(bulletin, c.key) for c in Bulletin.__table__.columns}
+    mentions = [
+        {"unit": m.unit_code, "unit_name": names.get(m.unit_code, m.unit_code), "kind": m.kind, "reason": m.reason}
+        for m in bulletin.mentions
+    ]
+    return {**columns, "issue": issue_label(bulletin), "mentions": mentions}
+
+
 def preview(
     uow: UnitOfWork, actor: Principal, *, start: Any, end: Any, now: datetime, yellow_workdays: int = 3
 ) -> Figures:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
 from service.access import authentication as auth
 from service.access.principal import Principal
 from service.errors import Unauthorized
 from service.http import sessions
+from service.http.services import current_services
 
 
 def current_principal() -> Principal:
@@ -16,7 +17,7 @@ def current_principal() -> Principal:
         return cached
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        services = current_app.extensions["duban"]
+        services = current_services()
         with services.uow() as uow:
             principal = auth.principal_for_token(uow, header[7:].strip(), services.ctx.now())
     else:

@@ -14,12 +14,13 @@ import hmac
 import secrets
 import time
 
-from flask import current_app, request, session
+from flask import request, session
 
 from service.access import authentication as auth
 from service.access import credentials
 from service.access.principal import Principal
 from service.errors import Forbidden, Unauthorized
+from service.http.services import current_services
 
 ABSOLUTE_LIFETIME_SECONDS = 12 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -77,7 +78,7 @@ def sign_out(why: str = "logout") -> None:
     _forget_cookie()
     if not sid:
         return
-    services = current_app.extensions["duban"]
+    services = current_services()
     with services.uow() as uow:
         credentials.sign_out_browser(uow, sid, str(username) if username else None, why, services.ctx.now())
 
@@ -90,7 +91,7 @@ def signed_in_user() -> tuple[Principal, bool] | None:
         if username:
             _forget_cookie()  # a cookie from before server-side sessions
         return None
-    services = current_app.extensions["duban"]
+    services = current_services()
     now = time.time()
     idle = services.settings.session_idle_minutes * 60
     if now - float(session.get("seen_at", 0)) > idle or now - float(session.get("signed_in_at", 0)) > (
@@ -123,7 +124,7 @@ def session_principal() -> Principal | None:
 
 
 def password_sign_in(username: str, password: str) -> auth.SignIn:
-    services = current_app.extensions["duban"]
+    services = current_services()
     sid = secrets.token_urlsafe(32)
     with services.uow() as uow:
         signed_in = credentials.sign_in_browser(
@@ -136,7 +137,7 @@ def password_sign_in(username: str, password: str) -> auth.SignIn:
 
 def change_password(current_password: str, new_password: str) -> None:
     """修改密码 from the page: this session stays signed in, every other session and token ends."""
-    services = current_app.extensions["duban"]
+    services = current_services()
     username = str(session.get("user") or "")
     with services.uow() as uow:
         credentials.change_own_password(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 
 from service import ledger, workdays
+from service.http.services import current_services
 from service.i18n import gettext
 from service.workdays import lights
 
@@ -39,7 +40,7 @@ def unit_names() -> dict[str, str]:
     """code → name for this request (one query per request, only when a page shows units)."""
     names = g.get("unit_names")
     if names is None:
-        with current_app.extensions["duban"].uow() as uow:
+        with current_services().uow() as uow:
             names = g.unit_names = uow.units.names()
     return names
 
@@ -49,7 +50,7 @@ def user_name(username: str | None) -> str:
         return ""
     names = g.get("user_names")
     if names is None:
-        with current_app.extensions["duban"].uow() as uow:
+        with current_services().uow() as uow:
             names = g.user_names = uow.users.display_names()
     return str(names.get(username, username))
 

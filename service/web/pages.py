@@ -6,19 +6,19 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.authentication import PasswordChangeRequired
 from service.access.principal import Principal
 from service.http import sessions
+from service.http.services import Services, current_services
 from service.i18n import gettext
 from service.process import inbox
-from service.wiring import Services
 
 
 def services() -> Services:
-    return current_app.extensions["duban"]  # type: ignore[no-any-return]
+    return current_services()
 
 
 def page(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
