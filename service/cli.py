@@ -37,7 +37,6 @@ def _seed_calendar(services: Services) -> None:
 
     with services.uow() as uow:
         added = calendar.seed_from_package(uow)
-        uow.commit()
         workdays.load(uow)
     if added:
         print(f"工作日历已载入 {added} 个年份的节假日安排（{calendar.package_source()}）")
@@ -70,7 +69,6 @@ def deploy_paths(services: Services, paths: Sequence[str], forms_dir: Path, acto
                         retry.append(bundle)
                         continue
                     raise
-                uow.commit()
                 done.append(f"{definition.key} 第 {definition.version} 版" + ("（新）" if created else "（未变化）"))
         if not retry:
             break
@@ -94,7 +92,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     demo_mode = services.settings.demo_mode
     with services.uow() as uow:
         created = organisation.load_demo(uow, must_change_password=not demo_mode)
-        uow.commit()
     _seed_calendar(services)
     print(f"演示组织已就绪（新建用户 {len(created)} 个），所有演示账号密码：{organisation.DEMO_PASSWORD}")
     if not demo_mode:
@@ -148,11 +145,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
+    from service.notifications import dispatch
+
     services = _services()
     with services.uow() as uow:
         if args.requeue_dead:
-            print(f"已将 {uow.notifications.outbox.requeue_dead(services.ctx.now())} 条失败消息重新排队")
-            uow.commit()
+            print(f"已将 {dispatch.requeue_dead(uow, services.ctx.now())} 条失败消息重新排队")
         counts = uow.notifications.outbox.counts()
     for status in ("pending", "sending", "sent", "dead"):
         print(f"{status}\t{counts.get(status, 0)}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from service.access.principal import Principal
 from service.db.models.access import AuditEntry
-from service.db.queries.access import AuditCriteria, AuditRepository
+from service.db.queries.access import AuditCriteria
 from service.db.session import UnitOfWork
 from service.errors import Forbidden, InvalidInput
 from service.workdays import SHANGHAI
@@ -82,7 +82,7 @@ def record(
         details=dict(details or {}),
         ip=_origin.get(),
     )
-    AuditRepository(uow.session).append(entry)
+    uow.audit.append(entry)
 
 
 def check_may_read(actor: Principal) -> None:
@@ -111,4 +111,4 @@ def search(
     at_from = datetime.combine(day_from, time(0, 0), SHANGHAI) if day_from else None
     at_to = datetime.combine(day_to + timedelta(days=1), time(0, 0), SHANGHAI) if day_to and day_to < date.max else None
     criteria = AuditCriteria(action or None, actor_name or None, target or None, at_from, at_to)
-    return AuditRepository(uow.session).search(criteria, offset, min(limit, MAX_PER_PAGE))
+    return uow.audit.search(criteria, offset, min(limit, MAX_PER_PAGE))

@@ -14,7 +14,6 @@ from service.access import audit_log, password_policy
 from service.access import authentication as auth
 from service.db.models import User
 from service.db.models.access import WebSession
-from service.db.queries.access import AccessRepository
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
 
@@ -31,17 +30,17 @@ def session_hash(session_id: str) -> str:
 
 def open_session(uow: UnitOfWork, user_id: int, session_id: str, ip: str = "") -> None:
     now = _wall_clock()
-    repo = AccessRepository(uow.session)
+    repo = uow.access
     repo.forget_sessions_before(user_id, now - SESSION_ROWS_KEPT)
     repo.open_session(WebSession(id=session_hash(session_id), user_id=user_id, created_at=now, ip=ip[:64]))
 
 
 def session_is_live(uow: UnitOfWork, user_id: int, session_id: str) -> bool:
-    return AccessRepository(uow.session).live_session(session_hash(session_id), user_id) is not None
+    return uow.access.live_session(session_hash(session_id), user_id) is not None
 
 
 def end_session(uow: UnitOfWork, session_id: str, why: str) -> None:
-    AccessRepository(uow.session).end_session(session_hash(session_id), _wall_clock(), why)
+    uow.access.end_session(session_hash(session_id), _wall_clock(), why)
 
 
 def sign_in_browser(
@@ -64,7 +63,7 @@ def sign_out_browser(uow: UnitOfWork, session_id: str, username: str | None, why
 
 def revoke_all(uow: UnitOfWork, user: User, why: str, keep_session: str | None = None) -> dict[str, int]:
     """End every browser session of the user (but `keep_session`) and delete every API token."""
-    repo = AccessRepository(uow.session)
+    repo = uow.access
     keep = session_hash(keep_session) if keep_session else None
     return {
         "sessions_ended": repo.end_sessions_of(user.id, _wall_clock(), why, keep),

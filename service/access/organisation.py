@@ -37,7 +37,7 @@ def ensure_roles(uow: UnitOfWork) -> dict[str, Role]:
 
 
 def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD, *, must_change_password: bool = False) -> list[User]:
-    """Create the demo organisation (idempotent: existing usernames and unit codes are kept).
+    """Create the demo organisation and commit (idempotent: existing usernames and unit codes are kept).
 
     Demo users share the demo password; outside demo mode (`duban demo` without DUBAN_DEMO_MODE=1) they
     are created with `must_change_password`, and the demo password is refused for work anyway."""
@@ -86,4 +86,5 @@ def load_demo(uow: UnitOfWork, password: str = DEMO_PASSWORD, *, must_change_pas
         uow.users.add(user)
         created.append(user)
     uow.users.flush()
+    uow.commit()
     return created

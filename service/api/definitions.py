@@ -41,7 +41,6 @@ def deploy() -> Any:
     services = current_services()
     with services.uow() as uow:
         definition, created = definitions.deploy(uow, services.ctx, actor, files)
-        uow.commit()
         return definition, 201 if created else 200
 
 

@@ -89,7 +89,6 @@ def mark_read(notification_id: int) -> Any:
     services = current_services()
     with services.uow() as uow:
         found = reading.mark_read(uow, actor, notification_id, services.ctx.now())
-        uow.commit()
     return found
 
 
@@ -101,7 +100,6 @@ def mark_all_read() -> Any:
     services = current_services()
     with services.uow() as uow:
         marked = reading.mark_all_read(uow, actor, services.ctx.now())
-        uow.commit()
         unread = reading.unread_count(uow, actor)  # what arrived meanwhile
     return {"marked": marked, "unread": unread}
 

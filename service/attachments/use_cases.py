@@ -75,7 +75,7 @@ def upload(
         final = file_store.keep(received, settings.data_dir, key)  # the file first, then the row
         uow.instances.lock(instance.id)  # history is a per-instance chain: one writer at a time
         if task is not None:
-            uow.session.refresh(task)  # it may have been completed while the bytes were arriving
+            uow.reread(task)  # it may have been completed while the bytes were arriving
             _ensure_ready(task)
         attachment = _record(
             uow, instance.id, task.id if task else None, name, content_type, received, key, actor.username, now

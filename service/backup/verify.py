@@ -46,7 +46,7 @@ def verify_restored(engine: Engine, data_dir: Path, manifest: Manifest) -> Verif
         for instance_id in instance_ids:
             if not history.verify(uow, instance_id).ok:
                 result.broken_histories.append(instance_id)
-            uow.session.expunge_all()  # keep memory flat over many instances
+            uow.release_loaded()  # keep memory flat over many instances
     result.histories = len(instance_ids)
     for attachment_id, key, sha256 in attachments:
         if file_store.sha256_of(file_store.path_for(data_dir, key)) != sha256:

@@ -12,6 +12,20 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.db.queries import process
+from service.db.queries.access import AccessRepository, AuditRepository
+from service.db.queries.attachment import AttachmentRepository
+from service.db.queries.bulletin import BulletinRepository
+from service.db.queries.cadre import CadreRepository
+from service.db.queries.calendar import CalendarRepository
+from service.db.queries.deadline import DeadlineRepository
+from service.db.queries.draft import DraftRepository
+from service.db.queries.fact import FactRepository
+from service.db.queries.inbox import InboxRepository
+from service.db.queries.ledger import LedgerRepository
+from service.db.queries.notification import NotificationRepository
+from service.db.queries.scoring import ScoringRepository
+
 # Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
 # reader: in WAL mode it never waits for the writer). Commands write; GET requests and the read phase
 # of an engine command read (see `reading()` and `UnitOfWork.begin_write`).
@@ -69,48 +83,54 @@ def ping(engine: Engine) -> str:
 class UnitOfWork:
     """`with uow:` opens a session; `uow.commit()` ends the transaction; leaving without commit rolls back."""
 
+    session: Session
+    definitions: process.DefinitionRepository
+    instances: process.InstanceRepository
+    tasks: process.TaskRepository
+    history: process.HistoryRepository
+    users: process.UserRepository
+    units: process.UnitRepository
+    counters: process.CounterRepository
+    drafts: DraftRepository
+    inbox: InboxRepository
+    facts: FactRepository
+    attachments: AttachmentRepository
+    ledger: LedgerRepository
+    calendar: CalendarRepository
+    deadlines: DeadlineRepository
+    notifications: NotificationRepository
+    bulletins: BulletinRepository
+    scoring: ScoringRepository
+    cadres: CadreRepository
+    audit: AuditRepository
+    access: AccessRepository
+
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
-        self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        from service.db.queries import ledger as ledger_queries
-        from service.db.queries import process as repo
-
-        self.session = self._factory()
-        self.definitions = repo.DefinitionRepository(self.session)
-        self.instances = repo.InstanceRepository(self.session)
-        self.tasks = repo.TaskRepository(self.session)
-        self.history = repo.HistoryRepository(self.session)
-        self.users = repo.UserRepository(self.session)
-        self.units = repo.UnitRepository(self.session)
-        self.counters = repo.CounterRepository(self.session)
-        self.ledger = ledger_queries.LedgerRepository(self.session)
-        from service.db.queries.inbox import InboxRepository
-
-        self.inbox = InboxRepository(self.session)
-        from service.db.queries.attachment import AttachmentRepository
-        from service.db.queries.draft import DraftRepository
-
-        self.attachments = AttachmentRepository(self.session)
-        self.drafts = DraftRepository(self.session)
-        from service.db.queries.calendar import CalendarRepository
-
-        self.calendar = CalendarRepository(self.session)
-        from service.db.queries.bulletin import BulletinRepository
-        from service.db.queries.cadre import CadreRepository
-        from service.db.queries.fact import FactRepository
-        from service.db.queries.notification import NotificationRepository
-        from service.db.queries.scoring import ScoringRepository
-
-        self.notifications = NotificationRepository(self.session)
-        self.bulletins = BulletinRepository(self.session)
-        self.scoring = ScoringRepository(self.session)
-        self.cadres = CadreRepository(self.session)
-        self.facts = FactRepository(self.session)
-        from service.db.queries.deadline import DeadlineRepository
-
-        self.deadlines = DeadlineRepository(self.session)
+        session = self.session = self._factory()
+        # one repository per area, all over this one session (and so this one transaction)
+        self.definitions = process.DefinitionRepository(session)
+        self.instances = process.InstanceRepository(session)
+        self.tasks = process.TaskRepository(session)
+        self.history = process.HistoryRepository(session)
+        self.users = process.UserRepository(session)
+        self.units = process.UnitRepository(session)
+        self.counters = process.CounterRepository(session)
+        self.drafts = DraftRepository(session)
+        self.inbox = InboxRepository(session)
+        self.facts = FactRepository(session)
+        self.attachments = AttachmentRepository(session)
+        self.ledger = LedgerRepository(session)
+        self.calendar = CalendarRepository(session)
+        self.deadlines = DeadlineRepository(session)
+        self.notifications = NotificationRepository(session)
+        self.bulletins = BulletinRepository(session)
+        self.scoring = ScoringRepository(session)
+        self.cadres = CadreRepository(session)
+        self.audit = AuditRepository(session)
+        self.access = AccessRepository(session)
         return self
 
     def __exit__(
@@ -145,6 +165,14 @@ class UnitOfWork:
             self.session.connection()
         finally:
             _write_intent.reset(token)
+
+    def reread(self, row: object) -> None:
+        """Read a loaded row again in this transaction (another command may have changed it meanwhile)."""
+        self.session.refresh(row)
+
+    def release_loaded(self) -> None:
+        """Forget the rows loaded so far (a long read keeps its memory flat)."""
+        self.session.expunge_all()
 
     @property
     def dialect(self) -> str:

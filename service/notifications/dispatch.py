@@ -144,3 +144,10 @@ def _failed(
     else:
         result.retried += 1
         log.warning("outbox message %s failed (attempt %s), retry at %s: %s", row.id, row.attempts, retry_at, error)
+
+
+def requeue_dead(uow: UnitOfWork, now: datetime) -> int:
+    """`duban outbox --requeue-dead`: give every message that ran out of attempts another round; commits."""
+    requeued = uow.notifications.outbox.requeue_dead(now)
+    uow.commit()
+    return requeued

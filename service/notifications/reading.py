@@ -36,15 +36,19 @@ def mine(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notificatio
 
 
 def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int, now: datetime) -> Notification:
-    """Idempotent: a notification read before keeps its first reading time."""
+    """Idempotent: a notification read before keeps its first reading time. Commits."""
     found = mine(uow, actor, notification_id)
     if found.read_at is None:
         found.read_at = now
+        uow.commit()
     return found
 
 
 def mark_all_read(uow: UnitOfWork, actor: Principal, now: datetime) -> int:
-    return uow.notifications.mark_all_read(actor.username, now)
+    """Marks every unread notification of the actor read and commits; returns how many."""
+    marked = uow.notifications.mark_all_read(actor.username, now)
+    uow.commit()
+    return marked
 
 
 def outbox_overview(uow: UnitOfWork, actor: Principal, *, status: str | None, limit: int) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def _process_properties(root: etree._Element, key: str) -> dict[str, str]:
 def deploy(
     uow: UnitOfWork, ctx: ServiceContext, actor: Principal, files: Sequence[tuple[str, bytes]]
 ) -> tuple[ProcessDefinition, bool]:
-    """Deploy a new version; returns (definition, created). An identical upload creates nothing."""
+    """Deploy a new version and commit it; returns (definition, created). An identical upload creates nothing."""
     if not actor.is_admin:
         raise Forbidden("只有系统管理员可以部署流程")
     filename, bpmn_bytes, uploaded_forms = _split_upload(files)
@@ -141,6 +141,7 @@ def deploy(
     uow.definitions.flush()
     details = {"version": definition.version, "name": name, "sha256": digest, "forms": sorted(forms)}
     audit_log.record(uow, audit_log.DEFINITION_DEPLOYED, actor.username, definition.deployed_at, key, details)
+    uow.commit()
     return definition, True
 
 

@@ -36,7 +36,7 @@ def save(uow: UnitOfWork, actor: Principal, task_id: str, data: dict[str, Any], 
     if size > MAX_DRAFT_BYTES:
         raise InvalidInput("草稿过大（上限 256 KB）", {"errors": {"data": ["草稿过大"]}, "max_bytes": MAX_DRAFT_BYTES})
     uow.instances.lock(task.instance_id)  # serialized with completing the task, which removes its drafts
-    uow.session.refresh(task)
+    uow.reread(task)
     if task.state != "ready":
         raise Conflict("该任务已办理或已取消，不能保存草稿", {"state": task.state})
     draft = uow.drafts.get(task.id, actor.username)

@@ -24,18 +24,19 @@ def _rule_set(row: ScoreRuleSet) -> RuleSet:
     return RuleSet(row.version, from_stored(row.rules), row.created_by, row.created_at)
 
 
+# Until the first change, the defaults are in force as version 1 without being stored: reading the
+# rules never writes. The first change stores them as version 1, then itself as version 2.
+DEFAULT_RULE_SET = RuleSet(1, DEFAULTS, SEEDED_BY, None)
+
+
 def in_force(uow: UnitOfWork, now: datetime) -> RuleSet:
-    """The newest version; on first use the defaults are stored as version 1 (and committed)."""
+    """The newest stored version, else the defaults as version 1."""
     row = uow.scoring.latest_rules()
-    if row is None:
-        row = uow.scoring.insert_rules(1, to_json(DEFAULTS), SEEDED_BY, now) or uow.scoring.latest_rules()
-        uow.commit()  # nothing else is pending in a read; another reader seeding at once is harmless
-        assert row is not None
-    return _rule_set(row)
+    return _rule_set(row) if row is not None else DEFAULT_RULE_SET
 
 
 def history(uow: UnitOfWork, limit: int = 20) -> list[RuleSet]:
-    return [_rule_set(row) for row in uow.scoring.rule_versions(limit)]
+    return [_rule_set(row) for row in uow.scoring.rule_versions(limit)] or [DEFAULT_RULE_SET]
 
 
 def save(
@@ -54,6 +55,8 @@ def save(
     values = validate(raw, current.values)
     if values == dict(current.values):
         return current, False
+    if current is DEFAULT_RULE_SET and uow.scoring.insert_rules(1, to_json(DEFAULTS), SEEDED_BY, now) is None:
+        raise Conflict("考核规则刚被他人修改，请刷新后再改")  # someone stored version 1 meanwhile
     row = uow.scoring.insert_rules(current.version + 1, to_json(values), actor.username, now)
     if row is None:
         raise Conflict("考核规则刚被他人修改，请刷新后再改")

@@ -47,7 +47,6 @@ def notification_read(principal: Principal, notification_id: int) -> ResponseRet
     app = services()
     with app.uow() as uow:
         found = reading.mark_read(uow, principal, notification_id, app.ctx.now())
-        uow.commit()
     if request.form.get("open") and found.link:  # the title was clicked: read it and go there
         return redirect(safe_next(found.link))
     return _back()
@@ -59,6 +58,5 @@ def notifications_read_all(principal: Principal) -> ResponseReturnValue:
     app = services()
     with app.uow() as uow:
         marked = reading.mark_all_read(uow, principal, app.ctx.now())
-        uow.commit()
     flash(gettext("已将 {n} 条通知标为已读", n=marked), "info")
     return _back()

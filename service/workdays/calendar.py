@@ -68,7 +68,8 @@ def package_calendar(years: Iterable[int] = SEED_YEARS) -> workdays.Calendar:
 
 
 def seed_from_package(uow: UnitOfWork, now: datetime | None = None) -> int:
-    """Enter 2004–2026 from `chinesecalendar`, skipping years already entered. Returns the years added."""
+    """Enter 2004–2026 from `chinesecalendar`, skipping years already entered, and commit. Returns the
+    number of years added."""
     now = now or datetime.now(workdays.SHANGHAI)
     missing = [y for y in SEED_YEARS if uow.calendar.year(y) is None]
     by_year: dict[int, list[DayEntry]] = {y: [] for y in missing}
@@ -77,6 +78,7 @@ def seed_from_package(uow: UnitOfWork, now: datetime | None = None) -> int:
     for year, entries in by_year.items():
         row = CalendarYear(year=year, published=True, source=package_source(), updated_by="系统", updated_at=now)
         uow.calendar.replace_year(row, (row_of(e) for e in entries))
+    uow.commit()
     return len(missing)
 
 
@@ -85,7 +87,6 @@ def ensure_loaded(uow_factory: Callable[[], UnitOfWork]) -> workdays.Calendar:
     with uow_factory() as uow:
         if uow.calendar.is_empty():
             seed_from_package(uow)
-            uow.commit()
         return workdays.load(uow)
 
 

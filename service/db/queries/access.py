@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
 
 from service.db.models import ApiToken
 from service.db.models.access import AuditEntry, WebSession
+from service.db.queries.base import Repository
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,8 @@ class AuditCriteria:
     at_to: datetime | None = None  # exclusive
 
 
-class AuditRepository:
+class AuditRepository(Repository):
     """Append and read. There is deliberately no update or delete here (and triggers refuse both)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
 
     def append(self, entry: AuditEntry) -> None:
         self.session.add(entry)
@@ -52,11 +49,8 @@ class AuditRepository:
         return rows, total
 
 
-class AccessRepository:
+class AccessRepository(Repository):
     """Browser sessions and API tokens: open, look up, end."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
 
     def open_session(self, row: WebSession) -> None:
         self.session.add(row)

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from service.db.models import Attachment
-from service.db.queries.process import _Repository
+from service.db.queries.base import Repository
 
 
-class AttachmentRepository(_Repository):
+class AttachmentRepository(Repository):
     def get(self, attachment_id: int) -> Attachment | None:
         return self.session.get(Attachment, attachment_id)
 

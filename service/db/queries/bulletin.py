@@ -6,18 +6,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
 
 from service.db.models import LedgerItem
 from service.db.models.documents import Bulletin
+from service.db.queries.base import Repository
 
 _L = LedgerItem
 
 
-class BulletinRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class BulletinRepository(Repository):
     def period_rows(
         self, process_key: str, first_day: str, last_day: str, start_at: datetime, end_before: datetime
     ) -> Sequence[LedgerItem]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from service.db.models.cadres import (
     CadreDiscipline,
@@ -15,12 +14,10 @@ from service.db.models.cadres import (
     SupervisionCadre,
     SupervisionLeader,
 )
+from service.db.queries.base import Repository
 
 
-class CadreRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class CadreRepository(Repository):
     def add(self, row: SupervisionCadre | SupervisionLeader | RotationDraw) -> None:
         self.session.add(row)
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from service.db.models import CalendarDay, CalendarYear, LedgerItem, ProcessInstance
+from service.db.queries.base import Repository
 
 
-class CalendarRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class CalendarRepository(Repository):
     def is_empty(self) -> bool:
         return not self.session.scalar(select(func.count()).select_from(CalendarYear))
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from service.db.models import HistoryEvent, ProcessInstance
+from service.db.queries.base import Repository
 
 EXTENSION_PROCESS = "deadline_extension"
 
 
-class DeadlineRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class DeadlineRepository(Repository):
     def extensions_for(self, item_id: int) -> Sequence[ProcessInstance]:
         """The item's 延期申请 instances, oldest first (their data holds `item_instance_id`)."""
         query = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from service.db.models import TaskDraft
-from service.db.queries.process import _Repository
+from service.db.queries.base import Repository
 
 
-class DraftRepository(_Repository):
+class DraftRepository(Repository):
     def get(self, task_id: str, username: str) -> TaskDraft | None:
         return self.session.get(TaskDraft, (task_id, username))
 

@@ -7,15 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from service.db.models import HistoryEvent, HumanTask, LedgerItem
+from service.db.queries.base import Repository
 
 
-class FactRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class FactRepository(Repository):
     def completions_between(self, start: datetime, end: datetime) -> Sequence[tuple[HistoryEvent, str, str]]:
         """task_completed events in [start, end), with the item's number and title, oldest first."""
         query = (

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from service.db.models import HumanTask, LedgerItem, ProcessInstance
-from service.db.queries.process import _Repository as Repository
+from service.db.queries.base import Repository
 
 TASK_SORTS: dict[str, tuple[Any, ...]] = {
     "due_asc": (HumanTask.due_at.asc(), HumanTask.created_at.asc()),

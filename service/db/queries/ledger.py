@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, select
-from sqlalchemy.orm import Session
 
 from service.db.models import LedgerItem
+from service.db.queries.base import Repository
 
 OPEN_STATUSES = ("registering", "handling", "error")  # every status but "closed"; IN (...) uses the index
 _L = LedgerItem
@@ -83,10 +83,7 @@ def _where(c: LedgerCriteria) -> list[ColumnElement[bool]]:
     return conditions
 
 
-class LedgerRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class LedgerRepository(Repository):
     def get(self, instance_id: int) -> LedgerItem | None:
         return self.session.get(LedgerItem, instance_id)
 

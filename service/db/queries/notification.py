@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.db.models import Role, Unit, User, UserRole
 from service.db.models.notifications import Notification
+from service.db.queries.base import Repository
 from service.db.queries.outbox import OutboxRepository
 
 
@@ -23,9 +24,9 @@ class Recipient(NamedTuple):
 _RECIPIENT = (User.username, User.email, User.display_name)
 
 
-class NotificationRepository:
+class NotificationRepository(Repository):
     def __init__(self, session: Session) -> None:
-        self.session = session
+        super().__init__(session)
         self.outbox = OutboxRepository(session)
 
     # --- recipients: active users ----------------------------------------------------------------

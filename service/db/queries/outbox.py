@@ -7,17 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
-from sqlalchemy.orm import Session
 
 from service.db.models.notifications import OutboxMessage as Row
+from service.db.queries.base import Repository
 
 CRASHED_TOO_OFTEN = "投递进程多次在发送途中中断，已停止重试"
 
 
-class OutboxRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class OutboxRepository(Repository):
     def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.session.execute(insert(Row), list(rows))

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session
 
 from service.db.models import (
     ApiToken,
@@ -20,20 +19,10 @@ from service.db.models import (
     Unit,
     User,
 )
+from service.db.queries.base import Repository
 
 
-class _Repository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, obj: Any) -> None:
-        self.session.add(obj)
-
-    def flush(self) -> None:
-        self.session.flush()
-
-
-class DefinitionRepository(_Repository):
+class DefinitionRepository(Repository):
     def latest(self, key: str) -> ProcessDefinition | None:
         stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
         return self.session.scalars(stmt.order_by(ProcessDefinition.version.desc()).limit(1)).first()
@@ -61,7 +50,7 @@ class DefinitionRepository(_Repository):
         return self.session.scalars(stmt.order_by(ProcessDefinition.version)).all()
 
 
-class InstanceRepository(_Repository):
+class InstanceRepository(Repository):
     def get(self, instance_id: int) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
@@ -124,7 +113,7 @@ class InstanceRepository(_Repository):
         return self.session.scalars(stmt).all()
 
 
-class TaskRepository(_Repository):
+class TaskRepository(Repository):
     def get(self, task_id: str) -> HumanTask | None:
         return self.session.get(HumanTask, task_id)
 
@@ -163,7 +152,7 @@ class TaskRepository(_Repository):
         return rows, total
 
 
-class HistoryRepository(_Repository):
+class HistoryRepository(Repository):
     def last(self, instance_id: int) -> HistoryEvent | None:
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         return self.session.scalars(stmt.order_by(HistoryEvent.seq.desc()).limit(1)).first()
@@ -179,7 +168,7 @@ class HistoryRepository(_Repository):
         return self.session.scalar(stmt) or 0
 
 
-class UserRepository(_Repository):
+class UserRepository(Repository):
     def by_username(self, username: str) -> User | None:
         return self.session.scalars(select(User).where(User.username == username)).first()
 
@@ -200,7 +189,7 @@ class UserRepository(_Repository):
         return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
 
 
-class UnitRepository(_Repository):
+class UnitRepository(Repository):
     def by_code(self, code: str) -> Unit | None:
         return self.session.scalars(select(Unit).where(Unit.code == code)).first()
 
@@ -212,7 +201,7 @@ class UnitRepository(_Repository):
         return {code: name for code, name in self.session.execute(select(Unit.code, Unit.name))}
 
 
-class CounterRepository(_Repository):
+class CounterRepository(Repository):
     def next(self, name: str) -> int:
         """Increment and return a named counter inside the current transaction."""
         stmt = select(Counter).where(Counter.name == name)

@@ -8,17 +8,14 @@ from typing import Any
 
 from sqlalchemy import Row, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from service.db.models import LedgerItem, Unit
 from service.db.models.documents import Bulletin, BulletinMention
 from service.db.models.scoring import ScoreRuleSet
+from service.db.queries.base import Repository
 
 
-class ScoringRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class ScoringRepository(Repository):
     # --- rule sets ----------------------------------------------------------------------------------
     def latest_rules(self) -> ScoreRuleSet | None:
         return self.session.scalars(select(ScoreRuleSet).order_by(ScoreRuleSet.version.desc()).limit(1)).first()
