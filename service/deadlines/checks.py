@@ -8,8 +8,9 @@ from service import workdays
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.errors import Conflict, InvalidInput, NotFound
+from service.process import names
 
-ITEM_PROCESS = "supervision_item"
+ITEM_PROCESS = names.SUPERVISION_ITEM
 
 
 def is_handling(item: ProcessInstance) -> bool:

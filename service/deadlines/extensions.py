@@ -13,14 +13,14 @@ from typing import Any
 from service import workdays
 from service.access.principal import UNIT_LANE, Principal
 from service.db.models import ProcessInstance
-from service.db.queries.deadline import EXTENSION_PROCESS
 from service.db.session import UnitOfWork
 from service.deadlines import checks, moving, notices
 from service.errors import Conflict, Forbidden, InvalidInput
-from service.process import history, instances
+from service.process import history, instances, names
 from service.process.context import ServiceContext
 from service.process.events import StepSaved
 
+EXTENSION_PROCESS = names.DEADLINE_EXTENSION
 UNIT_HEAD = "负责人"  # users.position of a unit's head
 
 
@@ -57,7 +57,7 @@ def file(
         raise InvalidInput(message, {"errors": {"requested_deadline": [message]}})
     new = checks.parse_date("requested_deadline", requested_deadline, after=deadline, after_text="现完成时限")
     why = checks.text("reason", reason, "延期理由")
-    if any(e.status == "running" for e in uow.deadlines.extensions_for(item.id)):
+    if any(e.status == "running" for e in uow.deadlines.extensions_for(EXTENSION_PROCESS, item.id)):
         raise Conflict("该事项已有延期申请正在审批，请等待结果")
     names = uow.units.names()
     started = instances.begin(
@@ -128,7 +128,7 @@ def on_completed(
 
 def list_for_item(uow: UnitOfWork, actor: Principal, item_id: int) -> list[Extension]:
     instances.readable(uow, actor, item_id)
-    return [_extension(e) for e in uow.deadlines.extensions_for(item_id)]
+    return [_extension(e) for e in uow.deadlines.extensions_for(EXTENSION_PROCESS, item_id)]
 
 
 def _extension(instance: ProcessInstance) -> Extension:

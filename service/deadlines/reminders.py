@@ -21,10 +21,10 @@ from service.db.session import UnitOfWork
 from service.deadlines import checks, notices
 from service.documents.reminder_notice import ReminderNotice, build_reminder_notice
 from service.errors import Conflict, Forbidden, InvalidInput
-from service.process import history
+from service.process import history, names
 from service.process.context import ServiceContext
 
-AUTOMATIC = {"remind_before_deadline": "临期催办（自动）", "remind_overdue": "逾期催办（自动）"}
+AUTOMATIC = {names.REMIND_BEFORE_DEADLINE: "临期催办（自动）", names.REMIND_OVERDUE: "逾期催办（自动）"}
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from service import ledger, workdays
 from service.db.models import LedgerItem
 from service.db.session import UnitOfWork
 from service.documents.layout import cn_date
-from service.process import facts
+from service.process import facts, names
 from service.workdays import lights
 
-PROCESS_KEY = "supervision_item"
+PROCESS_KEY = names.SUPERVISION_ITEM
 LISTED_ITEMS = 5  # items named in a suggested praise reason before "等N件"
 REASON_LIMIT = 1000  # the column's size
 ON_TIME, LATE, OVERDUE, OPEN = "on_time", "late", "overdue", "open"

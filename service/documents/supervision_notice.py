@@ -16,9 +16,9 @@ from service.access.principal import Principal
 from service.db.session import UnitOfWork
 from service.documents import layout
 from service.errors import Conflict, NotFound
-from service.process import instances
+from service.process import instances, names
 
-PROCESS_KEY = "supervision_item"
+PROCESS_KEY = names.SUPERVISION_ITEM
 
 
 @dataclass(frozen=True)

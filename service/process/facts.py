@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.db.session import UnitOfWork
+from service.process import names
 
-REVIEW_ELEMENT = "review"
-RETURN_DECISION = "return"
+REVIEW_ELEMENT, RETURN_DECISION = names.REVIEW, names.RETURN_DECISION
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from service.db.session import UnitOfWork
 from service.ledger import REGISTERING
-from service.process import facts
+from service.process import facts, names
 from service.scoring.arithmetic import (
     DueItem,
     ScoreLine,
@@ -21,7 +21,7 @@ from service.scoring.arithmetic import (
 )
 from service.scoring.periods import Period
 
-PROCESS_KEY = "supervision_item"
+PROCESS_KEY = names.SUPERVISION_ITEM
 
 
 @dataclass

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, request
 from service import i18n
 from service.access import audit_log
 from service.http import cookies, sessions
+from service.process import names
 from service.web import filters
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
@@ -34,6 +35,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(vendor.bp)
     app.jinja_env.globals.update(_=i18n.gettext, csrf_token=sessions.csrf_token, languages=i18n.LANGUAGES)
     app.jinja_env.globals["current_language"] = i18n.current_language
+    app.jinja_env.globals["SUPERVISION_ITEM"] = names.SUPERVISION_ITEM  # the item page's 文书 card
     filters.register(app)
     cookies.configure(app, app.extensions["duban"].settings.secure_cookies)
     app.before_request(lambda: audit_log.set_origin(request.remote_addr))  # the audit log's client address

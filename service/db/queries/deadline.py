@@ -9,16 +9,14 @@ from sqlalchemy import select
 from service.db.models import HistoryEvent, ProcessInstance
 from service.db.queries.base import Repository
 
-EXTENSION_PROCESS = "deadline_extension"
-
 
 class DeadlineRepository(Repository):
-    def extensions_for(self, item_id: int) -> Sequence[ProcessInstance]:
-        """The item's 延期申请 instances, oldest first (their data holds `item_instance_id`)."""
+    def extensions_for(self, process_key: str, item_id: int) -> Sequence[ProcessInstance]:
+        """The item's 延期申请 instances (of `process_key`), oldest first (their data holds `item_instance_id`)."""
         query = (
             select(ProcessInstance)
             .where(
-                ProcessInstance.process_key == EXTENSION_PROCESS,
+                ProcessInstance.process_key == process_key,
                 ProcessInstance.data["item_instance_id"].as_integer() == item_id,
             )
             .order_by(ProcessInstance.id)

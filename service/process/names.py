@@ -1,0 +1,31 @@
+"""The names in the diagrams that Python relies on. A process administrator may change anything else in a
+flow; renaming one of these in a diagram silently switches off the feature next to it.
+
+Process keys (the `id` of the BPMN process element)
+    SUPERVISION_ITEM     督办事项: 台账 figures, 督办通知单, 通报, 考核, 延期 and 催办 act on its instances
+    DEADLINE_EXTENSION   延期申请: started by the service for an item; its completion decides the deadline
+
+Element ids
+    REVIEW               the 督查室 review task of 督办事项; a completion with review_decision = "return"
+                         counts as a return for redo (退回) in 通报 and 考核
+    REMIND_BEFORE_DEADLINE, REMIND_OVERDUE   the timers of a unit's branch: listed as automatic 催办
+
+Process data keys the service reads or writes (docs/process-conventions.md has the whole list)
+    deadline, assigned_at, time_limit_days, time_limit_unit   the item's deadline and how it was computed
+    lead_unit, co_units, title, content, source_type, ...      the ledger row
+    review_decision, return_reason                             the review's outcome
+    item_instance_id, unit, reason, requested_deadline, extension_result, approved_deadline   延期申请
+
+Lanes are roles (service.access.principal.LANE_ROLES); a 承办单位 lane task's `unit` names its unit.
+"""
+
+from __future__ import annotations
+
+SUPERVISION_ITEM = "supervision_item"
+DEADLINE_EXTENSION = "deadline_extension"
+
+REVIEW = "review"
+RETURN_DECISION = "return"  # review_decision of a return for redo
+
+REMIND_BEFORE_DEADLINE = "remind_before_deadline"
+REMIND_OVERDUE = "remind_overdue"
