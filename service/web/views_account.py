@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from service.access.principal import Principal
 from service.errors import InvalidInput, Unauthorized
 from service.http import sessions
+from service.http.field_errors import field_errors
 from service.http.redirects import safe_next
 from service.i18n import gettext
 from service.web import bp
@@ -46,8 +47,7 @@ def password_page() -> ResponseReturnValue:
         except Unauthorized:
             errors["current_password"] = [gettext("当前密码不正确")]
         except InvalidInput as exc:
-            for field, messages in (exc.details or {}).get("errors", {}).items():
-                errors[field] = [gettext(m) for m in messages]
+            errors.update(field_errors(exc))
     if errors:
         return render_template("web/password.html", next=target, errors=errors, required=required), 422
     flash(gettext("密码已修改；其他设备上的登录和 API 令牌已失效"), "info")

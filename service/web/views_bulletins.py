@@ -18,6 +18,7 @@ from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.bulletin_input import KINDS
 from service.errors import Forbidden, InvalidInput
+from service.http.field_errors import first_errors
 from service.http.paging import Pager
 from service.i18n import gettext
 from service.web import bp
@@ -52,11 +53,6 @@ def _last_month() -> tuple[str, str]:
     return first.isoformat(), date(last.year, last.month, monthrange(last.year, last.month)[1]).isoformat()
 
 
-def _first_errors(problem: InvalidInput) -> dict[str, str]:
-    found = problem.details.get("errors", {}) if isinstance(problem.details, dict) else {}
-    return {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in found.items()}
-
-
 def _render(principal: Principal, sent: MultiDict[str, str], errors: dict[str, str], status: int = 200) -> Any:
     """The generate page for the period in `sent` (its figures when the period is good)."""
     app = services()
@@ -69,7 +65,7 @@ def _render(principal: Principal, sent: MultiDict[str, str], errors: dict[str, s
                     yellow_workdays=app.settings.yellow_workdays,
                 )  # fmt: skip
         except InvalidInput as problem:
-            errors = {**errors, **_first_errors(problem)}
+            errors = {**errors, **first_errors(problem)}
     with app.uow() as uow:
         units = uow.units.all()
     body = render_template(
@@ -127,7 +123,7 @@ def bulletin_generate(principal: Principal) -> ResponseReturnValue:
                 yellow_workdays=app.settings.yellow_workdays,
             )  # fmt: skip
     except InvalidInput as problem:
-        errors = {where.get(k, k): v for k, v in _first_errors(problem).items()}
+        errors = {where.get(k, k): v for k, v in first_errors(problem).items()}
         return _render(principal, MultiDict(request.form), errors, status=422)
     flash(gettext("已生成督查通报{issue}", issue=bulletins.issue_label(bulletin)), "info")
     return redirect(url_for("web.bulletin_list"))

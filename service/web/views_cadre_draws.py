@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from service.access.principal import Principal
 from service.cadres import access, draws, present, records, vocabulary
 from service.errors import Conflict, InvalidInput
+from service.http.field_errors import joined_errors
 from service.i18n import gettext
 from service.web import bp
 from service.web.pages import page, services
@@ -48,7 +49,7 @@ def cadre_draw(principal: Principal) -> ResponseReturnValue:
             )
             drawn = "、".join(d["name"] for d in present.draw_dict(record)["drawn"])
     except InvalidInput as exc:
-        return _page(principal, {k: "；".join(v) for k, v in exc.details.get("errors", {}).items()}, 422)
+        return _page(principal, joined_errors(exc), 422)
     except Conflict as exc:
         flash(gettext(exc.message), "error")
         return redirect(url_for("web.cadre_draws"))

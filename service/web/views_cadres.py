@@ -16,6 +16,7 @@ from service.access.principal import Principal
 from service.cadres import access, present, records, vocabulary
 from service.cadres.eligibility import Failure
 from service.errors import Conflict, InvalidInput
+from service.http.field_errors import joined_errors
 from service.i18n import gettext
 from service.web import bp
 from service.web.pages import page, services
@@ -94,7 +95,7 @@ def _save(
         with services().uow() as uow:
             action(uow, raw)
     except InvalidInput as exc:
-        errors = {k: "；".join(gettext(m) for m in v) for k, v in exc.details.get("errors", {}).items()}
+        errors = joined_errors(exc)
         return render(raw, errors, 422)
     except Conflict as exc:
         flash(gettext(exc.message), "error")

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from service.access.principal import Principal
 from service.deadlines import extensions, panel, reminders
 from service.errors import InvalidInput
+from service.http.field_errors import field_errors
 from service.i18n import gettext
 from service.process import item_view
 from service.web import bp
@@ -20,7 +21,7 @@ def _again(principal: Principal, instance_id: int, exc: InvalidInput, form: str)
         view = item_view.item_page(uow, principal, instance_id)
         shown = panel.panel(uow, principal, view.instance)
     if shown is not None:
-        shown.errors = {f"{form}.{k}": v for k, v in (exc.details or {}).get("errors", {}).items()}
+        shown.errors = {f"{form}.{k}": v for k, v in field_errors(exc).items()}
         shown.values = {f"{form}.{k}": v for k, v in request.form.items()}
     flash(exc.message, "error")
     return render_template("web/item.html", view=view, deadlines=shown, active="ledger"), 422

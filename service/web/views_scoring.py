@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from service import scoring, workdays
 from service.access.principal import Principal
 from service.errors import Conflict, Forbidden, InvalidInput
+from service.http.field_errors import first_errors
 from service.i18n import gettext
 from service.scoring import periods
 from service.scoring.arithmetic import show_number, show_points
@@ -26,10 +27,6 @@ def _scoring_nav() -> dict[str, Any]:
 
 def _with_query(path: str, query: dict[str, str]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
-
-
-def _first(errors: dict[str, Any]) -> dict[str, str]:
-    return {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in errors.items()}
 
 
 def _period_args() -> tuple[dict[str, str], dict[str, Any]]:
@@ -62,7 +59,7 @@ def _render(
         with app.uow() as uow:
             sheet = scoring.scores(uow, principal, start=period.start, end=period.end, now=now, period=period)
     except InvalidInput as problem:
-        errors = _first(problem.details.get("errors", {}))
+        errors = first_errors(problem)
     with app.uow() as uow:
         rules = scoring.in_force(uow, now)
         versions = scoring.history(uow, 10) if scoring.may_edit(principal) else []
@@ -113,7 +110,7 @@ def save_rules(principal: Principal) -> ResponseReturnValue:
                 uow, principal, submitted, app.ctx.now(), based_on=int(based_on) if based_on.isdigit() else None
             )
     except InvalidInput as problem:
-        errors = _first(problem.details.get("errors", {}))
+        errors = first_errors(problem)
         return _render(principal, status=422, form_values=submitted, form_errors=errors)
     except Conflict as problem:
         flash(problem.message, "warning")

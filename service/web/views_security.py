@@ -9,7 +9,8 @@ from flask.typing import ResponseReturnValue
 
 from service.access import user_admin
 from service.access.principal import ROLES, Principal
-from service.errors import Conflict, DubanError, InvalidInput
+from service.errors import Conflict, InvalidInput
+from service.http.field_errors import field_errors
 from service.i18n import gettext
 from service.web import bp
 from service.web.pages import page, services
@@ -19,11 +20,6 @@ def _render(principal: Principal, template: str, status: int = 200, **values: An
     with services().uow() as uow:
         units = uow.units.all()
     return render_template(template, roles=ROLES, units=units, active="security", **values), status
-
-
-def _errors(exc: DubanError) -> dict[str, list[str]]:
-    raw = (exc.details or {}).get("errors", {}) if isinstance(exc.details, dict) else {}
-    return {k: [gettext(m) for m in v] for k, v in raw.items() if isinstance(v, list)}
 
 
 @bp.get("/security/users")
@@ -56,7 +52,13 @@ def security_create_user(principal: Principal) -> ResponseReturnValue:
             users = user_admin.list_users(uow, principal)
         flash(gettext(exc.message), "error")
         return _render(
-            principal, "web/security_users.html", 422, users=users, form=form, errors=_errors(exc), now=app.ctx.now()
+            principal,
+            "web/security_users.html",
+            422,
+            users=users,
+            form=form,
+            errors=field_errors(exc),
+            now=app.ctx.now(),
         )
     flash(gettext("已新建用户 {name}，首次登录须修改初始密码", name=form["username"]), "info")
     return redirect(url_for("web.security_user", username=form["username"]))
@@ -99,6 +101,6 @@ def security_user_action(principal: Principal, username: str, action: str) -> Re
         flash(gettext(exc.message), "error")
         with app.uow() as uow:
             user = user_admin.get_user(uow, principal, username)
-        return _render(principal, "web/security_user.html", 422, user=user, errors=_errors(exc), now=now)
+        return _render(principal, "web/security_user.html", 422, user=user, errors=field_errors(exc), now=now)
     flash(done, "info")
     return redirect(url_for("web.security_user", username=username))
