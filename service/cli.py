@@ -9,12 +9,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from service.access.principal import ADMIN, Principal
+from service.access.principal import SYSTEM, Principal
 from service.config import Settings
 from service.errors import DubanError
 from service.wiring import Services, build_services
-
-SYSTEM = Principal("system", "系统", frozenset({ADMIN}), None)
 
 
 def _services() -> Services:

@@ -22,6 +22,10 @@ SECURITY_ADMIN = "安全管理员"
 AUDIT_ADMIN = "审计管理员"
 
 COUNTY_LEADERS = frozenset({"县长", "常务副县长", "分管副县长", "政府办主任", "政府办分管督查领导"})
+# Who runs the supervision work itself: scoring rules, bulletins, 催办, the cadre records, every item's files.
+SUPERVISORS = frozenset({OFFICE, ADMIN})
+# Who reads the whole cadre database besides the supervisors: the county leaders and the auditors.
+CADRE_READERS = COUNTY_LEADERS | {AUDITOR}
 # The three administrators of 三员分立; a user holds at most one of them.
 ADMINISTRATORS = frozenset({ADMIN, SECURITY_ADMIN, AUDIT_ADMIN})
 # Roles that may name a BPMN lane (the two security roles never do: they have nothing to do with flows).
@@ -99,3 +103,7 @@ class Principal:
 
     def may_start(self) -> bool:
         return bool(self.roles & {OFFICE, ADMIN, UNIT_LANE})
+
+
+# The service itself, acting as the system administrator: `duban deploy`, `duban calendar import`, demo data.
+SYSTEM = Principal("system", "系统", frozenset({ADMIN}), None)

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from service.access.principal import ADMIN, OFFICE, Principal
+from service.access.principal import SUPERVISORS, Principal
 from service.attachments import file_store, file_types
 from service.config import Settings
 from service.db.models import Attachment, HumanTask, ProcessInstance
@@ -34,7 +34,7 @@ def _upload_task(uow: UnitOfWork, actor: Principal, instance: ProcessInstance, t
     if task_id is None:
         ready = uow.tasks.ready_for_instance(instance.id)
         # The office and admins may file papers on any item; auditors read only.
-        if not (actor.roles & {OFFICE, ADMIN} or any(actor.may_act_on(t) for t in ready)):
+        if not (actor.roles & SUPERVISORS or any(actor.may_act_on(t) for t in ready)):
             raise Forbidden("您无权为此流程上传附件")
         return None
     task = uow.tasks.get(task_id)

@@ -6,14 +6,19 @@
 
 from __future__ import annotations
 
-from service.access.principal import ADMIN, AUDITOR, COUNTY_LEADERS, OFFICE, UNIT_LANE, Principal
+from service.access.principal import (
+    CADRE_READERS,
+    SUPERVISORS,
+    UNIT_LANE,
+    Principal,
+)
 from service.errors import Forbidden, NotFound
 
-READERS = COUNTY_LEADERS | {AUDITOR}
+READERS = CADRE_READERS
 
 
 def may_manage(actor: Principal) -> bool:
-    return bool(actor.roles & {OFFICE, ADMIN})
+    return bool(actor.roles & SUPERVISORS)
 
 
 def reads_all(actor: Principal) -> bool:

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from service.access.principal import ADMIN, Principal
+from service.access.principal import SYSTEM
 from service.cadres import records
 from service.db.session import UnitOfWork
 
-SYSTEM = Principal("system", "系统", frozenset({ADMIN}), None)
 GOOD_YEARS = [{"year": 2023, "grade": "称职"}, {"year": 2024, "grade": "优秀"}, {"year": 2025, "grade": "称职"}]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.access.principal import ADMIN, OFFICE, UNIT_LANE, Principal
+from service.access.principal import SUPERVISORS, UNIT_LANE, Principal
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.deadlines import checks, extensions, reminders
@@ -40,5 +40,5 @@ def panel(uow: UnitOfWork, actor: Principal, item: ProcessInstance) -> DeadlineP
         extensions=found,
         reminders=reminders.list_for_item(uow, item.id),
         may_extend=handling and head_of_lead and not any(e.result == "pending" for e in found),
-        may_remind=handling and bool(actor.roles & {OFFICE, ADMIN}),
+        may_remind=handling and bool(actor.roles & SUPERVISORS),
     )

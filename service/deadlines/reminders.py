@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from service import attachments, workdays
-from service.access.principal import ADMIN, OFFICE, UNIT_LANE, Principal
+from service.access.principal import SUPERVISORS, UNIT_LANE, Principal
 from service.config import Settings
 from service.db.session import UnitOfWork
 from service.deadlines import checks, notices
@@ -48,7 +48,7 @@ def send(
     new_deadline: Any = None,
 ) -> dict[str, Any]:
     """Send a manual 催办 and commit; returns the `reminder_sent` payload."""
-    if not actor.roles & {OFFICE, ADMIN}:
+    if not actor.roles & SUPERVISORS:
         raise Forbidden("只有督查室可以催办")
     item = checks.handling_item(uow, item_id, lock=True)
     handling = sorted(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from service import notifications, workdays
-from service.access.principal import ADMIN, OFFICE, Principal
+from service.access.principal import SUPERVISORS, Principal
 from service.attachments import file_store
 from service.config import Settings
 from service.db.models.documents import Bulletin, BulletinMention
@@ -38,7 +38,7 @@ class CorruptDocument(Conflict):
 
 
 def may_generate(actor: Principal) -> bool:
-    return bool(actor.roles & {OFFICE, ADMIN})
+    return bool(actor.roles & SUPERVISORS)
 
 
 def _check_generate(actor: Principal) -> None:

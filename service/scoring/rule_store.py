@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from service.access import audit_log
-from service.access.principal import ADMIN, OFFICE, Principal
+from service.access.principal import SUPERVISORS, Principal
 from service.db.models.scoring import ScoreRuleSet
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden
@@ -17,7 +17,7 @@ SEEDED_BY = "系统"
 
 
 def may_edit(actor: Principal) -> bool:
-    return bool(actor.roles & {ADMIN, OFFICE})
+    return bool(actor.roles & SUPERVISORS)
 
 
 def _rule_set(row: ScoreRuleSet) -> RuleSet:
