@@ -1,0 +1,61 @@
+"""The process core publishes each saved step to the subscribers wiring.py composes, in their order; a
+subscriber that fails stops the rest and reaches the command (whose transaction then rolls back)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from service import wiring
+from service.deadlines import extensions
+from service.ledger import projection
+from service.notifications import hooks
+from service.process import events
+
+
+def _step() -> events.StepSaved:
+    return events.StepSaved(
+        instance=SimpleNamespace(process_key="supervision_item"),  # type: ignore[arg-type]
+        data={},
+        status="running",
+        ready=(),
+        new_tasks=(),
+        timers_fired=(),
+        completed_now=False,
+        actor="dcs_li",
+        now=datetime(2027, 3, 1, tzinfo=UTC),
+    )
+
+
+def test_the_composed_order_is_ledger_then_notifications_then_the_extension_decision() -> None:
+    assert (projection.on_step_saved, hooks.on_step_saved, extensions.on_step_saved) == wiring.STEP_SUBSCRIBERS
+
+
+def test_publish_calls_every_subscriber_in_order_and_a_failure_stops_the_rest() -> None:
+    calls: list[str] = []
+
+    def first(uow: Any, ctx: Any, step: events.StepSaved) -> None:
+        calls.append("first:" + step.actor)
+
+    def failing(uow: Any, ctx: Any, step: events.StepSaved) -> None:
+        calls.append("failing")
+        raise RuntimeError("subscriber failed")
+
+    def never(uow: Any, ctx: Any, step: events.StepSaved) -> None:
+        calls.append("never")
+
+    ctx = SimpleNamespace(subscribers=(first, failing, never))
+    with pytest.raises(RuntimeError, match="subscriber failed"):
+        events.publish(None, ctx, _step())  # type: ignore[arg-type]
+    assert calls == ["first:dcs_li", "failing"]
+
+
+def test_the_extension_decision_ignores_steps_of_other_flows() -> None:
+    # a step of another flow, even one that completes, reaches no deadline code (uow None would fail)
+    step = _step()
+    extensions.on_step_saved(None, None, step)  # type: ignore[arg-type]
+    completed = events.StepSaved(**{**step.__dict__, "completed_now": True})
+    extensions.on_step_saved(None, None, completed)  # type: ignore[arg-type]
