@@ -58,7 +58,7 @@ HANDLE = {"progress": "已完成部分工作", "completion": "in_progress", "nee
 RETURN = {"review_decision": "return", "return_reason": "材料不全，退回重办"}
 
 REFERENCE = (
-    "spiff-arena backend, same engine, same kind of machine (from /work/shared/docs/ARCHITECTURE.md):\n"
+    "spiff-arena backend, same engine, same kind of machine (from the shared docs, ARCHITECTURE.md):\n"
     "  ~25 task completions/s with 16 clients on SQLite or PostgreSQL (p99 1-3 s);\n"
     "  one completion costs 43 ms after 10 return rounds and 135 ms after 300."
 )
