@@ -1,16 +1,17 @@
-"""Every error leaves as JSON {error, message, details} with the right status — one place."""
+"""Every error leaves in one place: JSON {error, message, details} with the right status for the API and
+API clients, a page with the same message for browsers (401 becomes the sign-in page)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from service.errors import DubanError
-from service.http import error_pages as html
+from service.i18n import gettext
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,30 @@ _MESSAGES = {
 }
 
 
+TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "页面不存在",
+    409: "状态已变化",
+    413: "上传内容过大",
+    422: "填写有误",
+    500: "系统出错了",
+}
+
+
+def wants_html() -> bool:
+    return not request.path.startswith("/api/") and request.accept_mimetypes.accept_html
+
+
+def html_error(status: int, message: str) -> Response:
+    if status == 401:
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
+    title = gettext(TITLES.get(status, "出错了"))
+    body = render_template("web/error.html", status=status, title=title, message=gettext(message))
+    return Response(body, status=status, mimetype="text/html")
+
+
 class ErrorSchema(Schema):
     """What every error response carries; declared once as every operation's default response."""
 
@@ -39,8 +64,8 @@ class ErrorSchema(Schema):
 
 
 def error_response(status: int, error: str, message: str, details: Any = None) -> Response:
-    if html.wants_html():
-        return html.html_error(status, message)
+    if wants_html():
+        return html_error(status, message)
     body: dict[str, Any] = {"error": error, "message": message, "details": details or {}}
     if isinstance(details, dict) and "errors" in details:
         body["errors"] = details["errors"]  # the shape API clients read for field errors

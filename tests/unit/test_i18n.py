@@ -6,7 +6,7 @@ import re
 
 from service import i18n
 from service.config import ROOT
-from service.http import error_pages as errors
+from service.http import errors
 from service.process import item_view
 from service.web import filters, views_inbox
 
