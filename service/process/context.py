@@ -6,12 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from service import workdays
 from service.db.models import ProcessDefinition, ProcessInstance
 from service.db.session import UnitOfWork
-from service.engine.commands import EngineOutcome, EngineRequest
+from service.engine.commands import EngineOutcome, EngineRequest, Operation
 from service.engine.isolation import EnginePool
 from service.errors import NotFound
 
@@ -70,16 +70,26 @@ class ServiceContext:
         return self.engines.run(request, lambda: files, (calendar, calendar))
 
     def engine_command(
-        self, uow: UnitOfWork, instance: ProcessInstance, **kwargs: object
+        self,
+        uow: UnitOfWork,
+        instance: ProcessInstance,
+        *,
+        op: Operation,
+        now: datetime,
+        data: dict[str, Any] | None = None,
+        task_id: str | None = None,
     ) -> tuple[Mapping[str, bytes], EngineRequest]:
         """What `run_engine` needs for a command on the instance's stored state, read in the read phase:
         the definition's files and the request (tasks already projected need no `due` again)."""
         known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance.id))
         request = EngineRequest(
+            op=op,
             cache_key=cache_key(instance.definition),
+            now=now,
             state=instance.state,
+            data=dict(data or {}),
+            task_id=task_id,
             known_ready=known,
-            **kwargs,  # type: ignore[arg-type]
         )
         return self.files_of(uow, instance.definition), request
 
