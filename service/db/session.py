@@ -24,6 +24,7 @@ from service.db.queries.fact import FactRepository
 from service.db.queries.inbox import InboxRepository
 from service.db.queries.ledger import LedgerRepository
 from service.db.queries.notification import NotificationRepository
+from service.db.queries.organisation import UnitRepository, UserRepository
 from service.db.queries.scoring import ScoringRepository
 
 # Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
@@ -88,8 +89,8 @@ class UnitOfWork:
     instances: process.InstanceRepository
     tasks: process.TaskRepository
     history: process.HistoryRepository
-    users: process.UserRepository
-    units: process.UnitRepository
+    users: UserRepository
+    units: UnitRepository
     counters: process.CounterRepository
     drafts: DraftRepository
     inbox: InboxRepository
@@ -115,8 +116,8 @@ class UnitOfWork:
         self.instances = process.InstanceRepository(session)
         self.tasks = process.TaskRepository(session)
         self.history = process.HistoryRepository(session)
-        self.users = process.UserRepository(session)
-        self.units = process.UnitRepository(session)
+        self.users = UserRepository(session)
+        self.units = UnitRepository(session)
         self.counters = process.CounterRepository(session)
         self.drafts = DraftRepository(session)
         self.inbox = InboxRepository(session)

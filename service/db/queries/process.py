@@ -1,4 +1,4 @@
-"""Repositories: every SQL statement of the service lives here."""
+"""SQL of the process core: definitions, instances, human tasks, the history chain, business-number counters."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 
 from service.db.models import (
-    ApiToken,
     Counter,
     HistoryEvent,
     HumanTask,
     ProcessDefinition,
     ProcessInstance,
-    Role,
-    Unit,
-    User,
 )
 from service.db.queries.base import Repository
 
@@ -166,39 +162,6 @@ class HistoryRepository(Repository):
         if kind:
             stmt = stmt.where(HistoryEvent.kind == kind)
         return self.session.scalar(stmt) or 0
-
-
-class UserRepository(Repository):
-    def by_username(self, username: str) -> User | None:
-        return self.session.scalars(select(User).where(User.username == username)).first()
-
-    def get(self, user_id: int) -> User | None:
-        return self.session.get(User, user_id)
-
-    def all(self) -> Sequence[User]:
-        return self.session.scalars(select(User).order_by(User.id)).all()
-
-    def role(self, name: str) -> Role | None:
-        return self.session.scalars(select(Role).where(Role.name == name)).first()
-
-    def display_names(self) -> dict[str, str]:
-        """username -> display name, for showing who did what."""
-        return {u: n for u, n in self.session.execute(select(User.username, User.display_name))}
-
-    def token(self, token_hash: str) -> ApiToken | None:
-        return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
-
-
-class UnitRepository(Repository):
-    def by_code(self, code: str) -> Unit | None:
-        return self.session.scalars(select(Unit).where(Unit.code == code)).first()
-
-    def all(self) -> Sequence[Unit]:
-        return self.session.scalars(select(Unit).order_by(Unit.id)).all()
-
-    def names(self) -> dict[str, str]:
-        """code -> Chinese name, for showing units to people."""
-        return {code: name for code, name in self.session.execute(select(Unit.code, Unit.name))}
 
 
 class CounterRepository(Repository):
