@@ -14,10 +14,13 @@ from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest, Operation
 from service.engine.isolation import EnginePool
 from service.errors import NotFound
+from service.process.events import StepSaved
 
-if TYPE_CHECKING:  # the core only carries these for the features; service/wiring.py fills them in
+if TYPE_CHECKING:  # the core only carries it for the notifications; service/wiring.py fills it in
     from service.notifications.config import NotifyConfig
-    from service.process.events import Subscriber
+
+# A reaction to every saved engine step (service.process.events), called in the step's transaction.
+Subscriber = Callable[[UnitOfWork, "ServiceContext", StepSaved], None]
 
 
 def system_clock() -> datetime:
@@ -37,6 +40,11 @@ class ServiceContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def publish(self, uow: UnitOfWork, step: StepSaved) -> None:
+        """Every subscriber, in order; one that fails stops the rest and fails the command."""
+        for subscriber in self.subscribers:
+            subscriber(uow, self, step)
 
     def definition_files(self, uow: UnitOfWork, definition: ProcessDefinition) -> dict[str, bytes]:
         """The definition's BPMN plus, transitively, the versions of the processes it calls."""

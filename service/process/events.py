@@ -1,26 +1,22 @@
-"""What the process core publishes after every engine step it saves, and how it reaches the subscribers.
+"""What the process core publishes after every engine step it saves.
 
 The process core does not know the features that react to its steps (the ledger, notifications, the
-延期 deadline move, …). After `progress.persist` saved a step, it calls every subscriber of the
-context in order, inside the same transaction: a subscriber that fails rolls the whole command back,
+延期 deadline move, …). After `progress.persist` saved a step, `ServiceContext.publish` calls every
+subscriber in order, inside the same transaction: a subscriber that fails rolls the whole command back,
 so a step and its reactions are stored together or not at all. The order is composed in one place,
 `service/wiring.py`, where it is explained.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from service.access.principal import UNIT_LANE
 from service.db.models import HumanTask, ProcessInstance
-from service.db.session import UnitOfWork
 from service.engine.records import FiredTimer, ReadyTask
-
-if TYPE_CHECKING:
-    from service.process.context import ServiceContext
 
 
 @dataclass(frozen=True)
@@ -36,14 +32,6 @@ class StepSaved:
     completed_now: bool  # the instance completed in this step
     actor: str  # who ran the command (a username, or the timer service)
     now: datetime
-
-
-Subscriber = Callable[[UnitOfWork, "ServiceContext", StepSaved], None]
-
-
-def publish(uow: UnitOfWork, ctx: ServiceContext, event: StepSaved) -> None:
-    for subscriber in ctx.subscribers:
-        subscriber(uow, ctx, event)
 
 
 def task_unit(task: ReadyTask) -> str | None:

@@ -163,4 +163,4 @@ def persist(
         actor=actor,
         now=now,
     )
-    events.publish(uow, ctx, step)  # the ledger row, notifications, the 延期 hook: see service/wiring.py
+    ctx.publish(uow, step)  # the ledger row, notifications, the 延期 hook: see service/wiring.py

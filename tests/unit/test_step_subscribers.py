@@ -14,6 +14,7 @@ from service.deadlines import extensions
 from service.ledger import projection
 from service.notifications import hooks
 from service.process import events
+from service.process.context import ServiceContext
 
 
 def _step() -> events.StepSaved:
@@ -47,9 +48,9 @@ def test_publish_calls_every_subscriber_in_order_and_a_failure_stops_the_rest() 
     def never(uow: Any, ctx: Any, step: events.StepSaved) -> None:
         calls.append("never")
 
-    ctx = SimpleNamespace(subscribers=(first, failing, never))
+    ctx = ServiceContext(engines=None, notify_config=None, subscribers=(first, failing, never))  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="subscriber failed"):
-        events.publish(None, ctx, _step())  # type: ignore[arg-type]
+        ctx.publish(None, _step())  # type: ignore[arg-type]
     assert calls == ["first:dcs_li", "failing"]
 
 
