@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from service.access.principal import Principal
@@ -18,7 +18,7 @@ from service.db.models.access import AuditEntry
 from service.db.queries.access import AuditCriteria
 from service.db.session import UnitOfWork
 from service.errors import Forbidden, InvalidInput
-from service.workdays import SHANGHAI
+from service.workdays import day_end, day_start
 
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
@@ -108,7 +108,7 @@ def search(
         raise InvalidInput("筛选条件有误：未知的操作类型", {"errors": {"action": ["未知的操作类型"]}})
     if day_from and day_to and day_from > day_to:
         raise InvalidInput("筛选条件有误：起始日期不能晚于截止日期", {"errors": {"day_from": ["不能晚于截止日期"]}})
-    at_from = datetime.combine(day_from, time(0, 0), SHANGHAI) if day_from else None
-    at_to = datetime.combine(day_to + timedelta(days=1), time(0, 0), SHANGHAI) if day_to and day_to < date.max else None
+    at_from = day_start(day_from) if day_from else None
+    at_to = day_end(day_to) if day_to and day_to < date.max else None
     criteria = AuditCriteria(action or None, actor_name or None, target or None, at_from, at_to)
     return uow.audit.search(criteria, offset, min(limit, MAX_PER_PAGE))

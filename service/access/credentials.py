@@ -8,7 +8,7 @@ tests move the service clock by months.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from service.access import audit_log, password_policy
 from service.access import authentication as auth
@@ -16,12 +16,9 @@ from service.db.models import User
 from service.db.models.access import WebSession
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
+from service.workdays import system_clock as _wall_clock  # the real time, never the service's clock
 
 SESSION_ROWS_KEPT = timedelta(hours=13)  # longer than any session lives (12 h absolute)
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def session_hash(session_id: str) -> str:

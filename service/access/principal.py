@@ -11,6 +11,7 @@ give instructions on any item), while acting only on the tasks of their own lane
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from service.db.models import HumanTask, User
 
@@ -43,6 +44,12 @@ LANE_ROLES = (
 ROLES = (*LANE_ROLES, SECURITY_ADMIN, AUDIT_ADMIN)
 # Roles whose holders act on no lane's tasks without a unit check.
 _NOT_ACTING = frozenset({UNIT_LANE, ADMIN, AUDITOR, SECURITY_ADMIN, AUDIT_ADMIN})
+
+
+def acts_by_role(lane: str | None) -> TypeGuard[str]:
+    """Whether a lane's tasks go to every holder of the role it names, without a unit check: every lane
+    but 承办单位 (its unit's staff only), 系统管理员 and 审计 (nobody acts on those)."""
+    return lane is not None and lane not in _NOT_ACTING
 
 
 @dataclass(frozen=True)
@@ -92,14 +99,28 @@ class Principal:
         audit administrators read no item."""
         return self.sees_everything or self.is_county_leader
 
+    @property
+    def staff_unit(self) -> str | None:
+        """The unit whose 承办单位 work this principal does: their unit if they hold 承办单位, else None."""
+        return self.unit_code if UNIT_LANE in self.roles else None
+
     def acting_lanes(self) -> set[str]:
         """Lanes whose tasks this principal acts on without a unit check."""
-        return {r for r in self.roles if r not in _NOT_ACTING}
+        return {r for r in self.roles if acts_by_role(r)}
 
     def may_act_on(self, task: HumanTask) -> bool:
+        """The one rule of who acts on a human task: a 承办单位 task its unit's staff, a task of another
+        lane the holders of that role (`acts_by_role`). Task lists apply it in SQL with
+        `acting_lanes()` and `staff_unit` (service.db.queries.process.acting_on); the recipients of a
+        new task are found by it (service.notifications.task_recipients)."""
         if task.lane == UNIT_LANE:
-            return UNIT_LANE in self.roles and self.unit_code is not None and task.unit_code == self.unit_code
-        return task.lane is not None and task.lane in self.acting_lanes()
+            return self.staff_unit is not None and task.unit_code == self.staff_unit
+        return acts_by_role(task.lane) and task.lane in self.roles
+
+    def may_see(self, task: HumanTask) -> bool:
+        """Who may read a human task at all: whoever sees everything, may act on it, or completed it.
+        Callers answer 404 otherwise, so an invisible task and an unknown one look alike."""
+        return self.sees_everything or self.may_act_on(task) or task.completed_by == self.username
 
     def may_start(self) -> bool:
         return bool(self.roles & {OFFICE, ADMIN, UNIT_LANE})

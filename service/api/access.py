@@ -17,8 +17,9 @@ from service.api.access_schemas import (
     RolesRequest,
     UserCreateRequest,
 )
-from service.api.schemas import page_of, paginate
+from service.api.schemas import page_of
 from service.http.caller import current_principal
+from service.http.paging import paginate
 from service.http.services import current_services
 
 blp = Blueprint("access", __name__, description="账户安全：修改密码、用户管理（安全管理员）、审计日志（审计管理员）")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Request, Response, send_file, url_for
+from flask import Request, Response, url_for
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -14,6 +13,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from service import attachments
 from service.http.caller import current_principal
+from service.http.files import file_response
 from service.http.services import current_services
 
 
@@ -97,25 +97,16 @@ def download(attachment_id: int) -> Response:
     services = current_services()
     with services.uow() as uow:
         attachment, path = attachments.open_for_download(uow, services.settings, actor, attachment_id)
-    response = send_file(
+    return file_response(
         path,
         mimetype=attachment.content_type,
-        conditional=False,
+        filename=attachment.filename,
+        fallback=_fallback_name(attachment.id, attachment.filename),
         etag=attachment.sha256,
-        max_age=0,
     )
-    response.headers["Content-Disposition"] = _disposition(attachment.id, attachment.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.private = True
-    response.cache_control.no_store = True
-    return response
 
 
-def _disposition(attachment_id: int, filename: str) -> str:
-    """RFC 6266/5987: the real name in filename*, a readable ASCII name for old clients in filename."""
-    if filename.isascii() and '"' not in filename and "\\" not in filename:
-        return f'attachment; filename="{filename}"'
+def _fallback_name(attachment_id: int, filename: str) -> str:
+    """The ASCII name old clients save a non-ASCII file name as: attachment-<id> with its extension."""
     ext = filename.rpartition(".")[2] if "." in filename else ""
-    fallback = f"attachment-{attachment_id}.{ext}" if ext.isascii() and ext.isalnum() else f"attachment-{attachment_id}"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"attachment-{attachment_id}.{ext}" if ext.isascii() and ext.isalnum() else f"attachment-{attachment_id}"

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from flask import Response, send_file, url_for
+from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from service.api.ledger import content_disposition
-from service.api.schemas import Pagination, page_of, paginate
+from service.api.schemas import Pagination, page_of
 from service.documents import bulletins
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.supervision_notice import supervision_notice
 from service.http.caller import current_principal
+from service.http.files import DOCX, file_response
+from service.http.paging import paginate
 from service.http.services import current_services
 
 blp = Blueprint("bulletins", __name__, description="督查通报与文书")
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _DOCX_RESPONSE = {
     "200": {"description": "Word 文件（.docx）", "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}}
 }
@@ -173,15 +172,6 @@ def read(bulletin_id: int) -> Any:
         return view(bulletins.get(uow, actor, bulletin_id), uow.units.names())
 
 
-def _docx(body: Any, filename: str, fallback: str, etag: str | None = None) -> Response:
-    response = send_file(body, mimetype=DOCX, conditional=False, etag=etag or False, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(filename, fallback)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control.private = True
-    response.cache_control.no_store = True
-    return response
-
-
 @blp.get("/bulletins/<int:bulletin_id>/document.docx")
 @blp.doc(responses=_DOCX_RESPONSE)
 def document(bulletin_id: int) -> Response:
@@ -191,9 +181,8 @@ def document(bulletin_id: int) -> Response:
     with services.uow() as uow:
         bulletin, body = bulletins.open_document(uow, services.settings, actor, bulletin_id)
     label = f"{bulletin.year}-{bulletin.issue_no}"
-    return _docx(
-        io.BytesIO(body), f"督查通报{bulletins.issue_label(bulletin)}.docx", f"bulletin-{label}.docx", bulletin.sha256
-    )
+    name = f"督查通报{bulletins.issue_label(bulletin)}.docx"
+    return file_response(body, mimetype=DOCX, filename=name, fallback=f"bulletin-{label}.docx", etag=bulletin.sha256)
 
 
 @blp.get("/process-instances/<int:instance_id>/supervision-notice.docx")
@@ -204,4 +193,4 @@ def notice(instance_id: int) -> Response:
     services = current_services()
     with services.uow() as uow:
         filename, body = supervision_notice(uow, actor, instance_id, now=services.ctx.now())
-    return _docx(io.BytesIO(body), filename, f"supervision-notice-{instance_id}.docx")
+    return file_response(body, mimetype=DOCX, filename=filename, fallback=f"supervision-notice-{instance_id}.docx")

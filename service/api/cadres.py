@@ -13,6 +13,7 @@ from service.api.schemas import page_of
 from service.cadres import draws, present, records
 from service.db.session import UnitOfWork
 from service.http.caller import current_principal
+from service.http.paging import Pager
 from service.http.services import Services, current_services
 
 blp = Blueprint("cadres", __name__, description="督查人员信息库")
@@ -22,16 +23,6 @@ PREFIX = "/cadre-db"
 def _context() -> tuple[Principal, Services, datetime]:
     services: Services = current_services()
     return current_principal(), services, services.ctx.now()
-
-
-def _page(query: dict[str, Any], items: list[Any]) -> dict[str, Any]:
-    page, per_page = query["page"], query["per_page"]
-    return {
-        "items": items[(page - 1) * per_page : page * per_page],
-        "total": len(items),
-        "page": page,
-        "per_page": per_page,
-    }
 
 
 def _cadre(uow: UnitOfWork, view: records.CadreView, now: datetime) -> dict[str, Any]:
@@ -52,7 +43,7 @@ def list_cadres(query: dict[str, Any]) -> Any:
         found = records.list_cadres(
             uow, actor, now, unit=query.get("unit"), eligible=query.get("eligible"), on=query.get("on")
         )
-        return _page(query, [_cadre(uow, v, now) for v in found])
+        return Pager.from_query(query).slice([_cadre(uow, v, now) for v in found])
 
 
 @blp.post(f"{PREFIX}/cadres")
@@ -111,7 +102,8 @@ def list_leaders(query: dict[str, Any]) -> Any:
     """分管领导列表（附件2）"""
     actor, services, now = _context()
     with services.uow() as uow:
-        return _page(query, [_leader(uow, x, now) for x in records.list_leaders(uow, actor, query.get("unit"))])
+        leaders = records.list_leaders(uow, actor, query.get("unit"))
+        return Pager.from_query(query).slice([_leader(uow, x, now) for x in leaders])
 
 
 @blp.post(f"{PREFIX}/leaders")

@@ -16,9 +16,9 @@ from service.api.schemas import (
     RetryRequest,
     VerifyResponse,
     page_of,
-    paginate,
 )
 from service.http.caller import current_principal
+from service.http.paging import paginate
 from service.http.services import current_services
 from service.process import history, instances
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response
 from flask_smorest import Blueprint
 
 from service import ledger, workdays
 from service.api.ledger_schemas import LedgerFilterQuery, LedgerItemSchema, LedgerOverview, LedgerQuery, OverviewQuery
-from service.api.schemas import page_of, paginate
+from service.api.schemas import page_of
 from service.http.caller import current_principal
+from service.http.files import XLSX, file_response
+from service.http.paging import paginate
 from service.http.services import current_services
 
 blp = Blueprint("ledger", __name__, description="督查台账")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.get("/ledger")
@@ -31,11 +30,6 @@ def search(query: dict[str, Any]) -> Any:
         return paginate(query, partial(ledger.search, uow, actor, now=now, yellow_workdays=yellow))
 
 
-def content_disposition(filename: str, fallback: str) -> str:
-    """RFC 6266 / RFC 5987: an ASCII name for old clients, the UTF-8 name for everyone else."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @blp.get("/ledger/export.xlsx")
 @blp.arguments(LedgerFilterQuery, location="query")
 @blp.response(200, description="督查台账 Excel 文件（筛选条件同台账列表）", content_type=XLSX)
@@ -47,10 +41,7 @@ def export(query: dict[str, Any]) -> Any:
     with services.uow() as uow:
         body = ledger.export_xlsx(uow, actor, now=now, yellow_workdays=services.settings.yellow_workdays, **query)
     day = now.astimezone(workdays.SHANGHAI).strftime("%Y%m%d")
-    response = Response(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = content_disposition(f"督查台账-{day}.xlsx", f"ledger-{day}.xlsx")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(body, mimetype=XLSX, filename=f"督查台账-{day}.xlsx", fallback=f"ledger-{day}.xlsx")
 
 
 @blp.get("/ledger/overview")

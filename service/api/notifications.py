@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from service.api.schemas import Pagination, page_of
 from service.http.caller import current_principal
+from service.http.paging import Pager
 from service.http.services import current_services
 from service.notifications import reading
 
@@ -72,13 +73,12 @@ def list_notifications(query: dict[str, Any]) -> Any:
     """我的通知（最新在前；unread_only=true 只看未读）"""
     actor = current_principal()
     services = current_services()
-    page, per_page = query["page"], query["per_page"]
+    pager = Pager.from_query(query)
     with services.uow() as uow:
-        rows, total = reading.listing(
-            uow, actor, unread_only=query["unread_only"], offset=(page - 1) * per_page, limit=per_page
-        )
+        only = query["unread_only"]
+        rows, total = reading.listing(uow, actor, unread_only=only, offset=pager.offset, limit=pager.per_page)
         unread = reading.unread_count(uow, actor)
-    return {"items": rows, "total": total, "page": page, "per_page": per_page, "unread": unread}
+    return {**pager.envelope(rows, total), "unread": unread}
 
 
 @blp.post("/notifications/<int:notification_id>/read")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
+from service.http.paging import MAX_PAGE
 from service.http.request_limits import INT64_MAX
 
 # Integers a client sends are bounded, so a value no column can hold is a 422 naming the field, not a 500.
 ID_RANGE = validate.Range(min=1, max=INT64_MAX)
-MAX_PAGE = 1_000_000
 
 
 class TokenRequest(Schema):
@@ -163,14 +160,8 @@ class UserSchema(Schema):
         return unit.name if unit else None
 
 
-def paginate(query: dict[str, Any], search: Callable[..., tuple[Sequence[Any], int]]) -> dict[str, Any]:
-    """Run `search(offset=, limit=, **filters)` for the page asked for; the page envelope of every list."""
-    page, per_page = query.pop("page"), query.pop("per_page")
-    rows, total = search(offset=(page - 1) * per_page, limit=per_page, **query)
-    return {"items": rows, "total": total, "page": page, "per_page": per_page}
-
-
 def page_of(schema: type[Schema]) -> type[Schema]:
+    """The OpenAPI schema of a page of `schema` (the envelope of service.http.paging.Pager)."""
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(schema)),

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service import scoring, workdays
-from service.api.ledger import XLSX, content_disposition
 from service.api.schemas import ID_RANGE
 from service.errors import Forbidden
 from service.http.caller import current_principal
+from service.http.files import XLSX, file_response
 from service.http.services import current_services
 from service.scoring import periods
 
@@ -121,12 +120,9 @@ def scores(query: dict[str, Any]) -> Any:
 def export(query: dict[str, Any]) -> Any:
     """导出考核得分（Excel）"""
     sheet = _sheet(query)
-    response = Response(scoring.write_xlsx(sheet), mimetype=XLSX)
-    span = f"{sheet.start:%Y%m%d}-{sheet.end:%Y%m%d}"
-    name = f"考核得分-{sheet.period or span}.xlsx"
-    response.headers["Content-Disposition"] = content_disposition(name, f"scores-{sheet.period or span}.xlsx")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    label = sheet.period or f"{sheet.start:%Y%m%d}-{sheet.end:%Y%m%d}"
+    body = scoring.write_xlsx(sheet)
+    return file_response(body, mimetype=XLSX, filename=f"考核得分-{label}.xlsx", fallback=f"scores-{label}.xlsx")
 
 
 def _rules_body(rule_set: scoring.RuleSet, changed: bool | None = None) -> dict[str, Any]:

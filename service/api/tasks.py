@@ -7,8 +7,9 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of, paginate
+from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, TaskSummary, page_of
 from service.http.caller import current_principal
+from service.http.paging import paginate
 from service.http.services import current_services
 from service.process import tasks
 

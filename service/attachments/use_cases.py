@@ -24,11 +24,6 @@ class CorruptAttachment(Conflict):
     code = "attachment_corrupt"
 
 
-def _may_see(actor: Principal, task: HumanTask) -> bool:
-    # the same rule as service.tasks: who may read a task at all
-    return actor.sees_everything or actor.may_act_on(task) or task.completed_by == actor.username
-
-
 def _upload_task(uow: UnitOfWork, actor: Principal, instance: ProcessInstance, task_id: str | None) -> HumanTask | None:
     """The task the upload belongs to (checked as for completing it); None for an instance-level upload."""
     if task_id is None:
@@ -38,7 +33,7 @@ def _upload_task(uow: UnitOfWork, actor: Principal, instance: ProcessInstance, t
             raise Forbidden("您无权为此流程上传附件")
         return None
     task = uow.tasks.get(task_id)
-    if task is None or task.instance_id != instance.id or not _may_see(actor, task):
+    if task is None or task.instance_id != instance.id or not actor.may_see(task):
         raise NotFound(f"任务 {task_id} 不存在")
     if not actor.may_act_on(task):
         raise Forbidden("您无权办理此任务，不能上传附件")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from service.access.principal import (
     CADRE_READERS,
     SUPERVISORS,
-    UNIT_LANE,
     Principal,
 )
 from service.errors import Forbidden, NotFound
@@ -26,7 +25,7 @@ def reads_all(actor: Principal) -> bool:
 
 
 def own_unit(actor: Principal) -> str | None:
-    return actor.unit_code if UNIT_LANE in actor.roles and actor.unit_code else None
+    return actor.staff_unit or None
 
 
 def may_use(actor: Principal) -> bool:

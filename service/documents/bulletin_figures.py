@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from service import ledger, workdays
 from service.db.models import LedgerItem
+from service.db.models.ledger import co_unit_codes
 from service.db.session import UnitOfWork
 from service.documents.layout import cn_date
 from service.process import facts, names
@@ -28,17 +29,8 @@ ON_TIME, LATE, OVERDUE, OPEN = "on_time", "late", "overdue", "open"
 
 
 @dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def start_at(self) -> datetime:
-        return datetime.combine(self.start, time(0, 0), workdays.SHANGHAI)
-
-    @property
-    def end_before(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time(0, 0), workdays.SHANGHAI)
+class Period(workdays.DaySpan):
+    """The inclusive days a bulletin covers (`starts_at`, `ends_before`: its moments, Asia/Shanghai)."""
 
     @property
     def label(self) -> str:
@@ -98,7 +90,7 @@ def _named(row: LedgerItem) -> str:
 
 
 def _units(row: LedgerItem) -> list[str]:
-    return [u for u in [row.lead_unit, *row.co_units.split(",")] if u]
+    return [u for u in [row.lead_unit, *co_unit_codes(row.co_units)] if u]
 
 
 def _clip(text: str) -> str:
@@ -154,7 +146,7 @@ def _line(row: LedgerItem, outcome: str, now: datetime, yellow_workdays: int, na
         business_number=row.business_number,
         title=row.title,
         lead_unit_name=names.get(row.lead_unit, row.lead_unit),
-        co_unit_names=[names.get(c, c) for c in row.co_units.split(",") if c],
+        co_unit_names=[names.get(c, c) for c in co_unit_codes(row.co_units)],
         deadline=row.deadline or "",
         status_label=status,
         light_label=ledger.light_label(light),
@@ -166,10 +158,10 @@ def _line(row: LedgerItem, outcome: str, now: datetime, yellow_workdays: int, na
 def figures(uow: UnitOfWork, period: Period, now: datetime, yellow_workdays: int = 3) -> Figures:
     """Totals, suggestions and ledger lines of the period, as of `now`."""
     first, last = period.start.isoformat(), period.end.isoformat()
-    rows = uow.bulletins.period_rows(PROCESS_KEY, first, last, period.start_at, period.end_before)
+    rows = uow.bulletins.period_rows(PROCESS_KEY, first, last, period.starts_at, period.ends_before)
     outcomes = [(row, _outcome(row, now) if row.deadline and first <= row.deadline <= last else "") for row in rows]
     due = [(row, outcome) for row, outcome in outcomes if outcome]
-    found = facts.returns_between(uow, period.start_at, period.end_before)
+    found = facts.returns_between(uow, period.starts_at, period.ends_before)
     keys = uow.bulletins.process_keys(f.instance_id for f in found)
     returns = [f for f in found if keys.get(f.instance_id) == PROCESS_KEY]
     count = Counter(outcome for _, outcome in due)
@@ -178,7 +170,7 @@ def figures(uow: UnitOfWork, period: Period, now: datetime, yellow_workdays: int
         "on_time": count[ON_TIME],
         "overdue": count[LATE] + count[OVERDUE],
         "overdue_open": count[OVERDUE],
-        "closed": sum(1 for row in rows if row.closed_at and period.start_at <= row.closed_at < period.end_before),
+        "closed": sum(1 for row in rows if row.closed_at and period.starts_at <= row.closed_at < period.ends_before),
         "returned": len(returns),
         "returned_items": len({f.instance_id for f in returns}),
         "open": count[OVERDUE] + count[OPEN],

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from service import workdays
 from service.access.principal import Principal
+from service.db.models.ledger import co_unit_codes
 from service.db.session import UnitOfWork
 from service.documents import layout
 from service.errors import Conflict, NotFound
-from service.process import instances, names
+from service.process import instances, names, time_limits
 
 PROCESS_KEY = names.SUPERVISION_ITEM
 
@@ -67,16 +68,6 @@ def build_supervision_notice(notice: SupervisionNotice) -> bytes:
     return layout.to_bytes(doc)
 
 
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return None
-    return n if n > 0 else None
-
-
 def _day(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
@@ -85,20 +76,8 @@ def _day(value: Any) -> date | None:
 
 
 def time_limit_text(data: Mapping[str, Any], days: int | None, assigned: date | None, deadline: date) -> str:
-    """办理时限 in words, agreeing with the deadline printed beside it: "N个月" when the item counts months
-    (`time_limit_unit`), else "N个工作日"; when the deadline is not that far from 交办 (entered by hand, or
-    moved by an extension), the working days from 交办 to the deadline."""
-    months = data.get("time_limit_unit") == "months"
-    count = _count(data.get("time_limit_days")) if months else days or _count(data.get("time_limit_days"))
-    if assigned is not None and deadline > assigned:
-        expected = None
-        if count:
-            expected = workdays.add_months(assigned, count) if months else workdays.add_workdays(assigned, count)
-        if expected != deadline:
-            return f"{workdays.workdays_between(assigned, deadline)}个工作日"
-    if not count:
-        return ""
-    return f"{count}个月" if months else f"{count}个工作日"
+    """办理时限 as the notice prints it (service.process.time_limits, unspaced), agreeing with its deadline."""
+    return time_limits.time_limit_text(data, days=days, assigned=assigned, deadline=deadline, spaced=False)
 
 
 def supervision_notice(
@@ -124,10 +103,10 @@ def supervision_notice(
         content=row.content,
         requirements=str(data.get("requirements") or "").strip(),
         lead_unit_name=names.get(row.lead_unit, row.lead_unit),
-        co_unit_names=[names.get(c, c) for c in row.co_units.split(",") if c],
+        co_unit_names=[names.get(c, c) for c in co_unit_codes(row.co_units)],
         time_limit=time_limit_text(data, row.time_limit_days, assigned, deadline),
         deadline=deadline,
         responsible_leader=row.responsible_leader,
-        issued_on=assigned or workdays.as_date(now or datetime.now(UTC)),
+        issued_on=assigned or workdays.as_date(now or workdays.system_clock()),
     )
     return f"督办通知单-{instance.business_number}.docx", build_supervision_notice(notice)

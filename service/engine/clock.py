@@ -7,19 +7,14 @@ tests) decide what time it is without sleeping or patching anything else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
+from service.workdays import Clock, system_clock
 
 _current: ContextVar[Clock] = ContextVar("duban_engine_clock", default=system_clock)
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from service.workdays import SHANGHAI
 
 
 def parse_timer_value(value: object) -> datetime | None:

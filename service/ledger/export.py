@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Unpack
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from service import workdays
 from service.access.principal import Principal
 from service.db.session import UnitOfWork
+from service.documents import xlsx
 from service.ledger.reading import LedgerEntry, LedgerFilters, LightsAt, check_sort, criteria, unit_names
 
 SHEET_TITLE = "督查台账"
@@ -37,22 +34,6 @@ COLUMNS = (
     ("备注", 24),
 )
 HEADERS = tuple(header for header, _ in COLUMNS)
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """A cell value that Excel shows as written: control characters dropped, and a leading "=" kept as
-    text rather than run as a formula (process data is user input)."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 def _day(moment: datetime | None) -> str:
@@ -84,33 +65,16 @@ def row_values(n: int, entry: LedgerEntry) -> list[Any]:
     ]
 
 
-def _new_sheet(workbook: Workbook) -> WriteOnlyWorksheet:
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(SHEET_TITLE)
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _CENTER
-        header.append(cell)
-    sheet.append(header)
-    return sheet
-
-
 def write_xlsx(entries: Iterable[LedgerEntry]) -> bytes:
     """A workbook with the header row and one row per entry."""
     workbook = Workbook(write_only=True)
-    sheet = _new_sheet(workbook)
+    sheet: WriteOnlyWorksheet = xlsx.new_sheet(workbook, SHEET_TITLE, COLUMNS)
+    sheet.page_setup.orientation = "landscape"
     n = 0
     for n, entry in enumerate(entries, start=1):  # noqa: B007 - n is the row count afterwards
-        sheet.append([_cell(sheet, v) for v in row_values(n, entry)])
+        sheet.append([xlsx.text(sheet, v) for v in row_values(n, entry)])
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{n + 1}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.workbook_bytes(workbook)
 
 
 def export_xlsx(

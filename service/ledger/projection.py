@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from service import workdays
 from service.db.models import LedgerItem, ProcessInstance
+from service.db.models.ledger import encode_co_units
 from service.db.session import UnitOfWork
 from service.ledger.labels import CLOSED, ERROR, HANDLING, REGISTERING
+from service.process import time_limits
 from service.process.events import StepSaved, task_unit
 
 if TYPE_CHECKING:
@@ -38,24 +40,11 @@ def _deadline(value: Any) -> str | None:
         return None
 
 
-def _days(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        return None
-    return days if 0 <= days < 100_000 else None
-
-
 def _co_units(value: Any, lead: str) -> str:
-    """Codes as ",a,b," (each wrapped in commas, for LIKE '%,code,%') or ""; fits the column."""
+    """The co-handling units of the process data (a list, or codes in one text), once each and not the
+    lead unit, as the column stores them (service.db.models.ledger)."""
     codes = _UNIT_SEPARATORS.split(value) if isinstance(value, str) else value if isinstance(value, list) else []
-    joined = ","
-    for code in dict.fromkeys(str(c).strip() for c in codes):
-        if code and code != lead and len(joined) + len(code) + 1 <= 1000:
-            joined += f"{code},"
-    return joined if joined != "," else ""
+    return encode_co_units(code for code in dict.fromkeys(str(c).strip() for c in codes) if code and code != lead)
 
 
 def _status(instance_status: str, deadline: str | None, data: Mapping[str, Any]) -> str:
@@ -111,8 +100,8 @@ def project(
     item.responsible_leader = _text(data.get("responsible_leader"), 50)
     item.lead_unit = lead_unit
     item.co_units = _co_units(data.get("co_units"), lead_unit)
-    item.time_limit_days = _days(data.get("time_limit_days"))
-    item.time_limit_unit = "months" if data.get("time_limit_unit") == "months" else "workdays"
+    item.time_limit_days = time_limits.limit_count(data.get("time_limit_days"))
+    item.time_limit_unit = time_limits.unit_of(data)
     item.deadline = deadline
     item.deadline_at = workdays.deadline_end(deadline) if deadline else None
     item.progress = progress

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, TypedDict, Unpack
 
 from service import workdays
-from service.access.principal import UNIT_LANE, Principal
+from service.access.principal import Principal
+from service.db.models.ledger import co_unit_codes
 from service.db.queries.ledger import LedgerCriteria
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
@@ -23,13 +24,9 @@ def visible_scope(actor: Principal) -> tuple[bool, str | None]:
     a 承办单位 user the rows their unit leads or co-handles; anyone else nothing."""
     if actor.reads_every_item:
         return True, None
-    if UNIT_LANE in actor.roles and actor.unit_code:
-        return True, actor.unit_code
+    if actor.staff_unit:
+        return True, actor.staff_unit
     return False, None
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), workdays.SHANGHAI)
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -81,8 +78,8 @@ def criteria(
         process_key=process_key or None,
         deadline_after=deadline_after,
         deadline_until=deadline_until,
-        registered_from=_day_start(registered_from) if registered_from else None,
-        registered_before=_day_start(registered_to + timedelta(days=1)) if registered_to else None,
+        registered_from=workdays.day_start(registered_from) if registered_from else None,
+        registered_before=workdays.day_end(registered_to) if registered_to else None,
         deadline_from=deadline_from.isoformat() if deadline_from else None,
         deadline_to=deadline_to.isoformat() if deadline_to else None,
         q=query or None,
@@ -152,7 +149,7 @@ class LedgerEntry:
     def of(cls, row: Any, at: LightsAt, names: Mapping[str, str]) -> LedgerEntry:
         """From a LedgerItem or a plain row with the same column names, lights as of `at`."""
         light, left = at(row.deadline_at, closed=row.status == CLOSED)
-        co_units = [c for c in row.co_units.split(",") if c]
+        co_units = co_unit_codes(row.co_units)
         return cls(
             instance_id=row.instance_id,
             process_key=row.process_key,

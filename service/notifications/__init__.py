@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from service.access.principal import ADMIN, AUDITOR, UNIT_LANE
+from service.access.principal import UNIT_LANE, acts_by_role
 from service.db.models import HumanTask
 from service.db.queries.notification import Recipient
 from service.notifications.config import NotifyConfig
@@ -79,7 +79,7 @@ def recipients_of_task(uow: UnitOfWork, task: HumanTask) -> list[str]:
 def task_recipients(uow: UnitOfWork, task: HumanTask) -> list[Recipient]:
     if task.lane == UNIT_LANE:
         return uow.notifications.with_role(UNIT_LANE, task.unit_code) if task.unit_code else []
-    if task.lane is None or task.lane in (ADMIN, AUDITOR):
+    if not acts_by_role(task.lane):
         return []
     return uow.notifications.with_role(task.lane)
 

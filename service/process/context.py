@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
@@ -23,16 +23,12 @@ if TYPE_CHECKING:  # the core only carries it for the notifications; service/wir
 Subscriber = Callable[[UnitOfWork, "ServiceContext", StepSaved], None]
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class ServiceContext:
     engines: EnginePool
     # How notifications are delivered (email, webhooks, quiet hours): read by service.notifications only.
     notify_config: NotifyConfig
-    clock: Callable[[], datetime] = system_clock
+    clock: workdays.Clock = workdays.system_clock
     # What reacts to every saved engine step, in order (service/wiring.py composes and explains it).
     subscribers: Sequence[Subscriber] = ()
     _files: dict[int, dict[str, bytes]] = field(default_factory=dict)

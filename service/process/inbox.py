@@ -44,7 +44,7 @@ def todo_scope(actor: Principal) -> TaskScope:
         state="ready",
         lanes=actor.acting_lanes(),
         unit_lane=UNIT_LANE,
-        unit_code=actor.unit_code if UNIT_LANE in actor.roles else None,
+        unit_code=actor.staff_unit,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from service import workdays
 from service.access import audit_log
-from service.access.principal import Principal
+from service.access.principal import UNIT_LANE, Principal
 from service.db.models import HumanTask, ProcessDefinition, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest
@@ -111,7 +111,7 @@ def _may_read(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> b
     if actor.sees_everything or actor.acting_lanes() or instance.started_by == actor.username:
         return True
     _, total = uow.tasks.search(
-        state=None, instance_id=instance.id, lanes=[], unit_lane="承办单位", unit_code=actor.unit_code, limit=1
+        state=None, instance_id=instance.id, lanes=[], unit_lane=UNIT_LANE, unit_code=actor.staff_unit, limit=1
     )
     return total > 0
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.access.principal import UNIT_LANE, Principal
+from service.access.principal import Principal
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.form_validation import field_choices, field_labels
-from service.process import drafts, instances, tasks
+from service.process import drafts, instances, tasks, time_limits
 
 # The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
 FACT_KEYS = (
@@ -88,16 +88,8 @@ class ItemPage:
     taken_flows: list[str]
 
 
-def time_limit_text(data: dict[str, Any]) -> str | None:
-    """The limit in words ("15 个工作日" / "3 个月") from time_limit_days and time_limit_unit; None if none."""
-    days = data.get("time_limit_days")
-    if days in (None, "") or not str(days).isdigit():
-        return None
-    return f"{days} 个月" if data.get("time_limit_unit") == "months" else f"{days} 个工作日"
-
-
 def facts_of(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
-    values = {**data, "time_limit": time_limit_text(data)}
+    values = {**data, "time_limit": time_limits.time_limit_text(data)}
     return [(k, label, values[k]) for k, label in FACT_KEYS if values.get(k) not in (None, "", [])]
 
 
@@ -112,7 +104,7 @@ def _visible_to(actor: Principal, unit: str | None) -> bool:
     """Units see the shared parts of an item and their own unit's part, not other units' reports."""
     if actor.sees_everything or actor.acting_lanes() or unit is None:
         return True
-    return UNIT_LANE in actor.roles and unit == actor.unit_code
+    return unit == actor.staff_unit
 
 
 def _words(value: Any, choices: dict[str, str]) -> str:

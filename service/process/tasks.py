@@ -30,7 +30,7 @@ def search(
             state=state,
             lanes=actor.acting_lanes(),
             unit_lane=UNIT_LANE,
-            unit_code=actor.unit_code if UNIT_LANE in actor.roles else None,
+            unit_code=actor.staff_unit,
             instance_id=instance_id,
             offset=offset,
             limit=limit,
@@ -38,13 +38,9 @@ def search(
     return uow.tasks.search(state=state, instance_id=instance_id, offset=offset, limit=limit)
 
 
-def _visible(actor: Principal, task: HumanTask) -> bool:
-    return actor.sees_everything or actor.may_act_on(task) or task.completed_by == actor.username
-
-
 def get(uow: UnitOfWork, actor: Principal, task_id: str) -> tuple[HumanTask, dict[str, Any] | None]:
     task = uow.tasks.get(task_id)
-    if task is None or not _visible(actor, task):
+    if task is None or not actor.may_see(task):
         raise NotFound(f"任务 {task_id} 不存在")
     instance = uow.instances.get(task.instance_id)
     assert instance is not None
@@ -100,7 +96,7 @@ def _checked(
     uow: UnitOfWork, actor: Principal, task_id: str, data: Mapping[str, Any]
 ) -> tuple[HumanTask, ProcessInstance, dict[str, Any]]:
     task = uow.tasks.get(task_id)
-    if task is None or not _visible(actor, task):
+    if task is None or not actor.may_see(task):
         raise NotFound(f"任务 {task_id} 不存在")
     if not actor.may_act_on(task):
         raise Forbidden("您无权办理此任务")

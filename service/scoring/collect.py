@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from service.db.models.ledger import co_unit_codes
 from service.db.session import UnitOfWork
 from service.ledger import REGISTERING
 from service.process import facts, names
@@ -42,7 +43,7 @@ def due_items(uow: UnitOfWork, period: Period, unit: str | None) -> list[DueItem
             business_number=r.business_number,
             title=r.title,
             lead_unit=r.lead_unit,
-            co_units=tuple(c for c in r.co_units.split(",") if c),
+            co_units=tuple(co_unit_codes(r.co_units)),
             deadline_at=r.deadline_at,
             closed_at=r.closed_at,
         )

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from service.documents import xlsx
 from service.scoring.use_cases import ScoreSheet
 
 SCORES_TITLE, LINES_TITLE = "得分", "明细"
@@ -42,44 +37,10 @@ RULE_NAMES = {
     "praise": "通报表扬",
     "criticism": "通报批评",
 }
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-def _text(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """Text shown as written: control characters dropped; a leading "=" stays text, never a formula
-    (titles and reasons are user input)."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-def _number(sheet: WriteOnlyWorksheet, value: Any, number_format: str) -> Any:
-    if value is None:
-        return ""
-    cell = WriteOnlyCell(sheet, value=float(value))
-    cell.number_format = number_format
-    return cell
 
 
 def _sheet(workbook: Workbook, title: str, columns: Sequence[tuple[str, int]], caption: str) -> WriteOnlyWorksheet:
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)
-    for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for name, _ in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _CENTER
-        header.append(cell)
-    sheet.append(header)
-    sheet.print_title_rows = "1:1"
+    sheet = xlsx.new_sheet(workbook, title, columns)
     sheet.oddFooter.center.text = caption
     return sheet
 
@@ -91,11 +52,11 @@ def write_xlsx(sheet_data: ScoreSheet) -> bytes:
     for u in sheet_data.units:
         scores.append(
             [
-                _text(scores, u.unit_name),
-                _number(scores, u.score, "0.0#"),
-                _number(scores, u.on_time_rate, "0.0%"),
-                _number(scores, u.deductions, "0.0#"),
-                _number(scores, u.additions, "0.0#"),
+                xlsx.text(scores, u.unit_name),
+                xlsx.number(scores, u.score, "0.0#"),
+                xlsx.number(scores, u.on_time_rate, "0.0%"),
+                xlsx.number(scores, u.deductions, "0.0#"),
+                xlsx.number(scores, u.additions, "0.0#"),
                 u.rank if u.rank is not None else "",
                 u.rule_version,
             ]
@@ -105,15 +66,13 @@ def write_xlsx(sheet_data: ScoreSheet) -> bytes:
         for line in u.lines:
             lines.append(
                 [
-                    _text(lines, u.unit_name),
+                    xlsx.text(lines, u.unit_name),
                     RULE_NAMES.get(line.rule, line.rule),
-                    _number(lines, line.points, "+0.0#;-0.0#;0"),
-                    _text(lines, line.number),
-                    _text(lines, line.title),
+                    xlsx.number(lines, line.points, "+0.0#;-0.0#;0"),
+                    xlsx.text(lines, line.number),
+                    xlsx.text(lines, line.title),
                     line.day.isoformat(),
-                    _text(lines, line.explanation),
+                    xlsx.text(lines, line.explanation),
                 ]
             )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.workbook_bytes(workbook)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from service import workdays
 from service.errors import InvalidInput
@@ -20,21 +20,11 @@ PERIOD_HINT = "如 2026、2026H1、2026H2、2026Q4、2026-11"
 
 
 @dataclass(frozen=True)
-class Period:
-    start: date  # inclusive
-    end: date  # inclusive
+class Period(workdays.DaySpan):
+    """Inclusive days (`starts_at`, `ends_before`: its moments, Asia/Shanghai) with a code and a name."""
+
     code: str | None  # "2026Q4" etc.; None for explicit dates
     label: str  # Chinese, e.g. 2026年第四季度
-
-    @property
-    def starts_at(self) -> datetime:
-        """The first moment of the period, Asia/Shanghai."""
-        return datetime.combine(self.start, time(0, 0), workdays.SHANGHAI)
-
-    @property
-    def ends_before(self) -> datetime:
-        """The first moment after the period (exclusive end)."""
-        return datetime.combine(self.end + timedelta(days=1), time(0, 0), workdays.SHANGHAI)
 
 
 def _invalid(field: str, message: str) -> InvalidInput:

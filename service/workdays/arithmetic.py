@@ -10,18 +10,50 @@ the database and swaps it in atomically (after every edit, too).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from service.db.session import UnitOfWork
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the zone users read times and dates in: the one definition
 REMINDER_HOUR = time(9, 0)
 HOLIDAY, WORKDAY = "holiday", "workday"
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The wall clock, aware UTC: the one default clock (ServiceContext.clock, the engine's timers, sessions)."""
+    return datetime.now(UTC)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of the day, Asia/Shanghai: where an inclusive range of days begins."""
+    return datetime.combine(day, time(0, 0), SHANGHAI)
+
+
+def day_end(day: date) -> datetime:
+    """The first moment after the day, Asia/Shanghai: an inclusive last day as an exclusive end."""
+    return day_start(day + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    """Inclusive days [start, end], Asia/Shanghai, and the moments [starts_at, ends_before) they cover."""
+
+    start: date
+    end: date  # inclusive
+
+    @property
+    def starts_at(self) -> datetime:
+        return day_start(self.start)
+
+    @property
+    def ends_before(self) -> datetime:
+        return day_end(self.end)
 
 
 @dataclass(frozen=True)
@@ -150,7 +182,7 @@ def workdays_between(start: date | datetime | str, end: date | datetime | str, c
 
 def deadline_end(deadline: date | datetime | str) -> datetime:
     """A deadline is met until the end of its day, Asia/Shanghai; returns the first overdue moment."""
-    return datetime.combine(as_date(deadline) + timedelta(days=1), time(0, 0), SHANGHAI)
+    return day_end(as_date(deadline))
 
 
 def reminder_moment(deadline: date | datetime | str, days_before: int, calendar: Calendar | None = None) -> datetime:

@@ -70,7 +70,7 @@ def package_calendar(years: Iterable[int] = SEED_YEARS) -> workdays.Calendar:
 def seed_from_package(uow: UnitOfWork, now: datetime | None = None) -> int:
     """Enter 2004–2026 from `chinesecalendar`, skipping years already entered, and commit. Returns the
     number of years added."""
-    now = now or datetime.now(workdays.SHANGHAI)
+    now = now or workdays.system_clock()
     missing = [y for y in SEED_YEARS if uow.calendar.year(y) is None]
     by_year: dict[int, list[DayEntry]] = {y: [] for y in missing}
     for entry in package_days(missing):

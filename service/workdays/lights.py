@@ -8,7 +8,7 @@ the database filters exactly what `light` computes row by row.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from service import workdays
 
@@ -45,7 +45,7 @@ def yellow_limit(now: datetime, yellow_workdays: int) -> datetime:
     A deadline day before that working day has at most `yellow_workdays` working days left.
     """
     first_green_day = workdays.add_workdays(workdays.as_date(now), max(int(yellow_workdays), 0) + 1)
-    return datetime.combine(first_green_day, time(0, 0), workdays.SHANGHAI)
+    return workdays.day_start(first_green_day)
 
 
 def light(deadline_at: datetime | None, now: datetime, *, closed: bool, yellow_workdays: int = 3) -> str | None:

@@ -1,13 +1,22 @@
-"""The ledger table (台账): one row per instance, projected on every command."""
+"""The ledger table (台账): one row per instance, projected on every command.
+
+`co_units` holds the co-handling units' codes each wrapped in commas, ",code1,code2,", or "" for none, so
+"the item involves unit X" is one LIKE '%,X,%'. Only the three functions at the end of this module know
+that encoding: the projection writes with `encode_co_units`, every reader decodes with `co_unit_codes`
+(an ORM row or a plain row alike), every query filters with `involves_unit`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.models.base import Base, UTCDateTime
+
+CO_UNITS_SIZE = 1000
 
 
 class LedgerItem(Base):
@@ -35,7 +44,7 @@ class LedgerItem(Base):
     source_ref: Mapped[str] = mapped_column(String(300), default="")
     responsible_leader: Mapped[str] = mapped_column(String(50), default="")
     lead_unit: Mapped[str] = mapped_column(String(64), default="")  # unit code
-    co_units: Mapped[str] = mapped_column(String(1000), default="")  # ",code1,code2," for LIKE filters
+    co_units: Mapped[str] = mapped_column(String(CO_UNITS_SIZE), default="")  # ",code1,code2,": see above
     time_limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     time_limit_unit: Mapped[str] = mapped_column(String(16), default="workdays")  # workdays / months
     deadline: Mapped[str | None] = mapped_column(String(10), nullable=True)  # YYYY-MM-DD, Asia/Shanghai
@@ -47,3 +56,22 @@ class LedgerItem(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     remarks: Mapped[str] = mapped_column(String(2000), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def encode_co_units(codes: Iterable[str]) -> str:
+    """The codes as stored, ",a,b," (those that fit the column, in order), or "" for none."""
+    stored = ","
+    for code in codes:
+        if len(stored) + len(code) + 1 <= CO_UNITS_SIZE:
+            stored += f"{code},"
+    return stored if stored != "," else ""
+
+
+def co_unit_codes(stored: str | None) -> list[str]:
+    """The co-handling units' codes of a stored `co_units` value, in order."""
+    return [code for code in (stored or "").split(",") if code]
+
+
+def involves_unit(code: str) -> ColumnElement[bool]:
+    """SQL: the row's item is led or co-handled by the unit."""
+    return (LedgerItem.lead_unit == code) | LedgerItem.co_units.contains(f",{code},", autoescape=True)

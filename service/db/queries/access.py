@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from service.db.models import ApiToken
 from service.db.models.access import AuditEntry, WebSession
@@ -44,9 +44,7 @@ class AuditRepository(Repository):
             stmt = stmt.where(AuditEntry.at >= criteria.at_from)
         if criteria.at_to is not None:
             stmt = stmt.where(AuditEntry.at < criteria.at_to)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.scalars(stmt.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)).all()
-        return rows, total
+        return self._page(stmt, (AuditEntry.id.desc(),), offset, limit)
 
 
 class AccessRepository(Repository):

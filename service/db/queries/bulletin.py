@@ -51,6 +51,4 @@ class BulletinRepository(Repository):
 
     def page(self, offset: int, limit: int) -> tuple[Sequence[Bulletin], int]:
         """Newest first (in the order they were generated), and how many there are."""
-        total = self.session.scalar(select(func.count()).select_from(Bulletin)) or 0
-        stmt = select(Bulletin).order_by(Bulletin.id.desc()).offset(offset).limit(limit)
-        return self.session.scalars(stmt).all(), total
+        return self._page(select(Bulletin), (Bulletin.id.desc(),), offset, limit)

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from service.db.models import HumanTask, LedgerItem, ProcessInstance
 from service.db.queries.base import Repository
+from service.db.queries.process import acting_on
 
 TASK_SORTS: dict[str, tuple[Any, ...]] = {
     "due_asc": (HumanTask.due_at.asc(), HumanTask.created_at.asc()),
@@ -54,10 +55,7 @@ def _task_filter(scope: TaskScope) -> list[ColumnElement[bool]]:
     if scope.completed_by:
         where.append(HumanTask.completed_by == scope.completed_by)
     if scope.lanes is not None:
-        visible: ColumnElement[bool] = HumanTask.lane.in_(list(scope.lanes))
-        if scope.unit_lane and scope.unit_code:
-            visible = visible | ((HumanTask.lane == scope.unit_lane) & (HumanTask.unit_code == scope.unit_code))
-        where.append(visible)
+        where.append(acting_on(scope.lanes, scope.unit_lane, scope.unit_code))
     return where
 
 
@@ -93,10 +91,7 @@ class InboxRepository(Repository):
         return stmt
 
     def tasks(self, scope: TaskScope, window: Window, sort: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
-        stmt = self._tasks(scope, window)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.execute(stmt.order_by(*TASK_SORTS[sort]).offset(offset).limit(limit)).all()
-        return rows, total
+        return self._page(self._tasks(scope, window), TASK_SORTS[sort], offset, limit, rows=True)
 
     def count_tasks(self, scope: TaskScope) -> int:
         stmt = select(func.count()).select_from(HumanTask).where(*_task_filter(scope))
@@ -119,10 +114,7 @@ class InboxRepository(Repository):
         return stmt
 
     def started(self, username: str, window: Window, sort: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
-        stmt = self._started(username, window)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.execute(stmt.order_by(*INSTANCE_SORTS[sort]).offset(offset).limit(limit)).all()
-        return rows, total
+        return self._page(self._started(username, window), INSTANCE_SORTS[sort], offset, limit, rows=True)
 
     def count_started(self, username: str) -> int:
         stmt = select(func.count()).select_from(ProcessInstance).where(ProcessInstance.started_by == username)

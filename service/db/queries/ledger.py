@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, case, func, select
 
 from service.db.models import LedgerItem
+from service.db.models.ledger import involves_unit
 from service.db.queries.base import Repository
 
 OPEN_STATUSES = ("registering", "handling", "error")  # every status but "closed"; IN (...) uses the index
@@ -49,16 +50,12 @@ class LedgerCriteria:
     q: str | None = None  # substring of title or content
 
 
-def _unit_involved(code: str) -> ColumnElement[bool]:
-    return (_L.lead_unit == code) | _L.co_units.contains(f",{code},", autoescape=True)
-
-
 def _where(c: LedgerCriteria) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if c.unit_scope is not None:
-        conditions.append(_unit_involved(c.unit_scope))
+        conditions.append(involves_unit(c.unit_scope))
     if c.unit:
-        conditions.append(_unit_involved(c.unit))
+        conditions.append(involves_unit(c.unit))
     if c.status:
         conditions.append(_L.status == c.status)
     if c.open_only:

@@ -65,9 +65,7 @@ class NotificationRepository(Repository):
         where = [Notification.username == username]
         if unread_only:
             where.append(Notification.read_at.is_(None))
-        total = self.session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
-        stmt = select(Notification).where(*where).order_by(Notification.id.desc()).offset(offset).limit(limit)
-        return self.session.scalars(stmt).all(), int(total)
+        return self._page(select(Notification).where(*where), (Notification.id.desc(),), offset, limit)
 
     def unread_count(self, username: str) -> int:
         stmt = select(func.count()).select_from(Notification)

@@ -18,6 +18,15 @@ from service.db.models import (
 from service.db.queries.base import Repository
 
 
+def acting_on(lanes: Iterable[str], unit_lane: str | None, unit_code: str | None) -> ColumnElement[bool]:
+    """SQL: tasks in any of `lanes`, or in `unit_lane` for that unit. With the caller's acting lanes and
+    staff unit this is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
+    visible: ColumnElement[bool] = HumanTask.lane.in_(list(lanes))
+    if unit_lane and unit_code:
+        visible = visible | ((HumanTask.lane == unit_lane) & (HumanTask.unit_code == unit_code))
+    return visible
+
+
 class DefinitionRepository(Repository):
     def latest(self, key: str) -> ProcessDefinition | None:
         stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
@@ -90,9 +99,7 @@ class InstanceRepository(Repository):
             stmt = stmt.where(ProcessInstance.status == status)
         if business_number:
             stmt = stmt.where(ProcessInstance.business_number == business_number)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.scalars(stmt.order_by(ProcessInstance.id.desc()).offset(offset).limit(limit)).all()
-        return rows, total
+        return self._page(stmt, (ProcessInstance.id.desc(),), offset, limit)
 
     def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
         """Ids of running instances whose next timer is due, locked for this transaction.
@@ -138,14 +145,9 @@ class TaskRepository(Repository):
         if completed_by:
             stmt = stmt.where(HumanTask.completed_by == completed_by)
         if lanes is not None:
-            visible: ColumnElement[bool] = HumanTask.lane.in_(list(lanes))
-            if unit_lane and unit_code:
-                visible = visible | ((HumanTask.lane == unit_lane) & (HumanTask.unit_code == unit_code))
-            stmt = stmt.where(visible)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            stmt = stmt.where(acting_on(lanes, unit_lane, unit_code))
         order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
-        rows = self.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)).all()
-        return rows, total
+        return self._page(stmt, order, offset, limit)
 
 
 class HistoryRepository(Repository):

@@ -6,11 +6,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 
 from service.db.models import LedgerItem, Unit
 from service.db.models.documents import Bulletin, BulletinMention
+from service.db.models.ledger import involves_unit
 from service.db.models.scoring import ScoreRuleSet
 from service.db.queries.base import Repository
 
@@ -56,7 +57,7 @@ class ScoringRepository(Repository):
             LedgerItem.status != exclude_status,
         )
         if unit:
-            query = query.where(or_(LedgerItem.lead_unit == unit, LedgerItem.co_units.like(f"%,{unit},%")))
+            query = query.where(involves_unit(unit))
         return self.session.execute(query.order_by(LedgerItem.deadline_at, LedgerItem.instance_id)).all()
 
     def mentions_between(self, start: datetime, end: datetime, unit: str | None = None) -> Sequence[Row[Any]]:
