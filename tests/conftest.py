@@ -1,17 +1,26 @@
 """Shared fixtures: a real database (SQLite file, or PostgreSQL from DUBAN_TEST_DATABASE_URL), the real
-engine, demo organisation and the deployed flows, a controllable clock, the Flask app and client."""
+engine, demo organisation and the deployed flows, a controllable clock, the Flask app and client.
+
+Most tests share one session database. A heavy scenario module (many instances, long histories, a global
+timer pass) takes a database, services and app of its own instead, for the module only:
+
+    services, app, tokens = own_database()   # at module level, from tests.conftest
+
+so what it leaves behind never slows or disturbs another module, and it sees nothing of theirs.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from service import create_app
+from service import create_app, workdays
 from service.access.organisation import load_demo
 from service.cli import deploy_paths
 from service.config import ROOT, Settings
@@ -19,8 +28,34 @@ from service.db.migrate import upgrade
 from service.db.models import Base
 from service.wiring import Services, build_services
 from service.workdays import calendar
+from tests.databases import fresh_database, session_database_url
 
 PASSWORD = "duban-demo"
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday morning in Asia/Shanghai (01:00 UTC = 09:00 +08:00)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """DUBAN_TEST_FIRST / DUBAN_TEST_LAST: test ids (or their beginnings: a file, a directory), separated by
+    spaces, that run before / after all the others; otherwise pytest's order is kept. scripts/test.sh runs the
+    two legs at once and orders them differently, so that one leg's kill -9 loads (tests/crash, several
+    cores) meet the other leg's long histories (one core) rather than its own kill -9 loads. Only move
+    tests with a database of their own (tests/crash, own_database() modules): the order does not matter to them."""
+    first = os.environ.get("DUBAN_TEST_FIRST", "").split()
+    last = os.environ.get("DUBAN_TEST_LAST", "").split()
+    if not first and not last:
+        return
+
+    def rank(item: pytest.Item) -> int:
+        where = item.nodeid
+        for n, prefix in enumerate(first):
+            if where.startswith(prefix):
+                return n - len(first)  # before every unnamed test, in the order given
+        for n, prefix in enumerate(last):
+            if where.startswith(prefix):
+                return n + 1
+        return 0
+
+    items.sort(key=rank)
 
 
 class FakeClock:
@@ -37,30 +72,15 @@ class FakeClock:
         return self.now
 
 
-def _database_url(tmp_dir: Path) -> str:
-    url = os.environ.get("DUBAN_TEST_DATABASE_URL")
-    if url:
-        return url
-    if os.environ.get("DUBAN_REQUIRE_POSTGRES"):
-        pytest.fail("DUBAN_REQUIRE_POSTGRES is set but DUBAN_TEST_DATABASE_URL is not: the PostgreSQL leg must run")
-    return f"sqlite:///{tmp_dir / 'duban-test.sqlite3'}"
-
-
-@pytest.fixture(scope="session")
-def clock() -> FakeClock:
-    # A Monday morning in Asia/Shanghai (01:00 UTC = 09:00 +08:00).
-    return FakeClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
-
-
-@pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iterator[Services]:
+def build_test_services(database_url: str, data_dir: Path, clock: FakeClock) -> Services:
+    """Services on `database_url` as the tests want them: schema, demo organisation, calendar, the flows."""
     settings = Settings(
-        database_url=_database_url(tmp_path_factory.mktemp("db")),
+        database_url=database_url,
         secret_key="test-secret",
         scheduler_interval=0,
         script_time_limit=0.5,
         token_ttl_hours=24 * 365 * 50,
-        data_dir=tmp_path_factory.mktemp("data"),
+        data_dir=data_dir,
         smtp_host="",  # a developer's own mail server or robots are not the tests' business:
         webhooks="",  # the notification tests configure their own
         quiet_hours="",
@@ -78,20 +98,50 @@ def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iter
         uow.commit()
     calendar.ensure_loaded(built.uow)
     deploy_paths(built, [str(ROOT / "processes")], ROOT / "forms")
+    return built
+
+
+def make_app(services: Services):  # type: ignore[no-untyped-def]
+    flask_app = create_app(services=services)
+    flask_app.config["TESTING"] = True
+    return flask_app
+
+
+def token_cache(app: Any) -> dict[str, str]:
+    """Bearer tokens per demo username, issued on first use (password hashing is slow on purpose)."""
+
+    class _Tokens(dict):  # type: ignore[type-arg]
+        def __missing__(self, username: str) -> str:
+            response = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.get_json()
+            self[username] = response.get_json()["token"]
+            return self[username]
+
+    return _Tokens()
+
+
+@pytest.fixture(scope="session")
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iterator[Services]:
+    built = build_test_services(
+        session_database_url(tmp_path_factory.mktemp("db")), tmp_path_factory.mktemp("data"), clock
+    )
     yield built
     built.close()
 
 
 @pytest.fixture(autouse=True)
 def _reset_clock(clock: FakeClock) -> None:
-    clock.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    clock.now = START
 
 
 @pytest.fixture(scope="session")
 def app(services: Services):  # type: ignore[no-untyped-def]
-    flask_app = create_app(services=services)
-    flask_app.config["TESTING"] = True
-    return flask_app
+    return make_app(services)
 
 
 @pytest.fixture()
@@ -101,14 +151,35 @@ def client(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def tokens(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Bearer tokens per demo username, issued once per session (password hashing is slow on purpose)."""
-    cache: dict[str, str] = {}
+    return token_cache(app)
 
-    class _Tokens(dict):  # type: ignore[type-arg]
-        def __missing__(self, username: str) -> str:
-            response = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-            assert response.status_code == 200, response.get_json()
-            self[username] = response.get_json()["token"]
-            return self[username]
 
-    return _Tokens(cache)
+def own_database() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """Module-scoped `services`, `app` and `tokens` fixtures on a fresh database of the module's own (a new
+    SQLite file, or a new PostgreSQL database on the test server, dropped afterwards). Assign them at module
+    level — `services, app, tokens = own_database()` — and they override the session's for that module
+    (`client` and every other fixture built on them follow). Closing the services stops their engine processes."""
+
+    @pytest.fixture(scope="module", name="services")
+    def module_services(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: FakeClock
+    ) -> Iterator[Services]:
+        name = request.module.__name__.rsplit(".", 1)[-1].lower()
+        previous = workdays.current()  # the calendar is process-wide: give the session's back afterwards
+        with fresh_database(tmp_path_factory.mktemp(f"db-{name}"), name) as url:
+            built = build_test_services(url, tmp_path_factory.mktemp(f"data-{name}"), clock)
+            try:
+                yield built
+            finally:
+                built.close()
+                workdays.use(previous)
+
+    @pytest.fixture(scope="module", name="app")
+    def module_app(services: Services):  # type: ignore[no-untyped-def]
+        return make_app(services)
+
+    @pytest.fixture(scope="module", name="tokens")
+    def module_tokens(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return token_cache(app)
+
+    return module_services, module_app, module_tokens

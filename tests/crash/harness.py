@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,11 +24,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 
 from service.config import ROOT
+from tests.databases import fresh_database
 
 PASSWORD = "duban-demo"
 OFFICE, OFFICE_2, LEADER = "dcs_li", "dcs_wang", "changwu"
@@ -87,24 +86,9 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str, step: flo
 def own_database(tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL: a SQLite file in `tmp_path`, or — when DUBAN_TEST_DATABASE_URL names a
     PostgreSQL server — a new database on that server, dropped afterwards (the session's shared database
-    is left alone: other tests use it)."""
-    base = os.environ.get("DUBAN_TEST_DATABASE_URL")
-    if not base and os.environ.get("DUBAN_REQUIRE_POSTGRES"):
-        pytest.fail("DUBAN_REQUIRE_POSTGRES is set but DUBAN_TEST_DATABASE_URL is not")
-    url = make_url(base) if base else None
-    if url is None or not url.drivername.startswith("postgresql"):  # SQLite: a file of the test's own
-        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        return
-    name = f"duban_crash_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    is left alone: other tests use it). See tests/databases.py."""
+    with fresh_database(tmp_path, "crash") as url:
+        yield url
 
 
 def database_engine(url: str) -> Engine:
@@ -124,6 +108,11 @@ def service_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, st
         DUBAN_WEBHOOKS="",
         DUBAN_SMTP_HOST="",
         DUBAN_TOKEN_TTL_HOURS="24",
+        # One engine process per service process (default 3; CRASH_TEST_ENGINE_PROCESSES to choose): each
+        # gunicorn worker and `duban worker` starts its pool again after every kill, and on 2 cores 6-9
+        # children importing the engine at each restart cost more than the load itself (measured: the web
+        # kill test took 73 s with 3, 42 s with 1, with more completions). What is killed and checked stays.
+        DUBAN_ENGINE_PROCESSES=os.environ.get("CRASH_TEST_ENGINE_PROCESSES", "1"),
         DUBAN_DEMO_MODE="1",  # the tests sign in with the demo password, as `make run` does
         PYTHONUNBUFFERED="1",
     )

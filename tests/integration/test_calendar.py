@@ -126,13 +126,13 @@ def test_a_2027_deadline_is_provisional_then_recomputed_with_its_timers(client, 
 
     # The timers fire at their new times, once each
     clock.now = datetime(2027, 2, 4, 1, 0, 1, tzinfo=UTC)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     assert _timer_events(office, iid) == ["remind_before_deadline"]
     clock.now = datetime(2027, 2, 10, 16, 0, 1, tzinfo=UTC)  # the old overdue moment: not overdue any more
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     assert _timer_events(office, iid) == ["remind_before_deadline"]
     clock.now = datetime(2027, 2, 16, 16, 0, 1, tzinfo=UTC)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     assert _timer_events(office, iid) == ["remind_before_deadline", "remind_overdue"]
     assert office.get(f"/process-instances/{iid}/history/verify").get_json()["ok"]
 

@@ -83,14 +83,14 @@ def test_an_approved_extension_moves_the_deadline_and_the_live_timers(client, to
 
     # The timers fire at their new times only, once each
     clock.now = datetime(2026, 12, 9, 1, 0, 1, tzinfo=UTC)  # the old reminder moment
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     assert _timer_events(office, iid) == []
     clock.now = datetime(2026, 12, 23, 1, 0, 1, tzinfo=UTC)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     assert _timer_events(office, iid) == ["remind_before_deadline"]
     clock.now = datetime(2026, 12, 28, 16, 0, 1, tzinfo=UTC)
-    scheduler.tick(services.uow, services.ctx)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
+    scheduler.wake(services.uow, services.ctx, iid)
     assert _timer_events(office, iid) == ["remind_before_deadline", "remind_overdue"]
     assert office.get(f"/process-instances/{iid}/history/verify").get_json()["ok"]
     # The unit was told

@@ -91,13 +91,13 @@ def test_a_timer_behind_a_crashing_script_goes_to_error_once_and_does_not_crash_
     started = admin.start("timer_then_crash", {})
     assert started["status"] == "running" and started["next_wake_at"]
     clock.advance(days=1, seconds=5)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, started["id"])
     after = admin.instance(started["id"])
     assert after["status"] == "error" and after["next_wake_at"] is None
     assert "崩溃脚本" in after["error_message"] or "evil" in after["error_message"]
     clock.advance(seconds=30)
     before = len(admin.get(f"/process-instances/{started['id']}/history").get_json())
-    scheduler.tick(services.uow, services.ctx)  # nothing is due any more: no second run, no loop
+    scheduler.wake(services.uow, services.ctx, started["id"])  # nothing is due any more: no second run, no loop
     assert len(admin.get(f"/process-instances/{started['id']}/history").get_json()) == before
 
 
@@ -156,7 +156,7 @@ def test_an_event_based_gateway_timer_wakes_and_fires(client, tokens, services, 
     started = admin.start("event_gateway_timer", {})
     assert started["status"] == "running" and started["next_wake_at"], started  # was empty: never woke
     clock.advance(days=3, seconds=5)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, started["id"])
     assert admin.instance(started["id"])["status"] == "completed"
 
 

@@ -1,10 +1,18 @@
-"""Regression (issue 2): the engine alone fails both of these — see docs/decisions/0001-engine-limits.md."""
+"""Regression (issue 2): the engine alone fails both of these — see docs/decisions/0001-engine-limits.md.
+
+Long histories: marked `slow` (CI runs them; `DUBAN_TEST_FAST=1 make test` leaves them out) and on a database of
+the module's own, so the 1,200-item campaign and the 300-round item never slow another module's queries or timers.
+"""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from tests.api_helpers import Actor
+from tests.conftest import own_database
+
+services, app, tokens = own_database()
 
 ITEM = {
     "title": "长期反复退回的事项",
@@ -17,6 +25,7 @@ ITEM = {
 }
 
 
+@pytest.mark.slow
 def test_an_item_returned_300_times_still_works(client, tokens):
     office, leader, unit = (
         Actor(client, tokens["dcs_li"]),
@@ -42,6 +51,7 @@ def test_an_item_returned_300_times_still_works(client, tokens):
     assert office.get(f"/process-instances/{iid}/history/verify").get_json()["ok"]
 
 
+@pytest.mark.slow
 def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client, tokens, services):
     office = Actor(client, tokens["dcs_li"])
     iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]

@@ -49,7 +49,7 @@ def test_an_overdue_item_is_urged_with_a_notice(client, tokens, services, clock)
     co.do(iid, "handle", {"progress": "已完成配合工作", "completion": "done", "need_coordination": False})
     # And the deadline passed three working days ago; the timers fired meanwhile
     clock.now = datetime(2026, 12, 31, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Shanghai
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
 
     # When 督查室 urges without a message, or a unit that is not handling it: refused, nothing written
     before = len(office.get(f"/process-instances/{iid}/history").get_json())

@@ -121,13 +121,13 @@ def test_reminders_before_and_after_the_deadline_reach_each_units_staff(client, 
     leader.do(iid, "approve", {"decision": "approve"})
     # When the 临期 reminder comes due (09:00, 3 working days before) and then the 逾期 one
     clock.now = datetime(2026, 12, 2, 1, 0, 1, tzinfo=UTC)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     reminders = [(u, t) for u, k, t in _for_instance(services, iid) if k == "reminder"]
     assert sorted(reminders) == sorted(
         (u, "临期催办：催办通知测试事项") for u in ("miandu_ll", "miandu_fzr", "jyj_ll", "jyj_fzr")
     )
     clock.now = datetime(2026, 12, 7, 16, 0, 1, tzinfo=UTC)
-    scheduler.tick(services.uow, services.ctx)
+    scheduler.wake(services.uow, services.ctx, iid)
     # Then each unit's staff got both, with the deadline, and the history names the unit of each timer
     jyj = [n for n in _mine(Actor(client, tokens["jyj_fzr"]))["items"] if n["instance_id"] == iid]
     assert [n["title"] for n in jyj if n["kind"] == "reminder"] == [

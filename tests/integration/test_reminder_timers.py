@@ -1,4 +1,8 @@
-"""Feature: reminders before and after the deadline fire exactly once, on the injected clock."""
+"""Feature: reminders before and after the deadline fire exactly once, on the injected clock.
+
+This module is about the scheduler's global pass (`scheduler.tick`, what `duban worker` runs), repeated as
+several workers would: it has a database of its own, so the pass sees only this module's instances.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from datetime import UTC, datetime
 
 from service.process import scheduler
 from tests.api_helpers import Actor
+from tests.conftest import own_database
+
+services, app, tokens = own_database()
 
 ITEM = {
     "title": "催办测试",
