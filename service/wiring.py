@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.config import Settings
 from service.db.session import make_engine
 from service.deadlines import extensions
+from service.documents import campaign_publish
 from service.engine.isolation import EnginePool
 from service.engine.limits import StepLimits
 from service.engine.protocol import EngineLimits, EngineSetup
@@ -18,11 +19,14 @@ from service.process.context import ServiceContext
 #   1. the ledger row (台账): first, so what reacts later reads the item as it now stands;
 #   2. notifications: 新待办 for the tasks the step created, 催办 for the timers it fired (written to the
 #      in-app list and the outbox; delivery happens after commit, so a rolled-back step sends nothing);
-#   3. the 延期 decision: last, because it moves *another* instance's deadline — a nested step that
+#   3. the campaign's 督查通报: numbered and stored when its 印发督查通报 task is completed (it reads the step
+#      only, and nothing after it depends on it);
+#   4. the 延期 decision: last, because it moves *another* instance's deadline — a nested step that
 #      publishes to this same list — and that must see this instance's step complete.
 STEP_SUBSCRIBERS = (
     projection.on_step_saved,
     notification_hooks.on_step_saved,
+    campaign_publish.on_step_saved,
     extensions.on_step_saved,
 )
 
@@ -48,5 +52,6 @@ def build_services(settings: Settings | None = None) -> Services:
         engines=engine_pool(settings),
         notify_config=NotifyConfig.from_settings(settings),
         subscribers=STEP_SUBSCRIBERS,
+        data_dir=settings.data_dir,
     )
     return Services(settings=settings, db=db, ctx=ctx)

@@ -59,6 +59,7 @@ class BulletinTotals(Schema):
     returned = fields.Integer(metadata={"description": "期内退回重新办理次数"})
     returned_items = fields.Integer(metadata={"description": "被退回的事项数"})
     open = fields.Integer(metadata={"description": "尚在办理"})
+    problems = fields.Integer(metadata={"description": "督查发现的问题数（仅 kind=campaign）"})
 
 
 class BulletinSchema(Schema):
@@ -67,6 +68,8 @@ class BulletinSchema(Schema):
     issue_no = fields.Integer()
     issue = fields.String(metadata={"description": "如 2026年第3期"})
     title = fields.String()
+    kind = fields.String(metadata={"description": "period：督办事项定期通报；campaign：综合/专项督查的督查通报"})
+    instance_id = fields.Integer(allow_none=True, metadata={"description": "kind=campaign 时，所通报的督查流程实例"})
     period_start = fields.String()
     period_end = fields.String()
     totals = fields.Nested(BulletinTotals)

@@ -92,12 +92,12 @@ def _content(
     )
 
 
-def _store(settings: Settings, body: bytes) -> tuple[str, file_store.Received, Path]:
+def store_document(data_dir: Path, body: bytes) -> tuple[str, file_store.Received, Path]:
     """The bytes under a new random key in the data dir (through the attachments' file store)."""
-    received = file_store.receive(io.BytesIO(body), settings.data_dir, len(body) + 1)
+    received = file_store.receive(io.BytesIO(body), data_dir, len(body) + 1)
     key = file_store.new_key()
     try:
-        return key, received, file_store.keep(received, settings.data_dir, key)
+        return key, received, file_store.keep(received, data_dir, key)
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise
@@ -140,7 +140,7 @@ def generate(
     for _ in range(ATTEMPTS):
         issue_no = uow.bulletins.max_issue_no(year) + 1
         content = _content(request, found, names, year, issue_no, now)
-        key, received, path = _store(settings, build_bulletin(content))
+        key, received, path = store_document(settings.data_dir, build_bulletin(content))
         try:
             bulletin = Bulletin(
                 year=year,

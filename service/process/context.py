@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ class ServiceContext:
     clock: workdays.Clock = workdays.system_clock
     # What reacts to every saved engine step, in order (service/wiring.py composes and explains it).
     subscribers: Sequence[Subscriber] = ()
+    # Where documents a subscriber makes during a step are kept (the data dir of service.config.Settings).
+    data_dir: Path | None = None
     _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 

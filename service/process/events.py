@@ -32,6 +32,7 @@ class StepSaved:
     completed_now: bool  # the instance completed in this step
     actor: str  # who ran the command (a username, or the timer service)
     now: datetime
+    completed_task: HumanTask | None = None  # the task whose completion this step is, if it is one
 
 
 def task_unit(task: ReadyTask) -> str | None:

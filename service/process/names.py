@@ -4,17 +4,20 @@ flow; renaming one of these in a diagram silently switches off the feature next 
 Process keys (the `id` of the BPMN process element)
     SUPERVISION_ITEM     督办事项: 台账 figures, 督办通知单, 通报, 考核, 延期 and 催办 act on its instances
     DEADLINE_EXTENSION   延期申请: started by the service for an item; its completion decides the deadline
+    INSPECTION_CAMPAIGN  综合/专项督查: its 印发督查通报 step issues the next 第N期 bulletin
 
 Element ids
     REVIEW               the 督查室 review task of 督办事项; a completion with review_decision = "return"
                          counts as a return for redo (退回) in 通报 and 考核
     REMIND_BEFORE_DEADLINE, REMIND_OVERDUE   the timers of a unit's branch: listed as automatic 催办
+    PUBLISH_BULLETIN     the campaign's 印发督查通报 task: completing it numbers, builds and stores the bulletin
 
 Process data keys the service reads or writes (docs/process-conventions.md has the whole list)
     deadline, assigned_at, time_limit_days, time_limit_unit   the item's deadline and how it was computed
     lead_unit, co_units, title, content, source_type, ...      the ledger row
     review_decision, return_reason                             the review's outcome
     item_instance_id, unit, reason, requested_deadline, extension_result, approved_deadline   延期申请
+    bulletin_title, requirements, rectifications, instruction       the campaign's 督查通报
 
 Lanes are roles (service.access.principal.LANE_ROLES); a 承办单位 lane task's `unit` names its unit.
 """
@@ -23,9 +26,12 @@ from __future__ import annotations
 
 SUPERVISION_ITEM = "supervision_item"
 DEADLINE_EXTENSION = "deadline_extension"
+INSPECTION_CAMPAIGN = "inspection_campaign"
 
 REVIEW = "review"
 RETURN_DECISION = "return"  # review_decision of a return for redo
+
+PUBLISH_BULLETIN = "publish_bulletin"
 
 REMIND_BEFORE_DEADLINE = "remind_before_deadline"
 REMIND_OVERDUE = "remind_overdue"

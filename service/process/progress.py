@@ -124,6 +124,7 @@ def persist(
     actor: str,
     now: datetime,
     expected_version: int,
+    completed_task: HumanTask | None = None,
 ) -> None:
     if outcome.state is None:
         _failed(uow, instance, outcome, actor, now, expected_version)
@@ -162,5 +163,6 @@ def persist(
         completed_now="completed_at" in values,
         actor=actor,
         now=now,
+        completed_task=completed_task,
     )
     ctx.publish(uow, step)  # the ledger row, notifications, the 延期 hook: see service/wiring.py

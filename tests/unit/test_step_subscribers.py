@@ -11,6 +11,7 @@ import pytest
 
 from service import wiring
 from service.deadlines import extensions
+from service.documents import campaign_publish
 from service.ledger import projection
 from service.notifications import hooks
 from service.process import events
@@ -32,7 +33,8 @@ def _step() -> events.StepSaved:
 
 
 def test_the_composed_order_is_ledger_then_notifications_then_the_extension_decision() -> None:
-    assert (projection.on_step_saved, hooks.on_step_saved, extensions.on_step_saved) == wiring.STEP_SUBSCRIBERS
+    expected = (projection.on_step_saved, hooks.on_step_saved, campaign_publish.on_step_saved, extensions.on_step_saved)
+    assert expected == wiring.STEP_SUBSCRIBERS
 
 
 def test_publish_calls_every_subscriber_in_order_and_a_failure_stops_the_rest() -> None:

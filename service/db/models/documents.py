@@ -20,6 +20,11 @@ class Bulletin(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     year: Mapped[int] = mapped_column(Integer)
     issue_no: Mapped[int] = mapped_column(Integer)  # 第N期 within the year
+    # period: the office's bulletin on a period's items; campaign: an inspection campaign's 督查通报
+    kind: Mapped[str] = mapped_column(String(16), default="period", server_default="period")
+    instance_id: Mapped[int | None] = mapped_column(  # the campaign it reports on (kind campaign)
+        ForeignKey("process_instances.id", name="fk_bulletins_instance"), nullable=True, unique=True, index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     period_start: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, Asia/Shanghai, inclusive
     period_end: Mapped[str] = mapped_column(String(10))  # inclusive

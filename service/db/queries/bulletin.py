@@ -40,6 +40,10 @@ class BulletinRepository(Repository):
         """The highest 第N期 of the year so far, 0 when none."""
         return self.session.scalar(select(func.max(Bulletin.issue_no)).where(Bulletin.year == year)) or 0
 
+    def for_instance(self, instance_id: int) -> Bulletin | None:
+        """The 督查通报 a campaign published, if any."""
+        return self.session.scalar(select(Bulletin).where(Bulletin.instance_id == instance_id))
+
     def add(self, bulletin: Bulletin) -> None:
         self.session.add(bulletin)
 
