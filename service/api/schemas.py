@@ -66,9 +66,30 @@ class TaskSummary(Schema):
     completed_by = fields.String(allow_none=True)
 
 
+class OptionSchema(Schema):
+    label = fields.String(required=True)
+    value = fields.String(required=True)
+
+
 class TaskDetail(TaskSummary):
     form = fields.Dict(allow_none=True)
     data = fields.Dict()
+    options = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(OptionSchema)),
+        metadata={
+            "description": "表单中 valuesKey 所指的选项表（如 unit_options：单位名称与代码）；"
+            "用 form-js 渲染时把它并入 data。提交的是选项的 value"
+        },
+    )
+    defaults = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "系统建议的填写值（表单字段 properties.prefill：today、my_name、my_unit_name、"
+            "my_unit_head），仅供预填，提交时与其他输入一样校验"
+        },
+    )
 
 
 class TaskQuery(Pagination):

@@ -11,7 +11,7 @@ from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, Task
 from service.http.caller import current_principal
 from service.http.paging import paginate
 from service.http.services import current_services
-from service.process import tasks
+from service.process import form_prefill, tasks, unit_fields
 
 blp = Blueprint("tasks", __name__, description="待办任务")
 
@@ -31,10 +31,13 @@ def search(query: dict[str, Any]) -> Any:
 def get(task_id: str) -> Any:
     """任务详情、表单与当前数据"""
     actor = current_principal()
-    with current_services().uow() as uow:
+    services = current_services()
+    with services.uow() as uow:
         task, form = tasks.get(uow, actor, task_id)
         raw = {name: getattr(task, name) for name in TaskSummary().fields}
-        return {**raw, "form": form, "data": task.data}
+        options = {unit_fields.UNIT_OPTIONS: unit_fields.options(uow)}
+        defaults = form_prefill.defaults(uow, actor, form, task.data, services.ctx.now())
+        return {**raw, "form": form, "data": task.data, "options": options, "defaults": defaults}
 
 
 @blp.post("/tasks/<string:task_id>/complete")

@@ -140,6 +140,9 @@ def retry(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: i
     If it fails again the instance stays in 异常 with the new message; nothing is half-done."""
     if not actor.is_admin:
         raise Forbidden("只有系统管理员可以重试出错的流程")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > 500:
+        raise InvalidInput("请填写重试原因（500 字以内）", {"errors": {"reason": ["请填写重试原因（500 字以内）"]}})
     uow.begin_read()
     instance = uow.instances.get(instance_id)
     if instance is None:

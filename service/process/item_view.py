@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from service.access.principal import Principal
-from service.db.models import HumanTask, ProcessInstance
+from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.form_validation import field_choices, field_labels
-from service.process import drafts, instances, tasks, time_limits
+from service.process import drafts, form_prefill, instances, tasks, time_limits, unit_fields
 
 # The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
 FACT_KEYS = (
@@ -86,6 +86,8 @@ class ItemPage:
     done_elements: list[str]
     current_elements: list[str]
     taken_flows: list[str]
+    failed_elements: list[str] = field(default_factory=list)  # where the instance stopped in 异常
+    bulletin: Bulletin | None = None  # the 督查通报 this campaign published
 
 
 def facts_of(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -185,18 +187,15 @@ def records(
     return out
 
 
-def unit_options(uow: UnitOfWork) -> list[dict[str, str]]:
-    return [{"label": u.name, "value": u.code} for u in uow.units.all()]
-
-
-def task_page(uow: UnitOfWork, actor: Principal, task_id: str) -> TaskPage:
+def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) -> TaskPage:
     task, form = tasks.get(uow, actor, task_id)
     instance = uow.instances.get(task.instance_id)
     assert instance is not None
     draft = drafts.load(uow, actor, task.id)
     data = dict(task.data)
-    options = unit_options(uow)
-    data["unit_options"] = options
+    data.update(form_prefill.defaults(uow, actor, form, data, now))
+    options = unit_fields.options(uow)
+    data[unit_fields.UNIT_OPTIONS] = options
     names = {o["value"]: o["label"] for o in options}
     for key in UNIT_KEYS:  # forms print `{{unit_name}}`, `{{co_units_name}}`: names, not codes
         value = data.get(key)
@@ -221,8 +220,13 @@ def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
     instance, ready = instances.get(uow, actor, instance_id)
     history = records(uow, actor, instance)
     done: set[str] = set()
+    failed: list[str] = []
     for event in uow.history.for_instance(instance.id):
         payload = event.payload or {}
+        if event.kind == "error" and payload.get("element_id"):
+            failed = [str(payload["element_id"])]
+        elif event.kind == "admin_retry":
+            failed = []
         if event.kind in ("task_completed", "timer_fired"):
             done.add(str(payload.get("element_id")))
         for element in payload.get("elements", []) if event.kind == "engine_steps" else []:
@@ -242,4 +246,6 @@ def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
         done_elements=sorted(done - current),
         current_elements=sorted(current),
         taken_flows=taken,
+        failed_elements=failed if instance.status == "error" else [],
+        bulletin=uow.bulletins.for_instance(instance.id),
     )

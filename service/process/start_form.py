@@ -5,16 +5,15 @@ pickers (`valuesKey: unit_options`) holding real unit codes."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from service.db.session import UnitOfWork
 from service.form_validation import FormValidationError, check_form_definition, validate_submission
 from service.form_validation.values import UNKNOWN
+from service.process.unit_fields import unit_errors
 
 UNDECLARED = "该流程发起时不接受此项数据（未在流程的 startVariables / startForm 中声明）"
-NOT_A_UNIT = "不是有效的单位代码"
-UNIT_OPTIONS = "unit_options"
 
 
 def form_problems(form: Any) -> list[str]:
@@ -33,45 +32,6 @@ def _optional(components: Any) -> None:
         _optional(component.get("components"))
 
 
-def _unit_paths(components: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """Paths of the unit pickers; '*' stands for every element of a dynamic list."""
-    for component in components if isinstance(components, list) else []:
-        if not isinstance(component, Mapping):
-            continue
-        kind, key, path = component.get("type"), component.get("key"), component.get("path")
-        if kind == "group":
-            inner = (*prefix, *str(path).split(".")) if path else prefix
-            yield from _unit_paths(component.get("components"), inner)
-        elif kind == "dynamiclist":
-            name = path or key
-            if name:
-                yield from _unit_paths(component.get("components"), (*prefix, *str(name).split("."), "*"))
-        elif component.get("valuesKey") == UNIT_OPTIONS and isinstance(key, str):
-            yield prefix + tuple(key.split("."))
-
-
-def _values_at(data: Any, path: tuple[str, ...], shown: str = "") -> Iterator[tuple[str, Any]]:
-    if not path:
-        yield shown, data
-        return
-    head, rest = path[0], path[1:]
-    if head == "*" and isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from _values_at(item, rest, f"{shown}.{index}" if shown else str(index))
-    elif isinstance(data, Mapping) and head in data:
-        yield from _values_at(data[head], rest, f"{shown}.{head}" if shown else head)
-
-
-def _unit_errors(uow: UnitOfWork, form: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for path in _unit_paths(form.get("components")):
-        for shown, value in _values_at(data, path):
-            codes = value if isinstance(value, list) else [] if value is None or value == "" else [value]
-            if any(not isinstance(c, str) or uow.units.by_code(c) is None for c in codes):
-                errors[shown] = [NOT_A_UNIT]
-    return errors
-
-
 def validate_against_form(
     uow: UnitOfWork, form: Mapping[str, Any], data: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -83,4 +43,4 @@ def validate_against_form(
     except FormValidationError as exc:
         errors = {key: [UNDECLARED if text == UNKNOWN else text for text in texts] for key, texts in exc.errors.items()}
         return {}, errors
-    return cleaned, _unit_errors(uow, form, cleaned)
+    return cleaned, unit_errors(uow, form, cleaned)

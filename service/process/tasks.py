@@ -10,7 +10,7 @@ from service.db.models import HumanTask, ProcessInstance, TaskDraft
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from service.form_validation import FormValidationError, validate_submission
-from service.process import history, progress
+from service.process import history, progress, unit_fields
 from service.process.context import ServiceContext
 
 
@@ -86,7 +86,7 @@ def complete(
                 {"element_id": error.element_id if error else "", "status": "error"},
             )
         _record(uow, actor, task, cleaned, now)
-        progress.persist(uow, ctx, instance, outcome, actor.username, now, expected)
+        progress.persist(uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task)
         uow.commit()
         return task, instance
     raise Conflict("该流程实例正被频繁修改，请稍后重试")
@@ -113,6 +113,8 @@ def _checked(
         cleaned = validate_submission(form, data) if form is not None else dict(data)
     except FormValidationError as exc:
         raise InvalidInput("表单填写有误，请按提示修改", {"errors": exc.errors}) from None
+    if errors := unit_fields.unit_errors(uow, form, cleaned):
+        raise InvalidInput("表单填写有误，请按提示修改", {"errors": errors})
     return task, instance, cleaned
 
 

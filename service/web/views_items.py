@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.principal import Principal
 from service.deadlines import panel
-from service.errors import Forbidden
+from service.errors import Forbidden, InvalidInput
+from service.http.field_errors import field_errors
 from service.i18n import gettext
 from service.process import definitions, instances, item_view, start_contract
 from service.web import bp
@@ -21,6 +22,36 @@ def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
         view = item_view.item_page(uow, principal, instance_id)
         deadlines = panel.panel(uow, principal, view.instance)
     return render_template("web/item.html", view=view, deadlines=deadlines, active="ledger")
+
+
+@bp.post("/items/<int:instance_id>/retry")
+@page
+def retry_instance(principal: Principal, instance_id: int) -> ResponseReturnValue:
+    """处理异常: the administrator runs the failed step again, with a reason."""
+    app = services()
+    reason = request.form.get("reason", "")
+    try:
+        with app.uow() as uow:
+            instance = instances.retry(uow, app.ctx, principal, instance_id, reason)
+    except InvalidInput as exc:
+        with app.uow() as uow:
+            view = item_view.item_page(uow, principal, instance_id)
+            deadlines = panel.panel(uow, principal, view.instance)
+        flash(exc.message, "error")
+        page_html = render_template(
+            "web/item.html",
+            view=view,
+            deadlines=deadlines,
+            active="ledger",
+            retry_errors=field_errors(exc),
+            retry_reason=reason,
+        )
+        return page_html, 422
+    if instance.status == "error":
+        flash(gettext("重试后仍然出错：{message}", message=instance.error_message or ""), "error")
+    else:
+        flash(gettext("已重试，流程已恢复运行"), "info")
+    return redirect(url_for("web.item", instance_id=instance_id))
 
 
 @bp.get("/start")

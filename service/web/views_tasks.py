@@ -18,6 +18,7 @@ from service.web.pages import page, services
 @bp.get("/tasks/<task_id>")
 @page
 def task(principal: Principal, task_id: str) -> ResponseReturnValue:
-    with services().uow() as uow:
-        view = item_view.task_page(uow, principal, task_id)
+    app = services()
+    with app.uow() as uow:
+        view = item_view.task_page(uow, principal, task_id, app.ctx.now())
     return render_template("web/task.html", view=view, active="todo")

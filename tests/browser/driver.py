@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
@@ -43,23 +44,49 @@ class Person:
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
 
-    def open_todo(self, title: str) -> None:
+    def open_todo(self, title: str, step: str | None = None) -> None:
+        """The first task in 待办 for this item (at this step, if given), opened."""
         self.page.goto("/inbox?tab=todo")
-        self.page.locator("#inbox-list a.task-link", has_text=title).first.click()
+        rows = self.page.locator("#inbox-list tr", has_text=title)
+        if step is not None:
+            rows = rows.filter(has_text=step)
+        rows.first.locator("a.task-link").click()
         self.form_ready()
 
     def form_ready(self) -> None:
         expect(self.page.locator("#task-form[data-ready='1']")).to_be_attached()
 
-    def field(self, label: str) -> Locator:
-        return self.page.locator(".fjs-form-field", has=self.page.locator("label", has_text=label)).first
+    def field(self, label: str, within: Locator | None = None) -> Locator:
+        scope = within if within is not None else self.page.locator("#task-form")
+        return scope.locator(".fjs-form-field", has=self.page.locator("label", has_text=label)).first
 
-    def type(self, label: str, text: str) -> None:
-        self.field(label).locator("input, textarea").first.fill(text)
+    def type(self, label: str, text: str, within: Locator | None = None) -> None:
+        self.field(label, within).locator("input, textarea").first.fill(text)
 
-    def choose(self, label: str, option: str) -> None:
+    def date(self, label: str, day: date) -> None:
+        """A form-js date field: typed in the format its placeholder shows (the browser's locale)."""
+        box = self.field(label).locator("input").first
+        shown = (box.get_attribute("placeholder") or "yyyy-mm-dd").lower()
+        typed = (
+            shown.replace("yyyy", f"{day.year:04d}").replace("mm", f"{day.month:02d}").replace("dd", f"{day.day:02d}")
+        )
+        box.fill(typed)
+        box.press("Enter")
+        box.blur()
+
+    def row(self, n: int) -> Locator:
+        """Row n (from 0) of the form's dynamic list (督查分组, 发现的问题), added if the list is shorter;
+        fill it with `within=`."""
+        rows = self.page.locator("#task-form .fjs-repeat-row-container")
+        while rows.count() <= n:
+            before = rows.count()
+            self.page.locator("#task-form .fjs-repeat-render-add").first.click()
+            expect(rows).to_have_count(before + 1)
+        return rows.nth(n)
+
+    def choose(self, label: str, option: str, within: Locator | None = None) -> None:
         """A form-js select: open its list and click the option."""
-        field = self.field(label)
+        field = self.field(label, within)
         opener = field.locator(".fjs-select-display, input.fjs-input").first
         opener.click()
         field.locator(".fjs-dropdownlist-item", has_text=option).first.click()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
+import docx
+
 from tests.api_helpers import Actor
 
 PLAN = {
@@ -17,7 +21,9 @@ PLAN = {
 def test_two_groups_three_rectification_items_to_archive(client, tokens):
     office, reviewer = Actor(client, tokens["dcs_li"]), Actor(client, tokens["dcld"])
     iid = office.start("inspection_campaign", {"title": "耕地保护综合督查", "lead_unit": "zrzyj"})["id"]
-    office.do(iid, "plan_check", {"plan_status": "on_plan", "plan_ref": "2026年督查计划第3项"})
+    office.do(
+        iid, "plan_check", {"title": "耕地保护综合督查", "plan_status": "on_plan", "plan_ref": "2026年督查计划第3项"}
+    )
     office.do(iid, "inspection_plan", PLAN)
     inspections = office.tasks(iid, "field_inspection")
     assert len(inspections) == 2
@@ -38,8 +44,20 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
     office.do(
         iid,
         "publish_bulletin",
-        {"bulletin_no": "第1期", "bulletin_title": "耕地保护督查通报", "published_on": "2026-11-30"},
+        {"bulletin_title": "耕地保护督查通报", "requirements": "限期整改到位"},
     )
+
+    # The bulletin was numbered in the year's one series and built from the campaign (issue 11, point 6)
+    listed = office.get("/bulletins", query_string={"per_page": 100}).get_json()["items"]
+    mine = [b for b in listed if b["instance_id"] == iid]
+    assert len(mine) == 1 and mine[0]["kind"] == "campaign" and mine[0]["title"] == "耕地保护督查通报"
+    others = [b["issue_no"] for b in listed if b["year"] == mine[0]["year"] and b["id"] != mine[0]["id"]]
+    assert mine[0]["issue_no"] == max(others, default=0) + 1 and mine[0]["totals"]["problems"] == 3
+    paper = office.get(mine[0]["download_url"].removeprefix("/api/v1"))
+    text = "\n".join(p.text for p in docx.Document(BytesIO(paper.data)).paragraphs)
+    assert f"{mine[0]['year']}年第{mine[0]['issue_no']}期" in text
+    assert "霞阳镇人民政府：霞阳镇存在违法占地（整改时限：10个工作日）" in text and "限期整改到位" in text
+    assert "同意印发" in text  # the leader's instruction
 
     # Each problem became a supervised item for its unit, skipping registration
     handles = {}

@@ -20,6 +20,16 @@ class UserRepository(Repository):
     def all(self) -> Sequence[User]:
         return self.session.scalars(select(User).order_by(User.id)).all()
 
+    def in_unit(self, unit_code: str, position: str) -> Sequence[User]:
+        """The active users of a unit holding a position (联络员, 负责人, …), oldest account first."""
+        stmt = (
+            select(User)
+            .join(Unit, User.unit_id == Unit.id)
+            .where(Unit.code == unit_code, User.position == position, User.active.is_(True))
+            .order_by(User.id)
+        )
+        return self.session.scalars(stmt).all()
+
     def role(self, name: str) -> Role | None:
         return self.session.scalars(select(Role).where(Role.name == name)).first()
 

@@ -38,6 +38,13 @@
         if (el.textContent === "Select") { el.textContent = "请选择"; }
       });
       container.querySelectorAll("input[placeholder='Search']").forEach(function (el) { el.placeholder = "搜索"; });
+      container.querySelectorAll(".fjs-repeat-render-add").forEach(function (el) {  // a dynamic list's "Add new"
+        var words = el.lastChild;
+        if (words && words.nodeType === 3 && words.textContent.trim() === "Add new") { words.textContent = " 添加一项"; }
+      });
+      container.querySelectorAll(".fjs-repeat-row-remove").forEach(function (el) {
+        if (el.getAttribute("aria-label") !== "删除此项") { el.setAttribute("aria-label", "删除此项"); }
+      });
     }).observe(container, {childList: true, subtree: true});
   }
 
