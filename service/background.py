@@ -1,6 +1,7 @@
 """The background loop of `duban serve` (a thread) and `duban worker` (the foreground): fire due timers,
-then deliver due outbox messages. It sits at the top because it composes two layers that do not know
-each other — the process core's scheduler and the notifications' delivery."""
+create the rectification items large campaigns still wait for, then deliver due outbox messages. It sits
+at the top because it composes layers that do not know each other — the process core's scheduler, the
+campaigns' items and the notifications' delivery."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from service.campaigns import rectification
 from service.db.session import UnitOfWork
 from service.notifications import dispatch
 from service.process.context import ServiceContext
@@ -25,6 +27,10 @@ def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers:
             woken = tick(uow_factory, ctx)
         except Exception:
             log.exception("timer pass failed")
+    try:
+        rectification.spawn_pending(uow_factory, ctx)
+    except Exception:
+        log.exception("rectification items pass failed")
     try:
         sent = dispatch.dispatch(uow_factory, ctx).sent
     except Exception:

@@ -42,6 +42,7 @@ def init_api(app: Flask) -> Api:
         bulletins,
         cadres,
         calendar,
+        campaigns,
         definitions,
         docs_assets,
         drafts,
@@ -58,7 +59,8 @@ def init_api(app: Flask) -> Api:
     modules = (session, definitions, instances, tasks, organisation, attachments, drafts, ledger, calendar)
     issue4 = (notifications, bulletins, scoring, cadres, extensions)  # supervision rules
     issue9 = (access,)  # 三员分立: passwords, user management, audit log
-    for module in (*modules, *issue4, *issue9):
+    issue11 = (campaigns,)  # Flow A: a campaign's rectification items
+    for module in (*modules, *issue4, *issue9, *issue11):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)
     docs_assets.replace_swagger_ui(app)

@@ -32,7 +32,7 @@ class LedgerFilterQuery(Schema):
     registered_to = _date("立项日期止（含）")
     deadline_from = _date("办结时限起（含）")
     deadline_to = _date("办结时限止（含）")
-    q = fields.String(validate=_length(100), metadata={"description": "标题或内容包含"})
+    q = fields.String(validate=_length(100), metadata={"description": "标题、内容或编号包含"})
     process_key = fields.String(validate=_length(100))
     sort = fields.String(load_default="registered_desc", validate=_one_of(SORT_KEYS))
 

@@ -18,6 +18,7 @@ from service.db.queries.attachment import AttachmentRepository
 from service.db.queries.bulletin import BulletinRepository
 from service.db.queries.cadre import CadreRepository
 from service.db.queries.calendar import CalendarRepository
+from service.db.queries.campaign import CampaignRepository
 from service.db.queries.deadline import DeadlineRepository
 from service.db.queries.draft import DraftRepository
 from service.db.queries.fact import FactRepository
@@ -101,6 +102,7 @@ class UnitOfWork:
     deadlines: DeadlineRepository
     notifications: NotificationRepository
     bulletins: BulletinRepository
+    campaigns: CampaignRepository
     scoring: ScoringRepository
     cadres: CadreRepository
     audit: AuditRepository
@@ -128,6 +130,7 @@ class UnitOfWork:
         self.deadlines = DeadlineRepository(session)
         self.notifications = NotificationRepository(session)
         self.bulletins = BulletinRepository(session)
+        self.campaigns = CampaignRepository(session)
         self.scoring = ScoringRepository(session)
         self.cadres = CadreRepository(session)
         self.audit = AuditRepository(session)

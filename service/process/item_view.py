@@ -5,11 +5,12 @@ Read-only use cases; a unit's staff see only their own unit's part of a multi-un
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.access.principal import Principal
+from service.access.principal import SYSTEM, Principal
 from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
@@ -109,10 +110,47 @@ def _visible_to(actor: Principal, unit: str | None) -> bool:
     return unit == actor.staff_unit
 
 
-def _words(value: Any, choices: dict[str, str]) -> str:
+# Labels of keys the service itself writes into a step's data (no form names them).
+SERVICE_LABELS = {
+    "rectification_results": "整改事项",
+    "business_number": "编号",
+    "title": "事项",
+    "lead_unit": "责任单位",
+    "unit": "责任单位",
+}
+HIDDEN_KEYS = frozenset({"item_id", "status", "unit_options"})  # ids and codes people do not read
+
+
+def _words(
+    value: Any,
+    choices: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    path: str = "",
+    units: Mapping[str, str] | None = None,
+) -> str:
+    """A submitted value in words: options and units by name, yes/no, and lists of rows (a dynamic list,
+    the service's results) one per line with their fields labelled — never a Python repr."""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, Mapping):
+        parts = []
+        # the form's order of its fields, then the service's (PostgreSQL's JSONB keeps no key order)
+        order = {name: n for n, name in enumerate(labels or {})}
+        known = {name: len(order) + n for n, name in enumerate(SERVICE_LABELS)}
+
+        def rank(key: str) -> tuple[int, str]:
+            return order.get(f"{path}.{key}", known.get(key, len(order) + len(known))), key
+
+        for key, inner in sorted(value.items(), key=lambda kv: rank(kv[0])):
+            if key in HIDDEN_KEYS or inner in (None, "", [], False):
+                continue
+            label = (labels or {}).get(f"{path}.{key}") or SERVICE_LABELS.get(key, key)
+            named = units if units is not None and (key in UNIT_KEYS or key == "unit") else choices
+            parts.append(f"{label}：{_words(inner, named or {}, labels, path, units)}")
+        return "；".join(parts)
     if isinstance(value, list):
+        if any(isinstance(v, Mapping) for v in value):
+            return "\n".join(f"（{n}）{_words(v, choices, labels, path, units)}" for n, v in enumerate(value, 1))
         return "、".join(_words(v, choices) for v in value)
     return choices.get(str(value), str(value)) if value is not None else ""
 
@@ -163,9 +201,12 @@ def records(
         raw = payload.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         shown = [
-            (labels.get(k, k), _words(v, units if k in UNIT_KEYS or k.endswith("_units") else choices.get(k, {})))
+            (
+                labels.get(k) or SERVICE_LABELS.get(k, k),
+                _words(v, units if k in UNIT_KEYS or k.endswith("_units") else choices.get(k, {}), labels, k, units),
+            )
             for k, v in data.items()
-            if v not in (None, "", [], False)
+            if v not in (None, "", [], False) and k not in HIDDEN_KEYS
         ]
         reason = data.get("return_reason") if data.get("review_decision") == "return" else None
         elements = [e.get("name") or e.get("element_id", "") for e in payload.get("elements", [])]
@@ -176,7 +217,7 @@ def records(
                 kind=event.kind,
                 kind_word=EVENT_WORDS.get(event.kind, event.kind),
                 at=event.at,
-                actor=names.get(event.actor, event.actor),
+                actor=names.get(event.actor) or ("系统" if event.actor == SYSTEM.username else event.actor),
                 step=step,
                 unit=unit,
                 fields=shown,

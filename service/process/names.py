@@ -11,6 +11,9 @@ Element ids
                          counts as a return for redo (退回) in 通报 and 考核
     REMIND_BEFORE_DEADLINE, REMIND_OVERDUE   the timers of a unit's branch: listed as automatic 催办
     PUBLISH_BULLETIN     the campaign's 印发督查通报 task: completing it numbers, builds and stores the bulletin
+    RECTIFICATION_WAIT   the campaign's 整改事项办理中 task (lane 系统管理员, nobody acts on it): when it is
+                         reached, each entry of `rectifications` becomes its own 督办事项; when all of those
+                         have completed the service completes it with `rectification_results`
 
 Process data keys the service reads or writes (docs/process-conventions.md has the whole list)
     deadline, assigned_at, time_limit_days, time_limit_unit   the item's deadline and how it was computed
@@ -18,6 +21,8 @@ Process data keys the service reads or writes (docs/process-conventions.md has t
     review_decision, return_reason                             the review's outcome
     item_instance_id, unit, reason, requested_deadline, extension_result, approved_deadline   延期申请
     bulletin_title, requirements, rectifications, instruction       the campaign's 督查通报
+    rectification, campaign_instance_id, campaign_number            a rectification item's start data
+    rectification_results                                           the campaign's items, once all concluded
 
 Lanes are roles (service.access.principal.LANE_ROLES); a 承办单位 lane task's `unit` names its unit.
 """
@@ -32,6 +37,7 @@ REVIEW = "review"
 RETURN_DECISION = "return"  # review_decision of a return for redo
 
 PUBLISH_BULLETIN = "publish_bulletin"
+RECTIFICATION_WAIT = "rectify"
 
 REMIND_BEFORE_DEADLINE = "remind_before_deadline"
 REMIND_OVERDUE = "remind_overdue"

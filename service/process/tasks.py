@@ -92,6 +92,33 @@ def complete(
     raise Conflict("该流程实例正被频繁修改，请稍后重试")
 
 
+def complete_waiting(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    instance: ProcessInstance,
+    element_id: str,
+    data: dict[str, Any],
+    actor: Principal,
+) -> bool:
+    """The service completes a task of a lane nobody acts on (e.g. 整改事项办理中, once every rectification item
+    is concluded), inside the caller's transaction; the caller holds the instance lock and commits.
+    False when no such task is ready (already completed, or the instance is elsewhere)."""
+    if instance.status != "running":
+        return False
+    task = next((t for t in uow.tasks.ready_for_instance(instance.id) if t.element_id == element_id), None)
+    if task is None:
+        return False
+    expected, now = instance.version, ctx.now()
+    files, request = ctx.engine_command(uow, instance, op="complete", now=now, data=data, task_id=task.id)
+    outcome = ctx.run_engine(files, request)
+    if outcome.task_not_ready:
+        return False
+    if outcome.state is not None:
+        _record(uow, actor, task, data, now)
+    progress.persist(uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task)
+    return True
+
+
 def _checked(
     uow: UnitOfWork, actor: Principal, task_id: str, data: Mapping[str, Any]
 ) -> tuple[HumanTask, ProcessInstance, dict[str, Any]]:

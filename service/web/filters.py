@@ -19,6 +19,7 @@ STATUS_WORDS = {
     "completed": "已办结",
     "ready": "待办",
     "cancelled": "已取消",
+    "pending": "待生成",
     **ledger.STATUS_LABELS,
 }
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.principal import Principal
+from service.campaigns import reading
 from service.deadlines import panel
 from service.errors import Forbidden, InvalidInput
 from service.http.field_errors import field_errors
@@ -21,7 +24,18 @@ def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
     with services().uow() as uow:
         view = item_view.item_page(uow, principal, instance_id)
         deadlines = panel.panel(uow, principal, view.instance)
-    return render_template("web/item.html", view=view, deadlines=deadlines, active="ledger")
+        campaign = _campaign_parts(uow, principal, view)
+    return render_template("web/item.html", view=view, deadlines=deadlines, active="ledger", **campaign)
+
+
+def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) -> dict[str, Any]:
+    """A campaign's rectification items (first 200), or the campaign an item came from."""
+    rows, total = reading.items_of(uow, principal, view.instance.id)
+    return {
+        "campaign_items": rows,
+        "campaign_items_total": total,
+        "campaign": reading.campaign_of(uow, view.instance.id),
+    }
 
 
 @bp.post("/items/<int:instance_id>/retry")
@@ -37,6 +51,7 @@ def retry_instance(principal: Principal, instance_id: int) -> ResponseReturnValu
         with app.uow() as uow:
             view = item_view.item_page(uow, principal, instance_id)
             deadlines = panel.panel(uow, principal, view.instance)
+            campaign = _campaign_parts(uow, principal, view)
         flash(exc.message, "error")
         page_html = render_template(
             "web/item.html",
@@ -45,6 +60,7 @@ def retry_instance(principal: Principal, instance_id: int) -> ResponseReturnValu
             active="ledger",
             retry_errors=field_errors(exc),
             retry_reason=reason,
+            **campaign,
         )
         return page_html, 422
     if instance.status == "error":

@@ -6,6 +6,7 @@ from io import BytesIO
 
 import docx
 
+from tests.access_helpers import HTML, sign_in
 from tests.api_helpers import Actor
 
 PLAN = {
@@ -59,25 +60,43 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
     assert "霞阳镇人民政府：霞阳镇存在违法占地（整改时限：10个工作日）" in text and "限期整改到位" in text
     assert "同意印发" in text  # the leader's instruction
 
-    # Each problem became a supervised item for its unit, skipping registration
-    handles = {}
-    for unit in ("xiayang", "miandu", "shidu"):
-        found = Actor(client, tokens[f"{unit}_ll"]).tasks(iid, "handle")
-        assert len(found) == 1, unit
-        handles[unit] = found[0]
-    for unit, task in handles.items():
-        Actor(client, tokens[f"{unit}_ll"]).complete(task["id"], {"progress": "已整改", "completion": "done"})
-    for task in office.tasks(iid, "review"):
-        office.complete(task["id"], {"review_decision": "accept"})
-    for task in office.tasks(iid, "report_upward"):
-        office.complete(task["id"], {"summary": "整改完成"})
-    leader = Actor(client, tokens["changwu"])
-    for task in leader.tasks(iid, "leader_read"):
-        leader.complete(task["id"], {"conclusion": "concluded"})
-    for task in office.tasks(iid, "archive"):
-        office.complete(task["id"], {"close_note": "整改销号"})
+    # Each problem became its own supervised item for its unit, skipping registration (issue 11, point 5)
+    listed = office.get(f"/process-instances/{iid}/rectification-items").get_json()
+    assert listed["total"] == 3 and [r["lead_unit"] for r in listed["items"]] == ["xiayang", "miandu", "shidu"]
+    items = {r["lead_unit"]: r for r in listed["items"]}
+    assert all(r["item_id"] and r["business_number"].startswith("督办〔") for r in items.values())
+    assert len({r["business_number"] for r in items.values()}) == 3 and office.tasks(iid, "handle") == []
+    waiting = office.get("/tasks", query_string={"instance_id": iid, "mine": "false"}).get_json()["items"]
+    assert [(t["element_id"], t["lane"]) for t in waiting] == [("rectify", "系统管理员")]  # nobody's to-do
+    assert office.tasks(iid) == []
+    for unit, row in items.items():
+        item_id = row["item_id"]
+        unit_actor = Actor(client, tokens[f"{unit}_ll"])
+        item = unit_actor.instance(item_id)
+        assert item["data"]["campaign_instance_id"] == iid and item["data"]["source_type"] == "督查整改"
+        ledger = office.get("/ledger", query_string={"q": item["business_number"]}).get_json()["items"]
+        assert [r["lead_unit"] for r in ledger] == [unit]  # its own 台账 row
+        unit_actor.do(item_id, "handle", {"progress": "已整改", "completion": "done"})
+        office.do(item_id, "review", {"review_decision": "accept"})
+        office.do(item_id, "report_upward", {"summary": "整改完成"})
+        Actor(client, tokens["changwu"]).do(item_id, "leader_read", {"conclusion": "concluded"})
+        assert office.tasks(iid, "rectification_summary") == []  # the campaign waits for the last one
+        office.do(item_id, "archive", {"close_note": "整改销号"})
+    assert [r["status"] for r in office.get(f"/process-instances/{iid}/rectification-items").get_json()["items"]] == [
+        "closed"
+    ] * 3
     office.do(iid, "rectification_summary", {"summary": "三项问题均已整改"})
+    Actor(client, tokens["changwu"]).do(iid, "summary_read", {"summary_instruction": "整改到位，予以肯定"})
     office.do(iid, "campaign_archive", {"archive_ref": "DC-2026-01"})
     final = office.instance(iid)
     assert final["status"] == "completed"
-    assert len(final["data"]["rectification_results"]) == 3
+    results = final["data"]["rectification_results"]
+    assert [r["item_id"] for r in results] == [items[u]["item_id"] for u in ("xiayang", "miandu", "shidu")]
+
+    # The campaign page reads in words: no Python dicts or keys, engine steps hidden until asked
+    sign_in(client, "dcs_li")
+    page = client.get(f"/items/{iid}", headers=HTML).get_data(as_text=True)
+    assert "{'" not in page and "': " not in page
+    assert "（1）问题描述：霞阳镇存在违法占地；责任单位：霞阳镇人民政府；整改时限（工作日）：10" in page
+    assert 'class="show-engine"' in page and 'data-kind="engine_steps"' in page
+    assert "整改事项：（1）编号：督办〔" in page and "· 系统</div>" in page

@@ -15,6 +15,7 @@ from service.db.models.cadres import (
     SupervisionLeader,
 )
 from service.db.models.calendar import CalendarDay, CalendarYear
+from service.db.models.campaigns import CampaignItem
 from service.db.models.documents import Bulletin, BulletinMention
 from service.db.models.ledger import LedgerItem
 from service.db.models.notifications import Notification, OutboxMessage
@@ -34,6 +35,7 @@ __all__ = [
     "CadreEvaluation",
     "CalendarDay",
     "CalendarYear",
+    "CampaignItem",
     "Counter",
     "HistoryEvent",
     "HumanTask",

@@ -47,7 +47,7 @@ class LedgerCriteria:
     registered_before: datetime | None = None  # registered_at < this
     deadline_from: str | None = None  # deadline (YYYY-MM-DD) >= this
     deadline_to: str | None = None  # deadline <= this
-    q: str | None = None  # substring of title or content
+    q: str | None = None  # substring of title, content or business number
 
 
 def _where(c: LedgerCriteria) -> list[ColumnElement[bool]]:
@@ -76,7 +76,11 @@ def _where(c: LedgerCriteria) -> list[ColumnElement[bool]]:
     if c.deadline_to:
         conditions.append(_L.deadline <= c.deadline_to)
     if c.q:
-        conditions.append(_L.title.contains(c.q, autoescape=True) | _L.content.contains(c.q, autoescape=True))
+        conditions.append(
+            _L.title.contains(c.q, autoescape=True)
+            | _L.content.contains(c.q, autoescape=True)
+            | _L.business_number.contains(c.q, autoescape=True)
+        )
     return conditions
 
 

@@ -1,0 +1,15 @@
+"""Inspection campaigns (Flow A) and their rectification items.
+
+Each problem a campaign finds becomes its own 督办事项 instance (its own number, 台账 row, 督办通知单, lights,
+催办, 延期, 通报 and 考核), linked both ways with the campaign (table campaign_items). Public API:
+
+    rectification.on_step_saved   step subscriber: create the items when the campaign reaches
+                                  整改事项办理中; resume the campaign when its last item completes
+    rectification.spawn_pending   create the items a large campaign still waits for (the background pass)
+    reading.items_of              a campaign's items and where each stands (campaign page, API)
+    reading.campaign_of           the campaign an item came from (item page, API)
+"""
+
+from service.campaigns import reading, rectification
+
+__all__ = ["reading", "rectification"]

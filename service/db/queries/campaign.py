@@ -1,0 +1,76 @@
+"""SQL of a campaign's rectification items (campaign_items) and the 督办事项 instances made for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from service.db.models import CampaignItem, LedgerItem, ProcessInstance
+from service.db.queries.base import Repository
+
+_C, _I = CampaignItem, ProcessInstance
+
+
+class CampaignRepository(Repository):
+    def add_all(self, rows: Sequence[CampaignItem]) -> None:
+        self.session.add_all(rows)
+
+    def has_items(self, campaign_id: int) -> bool:
+        return self.session.scalar(select(func.count()).where(_C.campaign_id == campaign_id)) != 0
+
+    def pending(self, campaign_id: int, limit: int) -> Sequence[CampaignItem]:
+        """Problems whose 督办事项 is not created yet, in the campaign's order."""
+        stmt = select(_C).where(_C.campaign_id == campaign_id, _C.item_id.is_(None)).order_by(_C.position)
+        return self.session.scalars(stmt.limit(limit)).all()
+
+    def campaigns_with_pending(self, limit: int = 100) -> list[int]:
+        stmt = select(_C.campaign_id).where(_C.item_id.is_(None)).group_by(_C.campaign_id).order_by(_C.campaign_id)
+        return list(self.session.scalars(stmt.limit(limit)))
+
+    def of_item(self, item_id: int) -> CampaignItem | None:
+        return self.session.scalar(select(_C).where(_C.item_id == item_id))
+
+    def open_count(self, campaign_id: int) -> int:
+        """Problems not yet concluded: no instance yet, or one that has not completed."""
+        stmt = (
+            select(func.count())
+            .select_from(_C)
+            .outerjoin(_I, _I.id == _C.item_id)
+            .where(_C.campaign_id == campaign_id, (_C.item_id.is_(None)) | (_I.status != "completed"))
+        )
+        return self.session.scalar(stmt) or 0
+
+    def listing(self, campaign_id: int, offset: int = 0, limit: int = 200) -> tuple[Sequence[Any], int]:
+        """(position, problem, item id, business number, title, instance status, ledger status, lead unit,
+        deadline) of each problem, in the campaign's order, and how many there are."""
+        stmt = (
+            select(
+                _C.position,
+                _C.problem,
+                _C.item_id,
+                _I.business_number,
+                _I.title,
+                _I.status,
+                LedgerItem.status.label("ledger_status"),
+                LedgerItem.lead_unit,
+                LedgerItem.deadline,
+            )
+            .outerjoin(_I, _I.id == _C.item_id)
+            .outerjoin(LedgerItem, LedgerItem.instance_id == _C.item_id)
+            .where(_C.campaign_id == campaign_id)
+        )
+        return self._page(stmt, [_C.position], offset, limit, rows=True)
+
+    def results(self, campaign_id: int) -> Sequence[Any]:
+        """(item id, business number, title, lead unit, ledger status) of every problem, for the campaign's
+        data when all are concluded."""
+        stmt = (
+            select(_C.item_id, _I.business_number, _I.title, LedgerItem.lead_unit, LedgerItem.status)
+            .join(_I, _I.id == _C.item_id)
+            .outerjoin(LedgerItem, LedgerItem.instance_id == _C.item_id)
+            .where(_C.campaign_id == campaign_id)
+            .order_by(_C.position)
+        )
+        return self.session.execute(stmt).all()
