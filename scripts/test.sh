@@ -12,8 +12,9 @@
 # the other with the output shown as it comes (still logged); DUBAN_TEST_FAST=1 leaves out the tests marked
 # `slow` (long histories, kill -9 and races; CI runs them: a developer's quick check, -m "not slow" in both
 # legs); DUBAN_TEST_ONCE="PATH=LEG ..." runs the tests under PATH (a file, a directory, a test id) in that
-# leg only and deselects them in the other — e.g. "tests/crash=postgres tests/integration/test_long_histories.py=sqlite"
-# (default empty: everything runs in both legs); DUBAN_TEST_DRY_RUN=1 prints the commands instead of running
+# leg only and deselects them in the other — e.g. "tests/crash=postgres tests/integration/test_long_histories.py=sqlite".
+# Default "tests/browser=sqlite": the browser tests drive the pages, whose use cases the other tests run on
+# both databases, so they run once (set DUBAN_TEST_ONCE="" to run everything in both legs); DUBAN_TEST_DRY_RUN=1 prints the commands instead of running
 # them (also skips setup).
 set -uo pipefail
 
@@ -89,7 +90,7 @@ PG_FIRST="tests/integration/test_long_histories.py"; PG_LAST="tests/crash"
 
 # DUBAN_TEST_ONCE: the --deselect options of each leg.
 declare -A ONCE_ARGS=([sqlite]="" [postgres]="")
-for entry in ${DUBAN_TEST_ONCE:-}; do
+for entry in ${DUBAN_TEST_ONCE-tests/browser=sqlite}; do
   path="${entry%=*}"; only="${entry##*=}"
   case "$only" in sqlite|postgres) ;; *) say "DUBAN_TEST_ONCE: '$entry' is not PATH=sqlite or PATH=postgres"; exit 2 ;; esac
   [ "$path" != "$entry" ] && [ -e "${path%%::*}" ] || { say "DUBAN_TEST_ONCE: no such test path in '$entry'"; exit 2; }
