@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.campaigns import rectification
+from service.campaigns import plans, rectification
 from service.config import Settings
 from service.db.session import make_engine
 from service.deadlines import extensions
@@ -22,15 +22,18 @@ from service.process.context import ServiceContext
 #      in-app list and the outbox; delivery happens after commit, so a rolled-back step sends nothing);
 #   3. the campaign's 督查通报: numbered and stored when its 印发督查通报 task is completed (it reads the step
 #      only, and nothing after it depends on it);
-#   4. the campaign's rectification items: created when the campaign reaches 整改事项办理中, and the campaign
-#      resumed when its last item completes — nested steps of *other* instances, after this step's own
-#      reactions (an item's completion is in the ledger before the campaign reads the results);
+#   4. the annual plan's items (when a plan is adopted) and the plan check's binding (a campaign uses one
+#      plan item or one approved 附件1); then the campaign's rectification items: created when the campaign
+#      reaches 整改事项办理中, and the campaign resumed when its last item completes — nested steps of
+#      *other* instances, after this step's own reactions (an item's completion is in the ledger before the
+#      campaign reads the results);
 #   5. the 延期 decision: last, because it moves *another* instance's deadline — a nested step that
 #      publishes to this same list — and that must see this instance's step complete.
 STEP_SUBSCRIBERS = (
     projection.on_step_saved,
     notification_hooks.on_step_saved,
     campaign_publish.on_step_saved,
+    plans.on_step_saved,
     rectification.on_step_saved,
     extensions.on_step_saved,
 )

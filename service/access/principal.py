@@ -88,6 +88,11 @@ class Principal:
         return bool(self.roles & COUNTY_LEADERS)
 
     @property
+    def may_supervise(self) -> bool:
+        """督查室 and the system administrator: 催办, 通报, 督查专报, the scoring rules, the cadre records."""
+        return bool(self.roles & SUPERVISORS)
+
+    @property
     def sees_everything(self) -> bool:
         """The office, auditors and the system administrator read every instance and every task list."""
         return bool(self.roles & {ADMIN, AUDITOR, OFFICE})

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from service.api.schemas import Pagination, page_of
-from service.documents import bulletins
+from service.documents import bulletins, special_reports
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.supervision_notice import supervision_notice
@@ -197,3 +197,19 @@ def notice(instance_id: int) -> Response:
     with services.uow() as uow:
         filename, body = supervision_notice(uow, actor, instance_id, now=services.ctx.now())
     return file_response(body, mimetype=DOCX, filename=filename, fallback=f"supervision-notice-{instance_id}.docx")
+
+
+class SpecialReportIssued(Schema):
+    issue = fields.String(metadata={"description": "如 2026年第3期"})
+    to_leader = fields.String(metadata={"description": "交办领导的用户名；空：事项未记录交办领导"})
+    attachment_id = fields.Integer(metadata={"description": "专报文件（Word）作为该事项的附件"})
+
+
+@blp.post("/process-instances/<int:instance_id>/special-report")
+@blp.response(201, SpecialReportIssued)
+def special_report(instance_id: int) -> Any:
+    """报送督查专报：事项办结后，督查室向交办领导报告办理结果（生成 Word 存为附件并通知交办领导）"""
+    actor = current_principal()
+    services = current_services()
+    with services.uow() as uow:
+        return special_reports.issue(uow, services.ctx, services.settings, actor, instance_id)

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service.api.schemas import Pagination
-from service.ledger import SORT_KEYS, STATUSES
+from service.ledger import PRIORITIES, SORT_KEYS, STATUSES
 from service.workdays.lights import LIGHTS
 
 
@@ -27,6 +27,7 @@ class LedgerFilterQuery(Schema):
     status = fields.String(validate=_one_of(STATUSES), metadata={"description": "立项中/办理中/已销号/异常"})
     unit = fields.String(validate=_length(64), metadata={"description": "牵头或配合单位代码"})
     source_type = fields.String(validate=_length(32))
+    priority = fields.String(validate=_one_of(PRIORITIES), metadata={"description": "督查类别：重点 / 一般"})
     light = fields.String(validate=_one_of(LIGHTS), metadata={"description": "亮灯（仅未销号事项）"})
     registered_from = _date("立项日期起（含）")
     registered_to = _date("立项日期止（含）")
@@ -48,7 +49,9 @@ class LedgerQuery(Pagination, LedgerFilterQuery):
 
 
 class OverviewQuery(Schema):
-    process_key = fields.String(validate=_length(100))
+    process_key = fields.String(
+        validate=_length(100), metadata={"description": "默认 supervision_item（督办事项，与通报、考核的口径一致）"}
+    )
     registered_from = _date("立项日期起（含）")
     registered_to = _date("立项日期止（含）")
 
@@ -60,6 +63,7 @@ class LedgerItemSchema(Schema):
     title = fields.String()
     content = fields.String()
     source_type = fields.String()
+    priority = fields.String(metadata={"description": "重点 / 一般"})
     source_ref = fields.String()
     responsible_leader = fields.String()
     lead_unit = fields.String()

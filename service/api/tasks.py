@@ -11,7 +11,7 @@ from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, Task
 from service.http.caller import current_principal
 from service.http.paging import paginate
 from service.http.services import current_services
-from service.process import form_prefill, tasks, unit_fields
+from service.process import form_prefill, option_lists, tasks
 
 blp = Blueprint("tasks", __name__, description="待办任务")
 
@@ -35,7 +35,7 @@ def get(task_id: str) -> Any:
     with services.uow() as uow:
         task, form = tasks.get(uow, actor, task_id)
         raw = {name: getattr(task, name) for name in TaskSummary().fields}
-        options = {unit_fields.UNIT_OPTIONS: unit_fields.options(uow)}
+        options = option_lists.all_options(uow, form)
         defaults = form_prefill.defaults(uow, actor, form, task.data, services.ctx.now())
         return {**raw, "form": form, "data": task.data, "options": options, "defaults": defaults}
 

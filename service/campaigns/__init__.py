@@ -3,6 +3,8 @@
 Each problem a campaign finds becomes its own 督办事项 instance (its own number, 台账 row, 督办通知单, lights,
 催办, 延期, 通报 and 考核), linked both ways with the campaign (table campaign_items). Public API:
 
+    plans.on_step_saved           step subscriber: an adopted 年度督查计划 becomes plan items; a campaign's
+                                  督查立项核对 uses one plan item or one approved 附件1
     rectification.on_step_saved   step subscriber: create the items when the campaign reaches
                                   整改事项办理中; resume the campaign when its last item completes
     rectification.spawn_pending   create the items a large campaign still waits for (the background pass)
@@ -10,6 +12,6 @@ Each problem a campaign finds becomes its own 督办事项 instance (its own num
     reading.campaign_of           the campaign an item came from (item page, API)
 """
 
-from service.campaigns import reading, rectification
+from service.campaigns import plans, reading, rectification
 
-__all__ = ["reading", "rectification"]
+__all__ = ["plans", "reading", "rectification"]

@@ -81,6 +81,8 @@ def send(
         issued_at=now,
         issued_by=actor.display_name,
         reminder_no=number,
+        days_left=workdays.workdays_between(today, deadline) if deadline > today else 0,
+        near_days=settings.yellow_workdays,
     )
     filename = f"催办通知-{item.business_number}-第{number}次.docx"
     kept = attachments.keep_generated(

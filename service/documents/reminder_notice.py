@@ -23,13 +23,19 @@ class ReminderNotice:
     issued_at: datetime  # aware
     issued_by: str  # display name
     reminder_no: int  # 第N次催办 for this item
+    days_left: int = 0  # working days until the deadline (0 when due today or overdue)
+    near_days: int = 3  # "即将届满" only this close to the deadline (DUBAN_YELLOW_WORKDAYS)
 
 
 def _situation(notice: ReminderNotice) -> str:
     day = layout.cn_date(notice.issued_at)
     if notice.days_overdue > 0:
         return f"截至{day}，已超过办理时限{notice.days_overdue}个工作日，仍未办结。"
-    return f"截至{day}，尚未办结，办理时限即将届满。"
+    if notice.days_left > notice.near_days:
+        return f"截至{day}，尚未办结，距办理时限还有{notice.days_left}个工作日。"
+    if notice.days_left > 0:
+        return f"截至{day}，尚未办结，办理时限即将届满（还有{notice.days_left}个工作日）。"
+    return f"截至{day}，尚未办结，今天办理时限届满。"
 
 
 def _demand(notice: ReminderNotice) -> str:

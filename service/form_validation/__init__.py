@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from service.form_validation.values import REQUIRED, FormDefinitionError, FormValidationError, is_empty
-from service.form_validation.walk import analyse, analysis, build_schema
+from service.form_validation.walk import Rule, analyse, analysis, build_schema
 
 __all__ = [
     "REQUIRED",
@@ -36,12 +36,20 @@ def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
-def _conditional_errors(rules: tuple[tuple[str, str, str], ...], data: Mapping[str, Any]) -> dict[str, list[str]]:
+def _holds(data: Mapping[str, Any], context: Mapping[str, Any], other: str, expected: str) -> bool:
+    actual = _lookup(data, other)
+    if actual is None:
+        actual = _lookup(context, other)  # not submitted by this form: the task's data
+    shown = str(actual).lower() if isinstance(actual, bool) else str(actual)
+    return actual is not None and shown == expected
+
+
+def _conditional_errors(
+    rules: tuple[Rule, ...], data: Mapping[str, Any], context: Mapping[str, Any]
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for key, other, expected in rules:
-        actual = _lookup(data, other)
-        shown = str(actual).lower() if isinstance(actual, bool) else str(actual)
-        if actual is not None and shown == expected and is_empty(_lookup(data, key)):
+    for key, conditions in rules:
+        if all(_holds(data, context, o, e) for o, e in conditions) and is_empty(_lookup(data, key)):
             errors[key] = [REQUIRED]
     return errors
 
@@ -57,10 +65,13 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def validate_submission(form: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Cleaned data (declared keys only), or FormValidationError with flat dotted keys ('items.0.name')."""
+def validate_submission(
+    form: Mapping[str, Any], data: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Cleaned data (declared keys only), or FormValidationError with flat dotted keys ('items.0.name').
+    `context` (the task's data) answers `requiredWhen` conditions on keys the form does not submit."""
     schema, rules = analysis(form)
-    conditional = _conditional_errors(rules, data) if isinstance(data, Mapping) else {}
+    conditional = _conditional_errors(rules, data, context or {}) if isinstance(data, Mapping) else {}
     try:
         cleaned = dict(schema().load(data))
     except ValidationError as exc:

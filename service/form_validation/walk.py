@@ -24,6 +24,9 @@ from service.form_validation.values import (
     ValueField,
 )
 
+# A requiredWhen rule: (field key, ((other key, value), ...)).
+Rule = tuple[str, tuple[tuple[str, str], ...]]
+
 
 def schema_class(tree: dict[str, Any]) -> type[Schema]:
     nested = {
@@ -39,8 +42,8 @@ class Walk:
     tree: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
-    # (field key, other key, value): the field is required when the other field has that value.
-    required_when: list[tuple[str, str, str]] = field(default_factory=list)
+    # (field key, ((other key, value), ...)): the field is required when every other key has its value.
+    required_when: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
 
     def node(self, tree: dict[str, Any], path: Any, leaf: fields.Field | None, where: str) -> Any:
         """Create `path` in `tree` and put `leaf` at its end, or (leaf None) return the sub-tree there."""
@@ -105,16 +108,21 @@ class Walk:
 
     def conditional_rule(self, comp: Any, full: str, where: str) -> None:
         """Custom property `requiredWhen: "other_key=value"` (set in the form editor's custom properties):
-        a rule form-js cannot express, e.g. a return reason is required when the decision is 'return'."""
+        a rule form-js cannot express, e.g. a return reason is required when the decision is 'return'.
+        Several conditions join with `&` (all must hold); a key the form does not submit is read from the
+        task's data, e.g. `conclusion=concluded&must_explain=true`."""
         props = comp.get("properties")
         rule = props.get("requiredWhen") if isinstance(props, Mapping) else None
         if rule is None:
             return
-        other, sep, expected = str(rule).partition("=")
-        if not sep or not other.strip():
-            self.errors.append(f"{where}: requiredWhen 应写作 字段=值: {rule!r}")
-            return
-        self.required_when.append((full, other.strip(), expected.strip()))
+        pairs = []
+        for part in str(rule).split("&"):
+            other, sep, expected = part.partition("=")
+            if not sep or not other.strip():
+                self.errors.append(f"{where}: requiredWhen 应写作 字段=值（多个条件以 & 连接）: {rule!r}")
+                return
+            pairs.append((other.strip(), expected.strip()))
+        self.required_when.append((full, tuple(pairs)))
 
 
 def analyse(form: Any) -> Walk:
@@ -127,14 +135,14 @@ def analyse(form: Any) -> Walk:
 
 
 @functools.lru_cache(maxsize=256)
-def _cachedanalysis(canonical: str) -> tuple[type[Schema], tuple[tuple[str, str, str], ...]]:
+def _cachedanalysis(canonical: str) -> tuple[type[Schema], tuple[Rule, ...]]:
     walk = analyse(json.loads(canonical))
     if walk.errors:
         raise FormDefinitionError(walk.errors)
     return schema_class(walk.tree), tuple(walk.required_when)
 
 
-def analysis(form: Mapping[str, Any]) -> tuple[type[Schema], tuple[tuple[str, str, str], ...]]:
+def analysis(form: Mapping[str, Any]) -> tuple[type[Schema], tuple[Rule, ...]]:
     return _cachedanalysis(json.dumps(form, sort_keys=True, ensure_ascii=False, default=str))
 
 

@@ -19,6 +19,24 @@ SORT_LABELS = {
     "number": "编号",
 }
 NO_LEAD_UNIT_LABEL = "（未指定牵头单位）"
+# 重点督查 / 一般督查 (004 §三.2): the process data key `priority`; anything else counts as 一般.
+PRIORITY_KEY, PRIORITY_NORMAL = "重点", "一般"
+PRIORITIES = (PRIORITY_KEY, PRIORITY_NORMAL)
+# 督查内容 by source (004 §二), as 分解立项 offers them, and 督查整改 for a campaign's rectification items.
+SOURCE_TYPES = (
+    "文件",
+    "政府工作报告",
+    "全体会议",
+    "常务会议",
+    "县长办公会议",
+    "专题会议",
+    "领导批示",
+    "人大代表建议",
+    "政协委员提案",
+    "上级交办",
+    "其他经领导批准的事项",
+    "督查整改",
+)
 
 assert set(LIGHT_LABELS) == set(LIGHTS) and set(SORT_LABELS) == set(SORT_KEYS)
 

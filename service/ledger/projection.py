@@ -11,7 +11,7 @@ from service import workdays
 from service.db.models import LedgerItem, ProcessInstance
 from service.db.models.ledger import encode_co_units
 from service.db.session import UnitOfWork
-from service.ledger.labels import CLOSED, ERROR, HANDLING, REGISTERING
+from service.ledger.labels import CLOSED, ERROR, HANDLING, PRIORITY_KEY, PRIORITY_NORMAL, REGISTERING
 from service.process import time_limits
 from service.process.events import StepSaved, task_unit
 
@@ -97,6 +97,7 @@ def project(
     item.content = _text(data.get("content"), 100_000)
     item.source_type = _text(data.get("source_type"), 32)
     item.source_ref = _text(data.get("source_ref"), 300)
+    item.priority = PRIORITY_KEY if data.get("priority") == PRIORITY_KEY else PRIORITY_NORMAL
     item.responsible_leader = _text(data.get("responsible_leader"), 50)
     item.lead_unit = lead_unit
     item.co_units = _co_units(data.get("co_units"), lead_unit)

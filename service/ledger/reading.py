@@ -13,7 +13,15 @@ from service.db.models.ledger import co_unit_codes
 from service.db.queries.ledger import LedgerCriteria
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
-from service.ledger.labels import CLOSED, NO_LEAD_UNIT_LABEL, SORT_KEYS, STATUSES, light_label, status_label
+from service.ledger.labels import (
+    CLOSED,
+    NO_LEAD_UNIT_LABEL,
+    PRIORITIES,
+    SORT_KEYS,
+    STATUSES,
+    light_label,
+    status_label,
+)
 from service.workdays import lights
 
 MAX_QUERY_LENGTH = 100
@@ -39,6 +47,7 @@ class LedgerFilters(TypedDict, total=False):
     status: str | None
     unit: str | None  # as lead unit or co-handler
     source_type: str | None
+    priority: str | None  # 重点 / 一般
     light: str | None
     registered_from: date | None
     registered_to: date | None
@@ -58,6 +67,9 @@ def criteria(
     deadline_from, deadline_to = filters.get("deadline_from"), filters.get("deadline_to")
     if status and status not in STATUSES:
         raise _invalid("status", f"状态只能是 {'、'.join(STATUSES)}")
+    priority = filters.get("priority")
+    if priority and priority not in PRIORITIES:
+        raise _invalid("priority", f"督查类别只能是 {'、'.join(PRIORITIES)}")
     if light and light not in lights.LIGHTS:
         raise _invalid("light", f"亮灯只能是 {'、'.join(lights.LIGHTS)}")
     query = (q or "").strip()
@@ -75,6 +87,7 @@ def criteria(
         open_only=bool(light),
         unit=unit or None,
         source_type=source_type or None,
+        priority=priority or None,
         process_key=process_key or None,
         deadline_after=deadline_after,
         deadline_until=deadline_until,
@@ -124,6 +137,7 @@ class LedgerEntry:
     content: str
     source_type: str
     source_ref: str
+    priority: str
     responsible_leader: str
     lead_unit: str
     lead_unit_name: str
@@ -158,6 +172,7 @@ class LedgerEntry:
             content=row.content,
             source_type=row.source_type,
             source_ref=row.source_ref,
+            priority=row.priority,
             responsible_leader=row.responsible_leader,
             lead_unit=row.lead_unit,
             lead_unit_name=names.get(row.lead_unit, row.lead_unit),

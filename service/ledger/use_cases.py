@@ -18,6 +18,7 @@ from service.ledger.reading import (
     unit_label,
     unit_names,
 )
+from service.process.names import SUPERVISION_ITEM
 from service.workdays import lights
 
 
@@ -64,6 +65,7 @@ def overview(
     """
     by_status = dict.fromkeys(STATUSES, 0)
     by_light = dict.fromkeys(lights.LIGHTS, 0)
+    process_key = process_key or SUPERVISION_ITEM  # 督办事项, as 通报 and 考核 count them
     where = criteria(
         actor,
         now,

@@ -105,7 +105,8 @@ def listing(
                 title=title or (led.title if led else ""),
                 step=task.name,
                 source=led.source_type if led else "",
-                unit=task.unit_code or (led.lead_unit if led else ""),
+                # the branch's own unit (a co-handling unit's 审核 names that unit, not the lead unit)
+                unit=task.unit_code or str((task.data or {}).get("unit") or "") or (led.lead_unit if led else ""),
                 due_at=task.due_at,
                 workdays_left=None if done else lights.workdays_left(task.due_at, now),
                 light=lights.light(task.due_at, now, closed=done, yellow_workdays=yellow_workdays),

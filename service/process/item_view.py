@@ -15,7 +15,7 @@ from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.form_validation import field_choices, field_labels
-from service.process import drafts, form_prefill, instances, tasks, time_limits, unit_fields
+from service.process import drafts, form_prefill, instances, option_lists, tasks, time_limits
 
 # The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
 FACT_KEYS = (
@@ -23,6 +23,7 @@ FACT_KEYS = (
     ("content", "事项内容"),
     ("source_type", "来源类型"),
     ("source_ref", "来源依据"),
+    ("priority", "督查类别"),
     ("requirements", "工作要求"),
     ("responsible_leader", "责任县领导"),
     ("lead_unit", "牵头单位"),
@@ -32,7 +33,7 @@ FACT_KEYS = (
     ("deadline", "完成时限"),
     ("round", "办理轮次"),
 )
-UNIT_KEYS = frozenset({"lead_unit", "co_units", "unit", "followup_units"})
+UNIT_KEYS = frozenset({"lead_unit", "co_units", "unit", "followup_units", "still_open"})
 EVENT_WORDS = {
     "instance_started": "发起",
     "task_completed": "办理",
@@ -118,7 +119,7 @@ SERVICE_LABELS = {
     "lead_unit": "责任单位",
     "unit": "责任单位",
 }
-HIDDEN_KEYS = frozenset({"item_id", "status", "unit_options"})  # ids and codes people do not read
+HIDDEN_KEYS = frozenset({"item_id", "status", "unit_options", "leader_options"})  # ids and codes people do not read
 
 
 def _words(
@@ -235,9 +236,9 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
     draft = drafts.load(uow, actor, task.id)
     data = dict(task.data)
     data.update(form_prefill.defaults(uow, actor, form, data, now))
-    options = unit_fields.options(uow)
-    data[unit_fields.UNIT_OPTIONS] = options
-    names = {o["value"]: o["label"] for o in options}
+    lists = option_lists.all_options(uow, form)
+    data.update(lists)
+    names = {o["value"]: o["label"] for o in lists[option_lists.UNIT_OPTIONS]}
     for key in UNIT_KEYS:  # forms print `{{unit_name}}`, `{{co_units_name}}`: names, not codes
         value = data.get(key)
         if value:

@@ -5,11 +5,15 @@ Process keys (the `id` of the BPMN process element)
     SUPERVISION_ITEM     督办事项: 台账 figures, 督办通知单, 通报, 考核, 延期 and 催办 act on its instances
     DEADLINE_EXTENSION   延期申请: started by the service for an item; its completion decides the deadline
     INSPECTION_CAMPAIGN  综合/专项督查: its 印发督查通报 step issues the next 第N期 bulletin
+    SPECIAL_APPLICATION  专项督查工作申报 (附件1): a completed one is approved, and may start one campaign
+    ANNUAL_PLAN          年度督查计划: when it completes, its `plan_items` become the plan a campaign starts from
 
 Element ids
     REVIEW               the 督查室 review task of 督办事项; a completion with review_decision = "return"
                          counts as a return for redo (退回) in 通报 and 考核
     REMIND_BEFORE_DEADLINE, REMIND_OVERDUE   the timers of a unit's branch: listed as automatic 催办
+    PLAN_CHECK           the campaign's 督查立项核对: binds it to a plan item (`plan_item`) or an approved
+                         application (`application`), each used once
     PUBLISH_BULLETIN     the campaign's 印发督查通报 task: completing it numbers, builds and stores the bulletin
     RECTIFICATION_WAIT   the campaign's 整改事项办理中 task (lane 系统管理员, nobody acts on it): when it is
                          reached, each entry of `rectifications` becomes its own 督办事项; when all of those
@@ -32,10 +36,13 @@ from __future__ import annotations
 SUPERVISION_ITEM = "supervision_item"
 DEADLINE_EXTENSION = "deadline_extension"
 INSPECTION_CAMPAIGN = "inspection_campaign"
+SPECIAL_APPLICATION = "special_inspection_application"
+ANNUAL_PLAN = "annual_plan"
 
 REVIEW = "review"
 RETURN_DECISION = "return"  # review_decision of a return for redo
 
+PLAN_CHECK = "plan_check"
 PUBLISH_BULLETIN = "publish_bulletin"
 RECTIFICATION_WAIT = "rectify"
 

@@ -15,8 +15,8 @@ from service.db.models import ProcessDefinition
 from service.db.session import UnitOfWork
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.process import payload_bounds
+from service.process.option_lists import NOT_A_UNIT
 from service.process.start_form import UNDECLARED, form_problems, validate_against_form
-from service.process.unit_fields import NOT_A_UNIT
 
 STARTABLE_BY, START_VARIABLES, START_FORM = "startableBy", "startVariables", "startForm"
 DEFAULT_STARTERS = frozenset({ADMIN})

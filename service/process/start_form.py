@@ -11,7 +11,7 @@ from typing import Any
 from service.db.session import UnitOfWork
 from service.form_validation import FormValidationError, check_form_definition, validate_submission
 from service.form_validation.values import UNKNOWN
-from service.process.unit_fields import unit_errors
+from service.process.option_lists import unit_errors
 
 UNDECLARED = "该流程发起时不接受此项数据（未在流程的 startVariables / startForm 中声明）"
 

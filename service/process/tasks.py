@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
+from service import workdays
 from service.access.principal import UNIT_LANE, Principal
 from service.db.models import HumanTask, ProcessInstance, TaskDraft
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from service.form_validation import FormValidationError, validate_submission
-from service.process import history, progress, unit_fields
+from service.process import form_rules, history, option_lists, progress
 from service.process.context import ServiceContext
 
 
@@ -61,7 +63,7 @@ def complete(
     from the new state (two units reporting on one item at once both succeed)."""
     for _ in range(MAX_ATTEMPTS):
         uow.begin_read()
-        task, instance, cleaned = _checked(uow, actor, task_id, data)
+        task, instance, cleaned = _checked(uow, actor, task_id, data, workdays.as_date(ctx.now()))
         expected, instance_id, now = instance.version, instance.id, ctx.now()
         files, request = ctx.engine_command(uow, instance, op="complete", now=now, data=cleaned, task_id=task_id)
         uow.end_read()
@@ -120,7 +122,7 @@ def complete_waiting(
 
 
 def _checked(
-    uow: UnitOfWork, actor: Principal, task_id: str, data: Mapping[str, Any]
+    uow: UnitOfWork, actor: Principal, task_id: str, data: Mapping[str, Any], today: date
 ) -> tuple[HumanTask, ProcessInstance, dict[str, Any]]:
     task = uow.tasks.get(task_id)
     if task is None or not actor.may_see(task):
@@ -137,10 +139,11 @@ def _checked(
         raise InvalidInput("data 必须是对象", {"errors": {"data": ["必须是对象"]}})
     form = instance.definition.forms.get(task.form_key or "")
     try:
-        cleaned = validate_submission(form, data) if form is not None else dict(data)
+        cleaned = validate_submission(form, data, task.data) if form is not None else dict(data)
     except FormValidationError as exc:
         raise InvalidInput("表单填写有误，请按提示修改", {"errors": exc.errors}) from None
-    if errors := unit_fields.unit_errors(uow, form, cleaned):
+    errors = {**option_lists.unit_errors(uow, form, cleaned), **form_rules.rule_errors(form, cleaned, today)}
+    if errors:
         raise InvalidInput("表单填写有误，请按提示修改", {"errors": errors})
     return task, instance, cleaned
 

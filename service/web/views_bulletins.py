@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from service import workdays
 from service.access.principal import Principal
-from service.documents import bulletins
+from service.documents import bulletins, special_reports
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.bulletin_input import KINDS
@@ -127,3 +127,14 @@ def bulletin_generate(principal: Principal) -> ResponseReturnValue:
         return _render(principal, MultiDict(request.form), errors, status=422)
     flash(gettext("已生成督查通报{issue}", issue=bulletins.issue_label(bulletin)), "info")
     return redirect(url_for("web.bulletin_list"))
+
+
+@bp.post("/items/<int:instance_id>/special-report")
+@page
+def issue_special_report(principal: Principal, instance_id: int) -> ResponseReturnValue:
+    """报送督查专报 from a 办结 item's page."""
+    app = services()
+    with app.uow() as uow:
+        issued = special_reports.issue(uow, app.ctx, app.settings, principal, instance_id)
+    flash(gettext("已报送督查专报 {issue}，已存入附件", issue=issued["issue"]), "info")
+    return redirect(url_for("web.item", instance_id=instance_id))

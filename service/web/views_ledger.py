@@ -16,9 +16,8 @@ from service.i18n import gettext
 from service.web import bp
 from service.web.pages import page, services
 
-TEXT_FILTERS = ("status", "unit", "source_type", "light", "q", "sort")
+TEXT_FILTERS = ("status", "unit", "source_type", "priority", "light", "q", "sort")
 DATE_FILTERS = ("registered_from", "registered_to", "deadline_from", "deadline_to")
-SOURCE_TYPES = ("文件", "常务会议", "专题会议", "领导批示", "人大代表建议", "政协委员提案", "上级交办", "督查整改")
 
 
 def _filters() -> tuple[dict[str, Any], dict[str, str]]:
@@ -33,6 +32,8 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
         errors["status"] = gettext("状态无效")
     if found.get("light") and found["light"] not in ledger.LIGHT_LABELS:
         errors["light"] = gettext("亮灯筛选值无效")
+    if found.get("priority") and found["priority"] not in ledger.PRIORITIES:
+        errors["priority"] = gettext("督查类别无效")
     if found.get("sort") and found["sort"] not in ledger.SORT_KEYS:
         errors["sort"] = gettext("排序方式无效")
     for name in DATE_FILTERS:
@@ -74,7 +75,8 @@ def ledger_page(principal: Principal) -> ResponseReturnValue:
         units=units,
         statuses=ledger.STATUS_LABELS,
         sorts=ledger.SORT_LABELS,
-        source_types=SOURCE_TYPES,
+        source_types=ledger.SOURCE_TYPES,
+        priorities=ledger.PRIORITIES,
         export_url="/api/v1/ledger/export.xlsx?" + urlencode(export_args),
     )
 

@@ -91,6 +91,13 @@ class Person:
         opener.click()
         field.locator(".fjs-dropdownlist-item", has_text=option).first.click()
 
+    def tag(self, label: str, option: str) -> None:
+        """A form-js taglist: type part of the option, then click it in the list."""
+        box = self.field(label).locator("input.fjs-taglist-input")
+        box.click()
+        box.fill(option)
+        self.field(label).locator(".fjs-dropdownlist-item", has_text=option).first.click()
+
     def pick(self, option: str) -> None:
         """A radio button, by its label."""
         self.page.get_by_label(option, exact=True).check()

@@ -1,17 +1,21 @@
 """Feature: an inspection campaign (Flow A) from 发起 to 资料归档 in the browser, with three problems found.
 
 Issue 11: the campaign used to end in 异常 right after 印发督查通报 (the script needed a `title` no page
-asked for), and the responsible units were typed as codes. Here only the pages are used: the office
-names the campaign at 督查立项核对, picks each problem's unit from the list of units by name, and the
-three units each rectify their problem."""
+asked for), and the responsible units were typed as codes. Here only the pages are used: an annual plan is
+adopted, the office starts the campaign from its plan item, names it, picks each problem's unit from the
+list of units by name; the bulletin is numbered by the service; the three problems become three items that
+the units rectify and 督查室 closes, and the campaign lists them."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from service import workdays
 from tests.browser.driver import Person
 
 PROBLEMS = [
@@ -22,21 +26,66 @@ PROBLEMS = [
 UNITS = {"霞阳镇人民政府": "xiayang_ll", "沔渡镇人民政府": "miandu_ll", "十都镇人民政府": "shidu_ll"}
 
 
-def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screenshots: Path) -> None:
+def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screenshots: Path, clock: Any) -> None:
     me = Person(page, screenshots)
     title = f"耕地保护专项督查-{uuid.uuid4().hex[:6]}"
 
-    # Given 督查室 starts a campaign from 发起 and names it at 督查立项核对
+    # Given an annual plan adopted from the pages: 督查室 calls for declarations, a unit declares the item,
+    # 督查室 compiles the plan, the 县长 approves it and the 县委审定 is recorded
+    plan = f"2027年度督查计划-{uuid.uuid4().hex[:4]}"
     me.sign_in("dcs_li")
+    page.goto("/start")
+    page.click("[data-start=annual_plan]")
+    me.form_ready()
+    me.type("计划年度", "2027")
+    me.tag("申报单位", "霞阳镇人民政府")
+    me.date("申报截止日期", workdays.as_date(clock()) + timedelta(days=10))
+    me.submit()
+    me.submitted()
+    me.sign_out()
+    me.sign_in("xiayang_ll")
+    page.goto("/inbox?tab=todo")
+    page.locator("#inbox-list tr", has_text="申报督查事项").first.locator("a.task-link").click()
+    me.form_ready()
+    item = me.row(0)
+    me.type("督查事项", title, within=item)
+    me.type("督查时间", "2027年第一季度", within=item)
+    me.submit()
+    me.submitted()
+    me.sign_out()
+    me.sign_in("dcs_li")
+    page.goto("/inbox?tab=todo")
+    page.locator("#inbox-list tr", has_text="汇总编制年度督查计划").first.locator("a.task-link").click()
+    me.form_ready()
+    expect(me.field("督查事项", within=me.row(0)).locator("input")).to_have_value(title)  # the declaration
+    me.type("计划名称", plan)
+    me.submit()
+    me.submitted()
+    me.sign_out()
+    me.sign_in("xianzhang")
+    me.open_todo(plan)
+    me.pick("同意，报县委审定")
+    me.submit()
+    me.submitted()
+    me.sign_out()
+    me.sign_in("dcs_li")
+    me.open_todo(plan)
+    me.type("县委审定文号", "县委〔2026〕88号")
+    me.submit()
+    me.submitted()
+
+    # When 督查室 starts a campaign from 发起, names it and picks its plan item at 督查立项核对
     page.goto("/start")
     page.click("[data-start=inspection_campaign]")
     me.form_ready()
     me.submit()  # the name is required, and said so next to its field
     expect(me.error_next_to("督查事项名称")).to_contain_text("此项为必填项")
     me.type("督查事项名称", title)
-    me.type("督查依据", "县委县政府2026年度督查计划")
+    me.type("督查依据", "县委县政府2027年度督查计划")
     me.pick("已列入年度督查计划")
-    me.type("年度督查计划文号", "县督〔2026〕1号 第3项")
+    me.submit()  # on the plan, the plan item is required
+    expect(me.error_next_to("年度督查计划事项")).to_contain_text("此项为必填项")
+    me.choose("年度督查计划事项", title)
     me.shot("campaign-01-plan-check")
     me.submit()
     me.submitted()

@@ -8,6 +8,7 @@ import docx
 
 from tests.access_helpers import HTML, sign_in
 from tests.api_helpers import Actor
+from tests.integration.test_annual_plan import adopt_plan
 
 PLAN = {
     "purpose": "检查耕地保护落实",
@@ -22,9 +23,8 @@ PLAN = {
 def test_two_groups_three_rectification_items_to_archive(client, tokens):
     office, reviewer = Actor(client, tokens["dcs_li"]), Actor(client, tokens["dcld"])
     iid = office.start("inspection_campaign", {"title": "耕地保护综合督查", "lead_unit": "zrzyj"})["id"]
-    office.do(
-        iid, "plan_check", {"title": "耕地保护综合督查", "plan_status": "on_plan", "plan_ref": "2026年督查计划第3项"}
-    )
+    _, plan = adopt_plan(client, tokens)
+    office.do(iid, "plan_check", {"title": "耕地保护综合督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
     office.do(iid, "inspection_plan", PLAN)
     inspections = office.tasks(iid, "field_inspection")
     assert len(inspections) == 2

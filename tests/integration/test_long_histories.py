@@ -14,6 +14,7 @@ from sqlalchemy import text
 from service.campaigns import rectification
 from tests.api_helpers import Actor
 from tests.conftest import own_database
+from tests.integration.test_annual_plan import adopt_plan
 
 services, app, tokens = own_database()
 
@@ -58,7 +59,8 @@ def test_an_item_returned_300_times_still_works(client, tokens):
 def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client, tokens, services):
     office = Actor(client, tokens["dcs_li"])
     iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
-    office.do(iid, "plan_check", {"title": "大规模整改督查", "plan_status": "on_plan"})
+    _, plan = adopt_plan(client, tokens)
+    office.do(iid, "plan_check", {"title": "大规模整改督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
     office.do(
         iid,
         "inspection_plan",

@@ -57,9 +57,14 @@ def test_a_reminder_notice_names_the_item_its_deadlines_and_days_overdue() -> No
 
 
 def test_a_reminder_before_the_deadline_says_so_and_sets_no_new_date() -> None:
-    early = ReminderNotice(**{**REMINDER.__dict__, "days_overdue": 0, "new_deadline": None, "message": ""})
+    early = ReminderNotice(
+        **{**REMINDER.__dict__, "days_overdue": 0, "days_left": 2, "new_deadline": None, "message": ""}
+    )
     _, text = _read(build_reminder_notice(early))
-    assert "尚未办结，办理时限即将届满" in text and "未逾期" in text and "请抓紧办理" in text
+    assert "尚未办结，办理时限即将届满（还有2个工作日）" in text and "未逾期" in text and "请抓紧办理" in text
+    # long before the deadline it does not say 即将届满 (issue 11)
+    _, text = _read(build_reminder_notice(ReminderNotice(**{**early.__dict__, "days_left": 12})))
+    assert "即将届满" not in text and "距办理时限还有12个工作日" in text
     assert "催办要求" not in text
     with pytest.raises(ValueError):
         build_reminder_notice(ReminderNotice(**{**REMINDER.__dict__, "issued_at": datetime(2026, 11, 25, 9)}))

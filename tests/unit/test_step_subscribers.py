@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from service import wiring
-from service.campaigns import rectification
+from service.campaigns import plans, rectification
 from service.deadlines import extensions
 from service.documents import campaign_publish
 from service.ledger import projection
@@ -38,6 +38,7 @@ def test_the_composed_order_is_ledger_then_notifications_then_the_extension_deci
         projection.on_step_saved,
         hooks.on_step_saved,
         campaign_publish.on_step_saved,
+        plans.on_step_saved,
         rectification.on_step_saved,
         extensions.on_step_saved,
     )

@@ -15,7 +15,7 @@ from service.db.models.cadres import (
     SupervisionLeader,
 )
 from service.db.models.calendar import CalendarDay, CalendarYear
-from service.db.models.campaigns import CampaignItem
+from service.db.models.campaigns import CampaignApplication, CampaignItem, PlanItem
 from service.db.models.documents import Bulletin, BulletinMention
 from service.db.models.ledger import LedgerItem
 from service.db.models.notifications import Notification, OutboxMessage
@@ -35,6 +35,7 @@ __all__ = [
     "CadreEvaluation",
     "CalendarDay",
     "CalendarYear",
+    "CampaignApplication",
     "CampaignItem",
     "Counter",
     "HistoryEvent",
@@ -43,6 +44,7 @@ __all__ = [
     "LedgerItem",
     "Notification",
     "OutboxMessage",
+    "PlanItem",
     "ProcessDefinition",
     "ProcessInstance",
     "Role",

@@ -1,4 +1,5 @@
-"""Rectification items of an inspection campaign (Flow A, 炎陵 §三(一)6): each problem found becomes its own
+"""Flow A: the adopted annual plan's items, approved applications used, and the rectification items of an
+inspection campaign. Rectification items (Flow A, 炎陵 §三(一)6): each problem found becomes its own
 督办事项 instance; this row links the two and holds the problem until that instance is created."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.models.base import Base, BigId, JSONType, UTCDateTime
@@ -24,3 +25,30 @@ class CampaignItem(Base):
         ForeignKey("process_instances.id"), nullable=True, unique=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlanItem(Base):
+    """An item of an adopted 年度督查计划 (炎陵 §三(一)1): what a campaign may be started from (§三(一)2)."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (UniqueConstraint("plan_id", "position", name="uq_plan_item_position"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 第N项 of the plan, from 1
+    name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    period: Mapped[str] = mapped_column(String(50), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="专项督查")
+    lead_unit: Mapped[str] = mapped_column(String(64))
+    # The campaign started from it; None while it is still to be carried out.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CampaignApplication(Base):
+    """An approved 专项督查工作申报表 (附件1) and the campaign started from it: each is used once."""
+
+    __tablename__ = "campaign_applications"
+    application_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), unique=True)

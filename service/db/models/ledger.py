@@ -42,6 +42,7 @@ class LedgerItem(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     source_type: Mapped[str] = mapped_column(String(32), default="")
     source_ref: Mapped[str] = mapped_column(String(300), default="")
+    priority: Mapped[str] = mapped_column(String(8), default="一般", server_default="一般")  # 重点 / 一般
     responsible_leader: Mapped[str] = mapped_column(String(50), default="")
     lead_unit: Mapped[str] = mapped_column(String(64), default="")  # unit code
     co_units: Mapped[str] = mapped_column(String(CO_UNITS_SIZE), default="")  # ",code1,code2,": see above

@@ -7,15 +7,48 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from service.db.models import CampaignItem, LedgerItem, ProcessInstance
+from service.db.models import CampaignApplication, CampaignItem, LedgerItem, PlanItem, ProcessInstance
 from service.db.queries.base import Repository
 
 _C, _I = CampaignItem, ProcessInstance
 
 
 class CampaignRepository(Repository):
-    def add_all(self, rows: Sequence[CampaignItem]) -> None:
+    def add_all(self, rows: Sequence[CampaignItem | PlanItem]) -> None:
         self.session.add_all(rows)
+
+    # --- the annual plan's items and the approved applications a campaign may start from
+
+    def plan_items_of(self, plan_id: int) -> Sequence[PlanItem]:
+        return self.session.scalars(
+            select(PlanItem).where(PlanItem.plan_id == plan_id).order_by(PlanItem.position)
+        ).all()
+
+    def open_plan_items(self) -> Sequence[PlanItem]:
+        """Items of adopted plans no campaign was started from yet, newest plan year first."""
+        stmt = select(PlanItem).where(PlanItem.campaign_id.is_(None))
+        return self.session.scalars(stmt.order_by(PlanItem.year.desc(), PlanItem.plan_id, PlanItem.position)).all()
+
+    def plan_item(self, item_id: int) -> PlanItem | None:
+        return self.session.get(PlanItem, item_id)
+
+    def plan_item_of_campaign(self, campaign_id: int) -> PlanItem | None:
+        return self.session.scalar(select(PlanItem).where(PlanItem.campaign_id == campaign_id))
+
+    def unused_applications(self, process_key: str) -> Sequence[ProcessInstance]:
+        """Completed (approved) applications no campaign was started from yet, oldest first."""
+        used = select(CampaignApplication.application_id)
+        stmt = select(_I).where(_I.process_key == process_key, _I.status == "completed", _I.id.not_in(used))
+        return self.session.scalars(stmt.order_by(_I.id)).all()
+
+    def use_application(self, application_id: int, campaign_id: int) -> None:
+        self.session.add(CampaignApplication(application_id=application_id, campaign_id=campaign_id))
+
+    def application_of(self, campaign_id: int) -> int | None:
+        stmt = select(CampaignApplication.application_id).where(CampaignApplication.campaign_id == campaign_id)
+        return self.session.scalar(stmt)
+
+    # --- rectification items
 
     def has_items(self, campaign_id: int) -> bool:
         return self.session.scalar(select(func.count()).where(_C.campaign_id == campaign_id)) != 0

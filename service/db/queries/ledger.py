@@ -40,6 +40,7 @@ class LedgerCriteria:
     open_only: bool = False
     unit: str | None = None  # lead or co-handling unit
     source_type: str | None = None
+    priority: str | None = None  # 重点 / 一般
     process_key: str | None = None
     deadline_after: datetime | None = None  # deadline_at > this
     deadline_until: datetime | None = None  # deadline_at <= this
@@ -60,7 +61,7 @@ def _where(c: LedgerCriteria) -> list[ColumnElement[bool]]:
         conditions.append(_L.status == c.status)
     if c.open_only:
         conditions.append(_L.status.in_(OPEN_STATUSES))
-    for column, value in ((_L.source_type, c.source_type), (_L.process_key, c.process_key)):
+    for column, value in ((_L.source_type, c.source_type), (_L.process_key, c.process_key), (_L.priority, c.priority)):
         if value:
             conditions.append(column == value)
     if c.deadline_after is not None:
