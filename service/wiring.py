@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.archives import use_cases as archive_use_cases
 from service.campaigns import plans, rectification
 from service.config import Settings
 from service.db.session import make_engine
@@ -27,7 +28,9 @@ from service.process.context import ServiceContext
 #      reaches 整改事项办理中, and the campaign resumed when its last item completes — nested steps of
 #      *other* instances, after this step's own reactions (an item's completion is in the ledger before the
 #      campaign reads the results);
-#   5. the 延期 decision: last, because it moves *another* instance's deadline — a nested step that
+#   5. the archive package: when 销号归档 / 资料归档 is completed, after the items' and the bulletin's rows it
+#      packs exist (it reads them, and the history this step wrote);
+#   6. the 延期 decision: last, because it moves *another* instance's deadline — a nested step that
 #      publishes to this same list — and that must see this instance's step complete.
 STEP_SUBSCRIBERS = (
     projection.on_step_saved,
@@ -35,6 +38,7 @@ STEP_SUBSCRIBERS = (
     campaign_publish.on_step_saved,
     plans.on_step_saved,
     rectification.on_step_saved,
+    archive_use_cases.on_step_saved,
     extensions.on_step_saved,
 )
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.queries import process
 from service.db.queries.access import AccessRepository, AuditRepository
+from service.db.queries.archive import ArchiveRepository
 from service.db.queries.attachment import AttachmentRepository
 from service.db.queries.bulletin import BulletinRepository
 from service.db.queries.cadre import CadreRepository
@@ -97,6 +98,7 @@ class UnitOfWork:
     inbox: InboxRepository
     facts: FactRepository
     attachments: AttachmentRepository
+    archives: ArchiveRepository
     ledger: LedgerRepository
     calendar: CalendarRepository
     deadlines: DeadlineRepository
@@ -125,6 +127,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(session)
         self.facts = FactRepository(session)
         self.attachments = AttachmentRepository(session)
+        self.archives = ArchiveRepository(session)
         self.ledger = LedgerRepository(session)
         self.calendar = CalendarRepository(session)
         self.deadlines = DeadlineRepository(session)

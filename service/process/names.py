@@ -14,6 +14,7 @@ Element ids
     REMIND_BEFORE_DEADLINE, REMIND_OVERDUE   the timers of a unit's branch: listed as automatic 催办
     PLAN_CHECK           the campaign's 督查立项核对: binds it to a plan item (`plan_item`) or an approved
                          application (`application`), each used once
+    ITEM_ARCHIVE, CAMPAIGN_ARCHIVE   销号归档 / 资料归档: completing one builds the electronic archive package
     PUBLISH_BULLETIN     the campaign's 印发督查通报 task: completing it numbers, builds and stores the bulletin
     RECTIFICATION_WAIT   the campaign's 整改事项办理中 task (lane 系统管理员, nobody acts on it): when it is
                          reached, each entry of `rectifications` becomes its own 督办事项; when all of those
@@ -43,6 +44,8 @@ REVIEW = "review"
 RETURN_DECISION = "return"  # review_decision of a return for redo
 
 PLAN_CHECK = "plan_check"
+ITEM_ARCHIVE = "archive"  # 督办事项's 销号归档
+CAMPAIGN_ARCHIVE = "campaign_archive"  # the campaign's 资料归档
 PUBLISH_BULLETIN = "publish_bulletin"
 RECTIFICATION_WAIT = "rectify"
 

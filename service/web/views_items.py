@@ -8,9 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.principal import Principal
+from service.archives import use_cases as archive_use_cases
 from service.campaigns import reading
 from service.deadlines import panel
-from service.errors import Forbidden, InvalidInput
+from service.errors import Forbidden, InvalidInput, NotFound
 from service.http.field_errors import field_errors
 from service.i18n import gettext
 from service.process import definitions, instances, item_view, start_contract
@@ -29,12 +30,17 @@ def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
 
 
 def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) -> dict[str, Any]:
-    """A campaign's rectification items (first 200), or the campaign an item came from."""
+    """A campaign's rectification items (first 200), or the campaign an item came from; the archive."""
     rows, total = reading.items_of(uow, principal, view.instance.id)
+    try:
+        archive = archive_use_cases.describe(uow, services().ctx, principal, view.instance.id)
+    except NotFound:
+        archive = None
     return {
         "campaign_items": rows,
         "campaign_items_total": total,
         "campaign": reading.campaign_of(uow, view.instance.id),
+        "archive": archive,
     }
 
 

@@ -8,7 +8,9 @@ the units rectify and 督查室 closes, and the campaign lists them."""
 
 from __future__ import annotations
 
+import json
 import uuid
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -177,6 +179,7 @@ def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screensh
     for _ in PROBLEMS:
         me.open_todo(title, "销号归档")
         me.type("销号说明", "整改销号")
+        me.pick("定期30年")
         me.submit()
         me.submitted()
 
@@ -205,10 +208,19 @@ def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screensh
     me.sign_out()
     me.sign_in("dcs_li")
     me.open_todo(title, "资料归档")
-    me.type("归档号", "DC-2026-BR-01")
+    me.pick("永久")
+    me.type("纸质档案号", "DC-2026-BR-01")
     me.submit()
     me.submitted()
     page.goto("/inbox?tab=started")
     page.locator("#inbox-list tr", has_text=title).first.locator("a").first.click()
     expect(page.locator("#item-status")).to_have_text("已办结")
+    # and its archive package verifies and downloads, its manifest listing the bulletin and the item list
+    expect(page.locator("#archive-verified")).to_contain_text("校验通过")
+    with page.expect_download() as got:
+        page.locator("#item-archive a").click()
+    with zipfile.ZipFile(Path(got.value.path())) as package:
+        manifest = json.loads(package.read("manifest.json"))
+    names = [f["name"] for f in manifest["files"]]
+    assert "整改事项清单.csv" in names and any(n.startswith("文书/督查通报") for n in names)
     me.shot("campaign-04-done")

@@ -134,6 +134,7 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     me.sign_in("dcs_li")
     me.open_todo(title)
     me.type("销号说明", "经审核已办结，予以销号")
+    me.pick("定期30年")
     me.submit()
     me.submitted()
 

@@ -50,7 +50,7 @@ def _close(client: Any, tokens: dict[str, str], iid: int, units: tuple[str, ...]
         office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "已办结"})
     leader.do(iid, "leader_read", {"conclusion": "concluded"})
-    office.do(iid, "archive", {"close_note": "资料齐全"})
+    office.do(iid, "archive", {"retention": "30年", "close_note": "资料齐全"})
 
 
 def _text(body: bytes) -> tuple[str, list[list[str]]]:

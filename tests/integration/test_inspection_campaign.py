@@ -81,15 +81,19 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
         office.do(item_id, "report_upward", {"summary": "整改完成"})
         Actor(client, tokens["changwu"]).do(item_id, "leader_read", {"conclusion": "concluded"})
         assert office.tasks(iid, "rectification_summary") == []  # the campaign waits for the last one
-        office.do(item_id, "archive", {"close_note": "整改销号"})
+        office.do(item_id, "archive", {"retention": "30年", "close_note": "整改销号"})
     assert [r["status"] for r in office.get(f"/process-instances/{iid}/rectification-items").get_json()["items"]] == [
         "closed"
     ] * 3
     office.do(iid, "rectification_summary", {"summary": "三项问题均已整改"})
     Actor(client, tokens["changwu"]).do(iid, "summary_read", {"summary_instruction": "整改到位，予以肯定"})
-    office.do(iid, "campaign_archive", {"archive_ref": "DC-2026-01"})
+    office.do(iid, "campaign_archive", {"retention": "永久", "archive_ref": "DC-2026-01"})
     final = office.instance(iid)
     assert final["status"] == "completed"
+    archive = office.get(f"/process-instances/{iid}/archive").get_json()  # 资料归档 (issue 11, point 9)
+    names = [f["name"] for f in archive["manifest"]["files"]]
+    assert archive["verified"] and archive["retention"] == "永久" and "整改事项清单.csv" in names
+    assert any(n.startswith("文书/督查通报") and n.endswith(".docx") for n in names)
     results = final["data"]["rectification_results"]
     assert [r["item_id"] for r in results] == [items[u]["item_id"] for u in ("xiayang", "miandu", "shidu")]
 

@@ -68,7 +68,7 @@ def close(office: Actor, leader: Actor, unit: Actor, iid: int) -> None:
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "已办结"})
     leader.do(iid, "leader_read", {"conclusion": "concluded", "instruction": "同意销号"})
-    office.do(iid, "archive", {"close_note": "资料齐全", "archive_ref": "TZ-1"})
+    office.do(iid, "archive", {"retention": "30年", "close_note": "资料齐全", "archive_ref": "TZ-1"})
 
 
 def overview_as(actor: Actor) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_an_item_returned_300_times_still_works(client, tokens):
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "完成"})
     leader.do(iid, "leader_read", {"conclusion": "concluded"})
-    office.do(iid, "archive", {})
+    office.do(iid, "archive", {"retention": "30年"})
     final = office.instance(iid)
     assert final["status"] == "completed"
     assert final["data"]["unit_results"][0]["returns"] == 300

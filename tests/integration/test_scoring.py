@@ -83,7 +83,7 @@ def scenario(services: Any, app: Any, tokens: dict[str, str], clock: FakeClock) 
     office.do(done["id"], "review", {"review_decision": "accept"})
     office.do(done["id"], "report_upward", {"summary": "已完成"})
     leader.do(done["id"], "leader_read", {"conclusion": "concluded", "instruction": "同意销号"})
-    office.do(done["id"], "archive", {"close_note": "资料齐全", "archive_ref": "KH-2027-1"})
+    office.do(done["id"], "archive", {"retention": "30年", "close_note": "资料齐全", "archive_ref": "KH-2027-1"})
     assert office.instance(done["id"])["status"] == "completed"
     bulletin = _bulletin(
         services,

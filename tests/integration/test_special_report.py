@@ -23,7 +23,7 @@ def _closed_item(client: Any, tokens: dict[str, str], leader: str) -> int:
     office.do(iid, "report_upward", {"summary": "12个老旧小区改造全部完成并通过验收"})
     assert office.post(f"/process-instances/{iid}/special-report").status_code == 409  # not 办结 yet
     approver.do(iid, "leader_read", {"conclusion": "concluded", "instruction": "同意销号，总结经验"})
-    office.do(iid, "archive", {"close_note": "销号"})
+    office.do(iid, "archive", {"retention": "30年", "close_note": "销号"})
     return iid
 
 

@@ -62,7 +62,7 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     # Report upward, conclude, archive
     office.do(iid, "report_upward", {"summary": "两单位均已完成"})
     leader.do(iid, "leader_read", {"conclusion": "concluded", "instruction": "同意销号"})
-    office.do(iid, "archive", {"close_note": "资料齐全", "archive_ref": "DB-2026-001"})
+    office.do(iid, "archive", {"retention": "30年", "close_note": "资料齐全", "archive_ref": "DB-2026-001"})
 
     final = office.instance(iid)
     assert final["status"] == "completed" and final["ready_tasks"] == []
