@@ -38,6 +38,7 @@ def init_api(app: Flask) -> Api:
     api.register_converter(Int64Converter, integer_path_parameter)
     from service.api import (
         access,
+        accountability,
         attachments,
         bulletins,
         cadres,
@@ -59,7 +60,7 @@ def init_api(app: Flask) -> Api:
     modules = (session, definitions, instances, tasks, organisation, attachments, drafts, ledger, calendar)
     issue4 = (notifications, bulletins, scoring, cadres, extensions)  # supervision rules
     issue9 = (access,)  # 三员分立: passwords, user management, audit log
-    issue11 = (campaigns,)  # Flow A: a campaign's rectification items
+    issue11 = (campaigns, accountability)  # Flow A: a campaign's rectification items, archives; 督查问责
     for module in (*modules, *issue4, *issue9, *issue11):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.queries import process
 from service.db.queries.access import AccessRepository, AuditRepository
+from service.db.queries.accountability import AccountabilityRepository
 from service.db.queries.archive import ArchiveRepository
 from service.db.queries.attachment import AttachmentRepository
 from service.db.queries.bulletin import BulletinRepository
@@ -99,6 +100,7 @@ class UnitOfWork:
     facts: FactRepository
     attachments: AttachmentRepository
     archives: ArchiveRepository
+    accountability: AccountabilityRepository
     ledger: LedgerRepository
     calendar: CalendarRepository
     deadlines: DeadlineRepository
@@ -128,6 +130,7 @@ class UnitOfWork:
         self.facts = FactRepository(session)
         self.attachments = AttachmentRepository(session)
         self.archives = ArchiveRepository(session)
+        self.accountability = AccountabilityRepository(session)
         self.ledger = LedgerRepository(session)
         self.calendar = CalendarRepository(session)
         self.deadlines = DeadlineRepository(session)

@@ -171,6 +171,18 @@ def mention_line(
     return _line(rule, points, number, title, workdays.as_date(at), text, None)
 
 
+def accountability_line(
+    rules: Mapping[str, Decimal], *, number: str, title: str, instance_id: int, kind: str, facts: str, at: datetime
+) -> ScoreLine | None:
+    """One 督查问责 referral of the unit on an item; None when the rule is 0."""
+    points = rules["accountability"]
+    if not points:
+        return None
+    day = workdays.as_date(at)
+    text = f"{number}《{title}》于{cn_date(day)}被督查问责（{kind}：{_reason(facts)}）"
+    return _line("accountability", points, number, title, day, text, instance_id)
+
+
 def total(base: Decimal, lines: Sequence[ScoreLine]) -> Decimal:
     return base + sum((line.points for line in lines), Decimal(0))
 

@@ -1,4 +1,5 @@
-"""Gathering a period's facts from the ledger, the history (returns) and bulletins, as lines per unit."""
+"""Gathering a period's facts from the ledger, the history (returns), bulletins and 督查问责 referrals, as lines
+per unit."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from service.process import facts, names
 from service.scoring.arithmetic import (
     DueItem,
     ScoreLine,
+    accountability_line,
     is_decided,
     is_overdue,
     mention_line,
@@ -83,6 +85,13 @@ def collect(
         target = found.get(m.unit_code)
         line = mention_line(
             rules, year=m.year, issue_no=m.issue_no, title=m.title, kind=m.kind, reason=m.reason, at=m.created_at
+        )
+        if target is not None and line is not None:
+            target.lines.append(line)
+    for r, number, title in uow.accountability.between(period.starts_at, period.ends_before, only):
+        target = found.get(r.unit_code)
+        line = accountability_line(
+            rules, number=number, title=title, instance_id=r.instance_id, kind=r.kind, facts=r.facts, at=r.recorded_at
         )
         if target is not None and line is not None:
             target.lines.append(line)

@@ -41,6 +41,7 @@ RULE_FIELDS: tuple[RuleField, ...] = (
     RuleField("return_redo", "办理情况被退回重办（每次）", _d("-1"), _d("-100"), _d("0")),
     RuleField("praise", "通报表扬（每次）", _d("1"), _d("0"), _d("100")),
     RuleField("criticism", "通报批评（每次）", _d("-1"), _d("-100"), _d("0")),
+    RuleField("accountability", "督查问责（每次）", _d("-5"), _d("-100"), _d("0")),
 )
 FIELDS = {f.key: f for f in RULE_FIELDS}
 DEFAULTS: dict[str, Decimal] = {f.key: f.default for f in RULE_FIELDS}

@@ -16,6 +16,7 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 def init_web(app: Flask) -> None:
     from service.web import (  # noqa: F401 - routes
         vendor,
+        views_accountability,
         views_audit,
         views_auth,
         views_bulletins,

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.principal import Principal
+from service.accountability import use_cases as accountability
 from service.archives import use_cases as archive_use_cases
 from service.campaigns import reading
 from service.deadlines import panel
@@ -22,11 +23,20 @@ from service.web.pages import page, services
 @bp.get("/items/<int:instance_id>")
 @page
 def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
+    return render_item(principal, instance_id)
+
+
+def render_item(principal: Principal, instance_id: int, **extra: Any) -> str:
+    """The item page; `extra` carries a refused form's errors and typed values back to it."""
     with services().uow() as uow:
         view = item_view.item_page(uow, principal, instance_id)
         deadlines = panel.panel(uow, principal, view.instance)
         campaign = _campaign_parts(uow, principal, view)
-    return render_template("web/item.html", view=view, deadlines=deadlines, active="ledger", **campaign)
+        referrals = accountability.for_item(uow, principal, instance_id)
+    page_html: str = render_template(
+        "web/item.html", view=view, deadlines=deadlines, active="ledger", referrals=referrals, **campaign, **extra
+    )
+    return page_html
 
 
 def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) -> dict[str, Any]:
@@ -54,21 +64,8 @@ def retry_instance(principal: Principal, instance_id: int) -> ResponseReturnValu
         with app.uow() as uow:
             instance = instances.retry(uow, app.ctx, principal, instance_id, reason)
     except InvalidInput as exc:
-        with app.uow() as uow:
-            view = item_view.item_page(uow, principal, instance_id)
-            deadlines = panel.panel(uow, principal, view.instance)
-            campaign = _campaign_parts(uow, principal, view)
         flash(exc.message, "error")
-        page_html = render_template(
-            "web/item.html",
-            view=view,
-            deadlines=deadlines,
-            active="ledger",
-            retry_errors=field_errors(exc),
-            retry_reason=reason,
-            **campaign,
-        )
-        return page_html, 422
+        return render_item(principal, instance_id, retry_errors=field_errors(exc), retry_reason=reason), 422
     if instance.status == "error":
         flash(gettext("重试后仍然出错：{message}", message=instance.error_message or ""), "error")
     else:

@@ -101,7 +101,21 @@ def test_defaults_are_the_common_rule() -> None:
         "return_redo": -1,
         "praise": 1,
         "criticism": -1,
+        "accountability": -5,
     }
+
+
+def test_an_accountability_referral_is_one_explained_deduction() -> None:
+    line = arithmetic.accountability_line(
+        RULES, number="督办〔2026〕第9号", title="校舍维修", instance_id=9, kind="推诿", facts="以职责不清为由拒不牵头",
+        at=datetime(2026, 12, 3, 2, tzinfo=UTC),
+    )  # fmt: skip
+    assert line is not None and line.points == Decimal("-5") and line.rule == "accountability"
+    assert (
+        line.explanation == "督办〔2026〕第9号《校舍维修》于2026年12月3日被督查问责（推诿：以职责不清为由拒不牵头）：-5"
+    )
+    assert arithmetic.accountability_line({**RULES, "accountability": Decimal(0)}, number="n", title="t",
+                                          instance_id=1, kind="推诿", facts="f", at=datetime.now(UTC)) is None  # fmt: skip
 
 
 def test_validate_keeps_what_is_left_out_and_accepts_numbers_as_text() -> None:

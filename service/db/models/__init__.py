@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata` (Alembic and the
 from __future__ import annotations
 
 from service.db.models.access import AuditEntry, WebSession
+from service.db.models.accountability import AccountabilityReferral
 from service.db.models.archives import Archive
 from service.db.models.attachments import Attachment
 from service.db.models.base import Base, BigId, JSONType, UTCDateTime
@@ -25,6 +26,7 @@ from service.db.models.process import Counter, HistoryEvent, HumanTask, ProcessD
 from service.db.models.scoring import ScoreRuleSet
 
 __all__ = [
+    "AccountabilityReferral",
     "ApiToken",
     "Archive",
     "Attachment",
