@@ -114,8 +114,11 @@ def test_an_accountability_referral_is_one_explained_deduction() -> None:
     assert (
         line.explanation == "督办〔2026〕第9号《校舍维修》于2026年12月3日被督查问责（推诿：以职责不清为由拒不牵头）：-5"
     )
-    assert arithmetic.accountability_line({**RULES, "accountability": Decimal(0)}, number="n", title="t",
-                                          instance_id=1, kind="推诿", facts="f", at=datetime.now(UTC)) is None  # fmt: skip
+    off = {**RULES, "accountability": Decimal(0)}
+    at = datetime.now(UTC)
+    assert (
+        arithmetic.accountability_line(off, number="n", title="t", instance_id=1, kind="推诿", facts="f", at=at) is None
+    )
 
 
 def test_validate_keeps_what_is_left_out_and_accepts_numbers_as_text() -> None:
