@@ -71,3 +71,17 @@ def test_the_item_page_shows_the_time_limit_in_words(client, tokens):  # type: i
     sign_in(client, "dcs_li")
     page = client.get(f"/items/{instance['id']}", headers=HTML).get_data(as_text=True)
     assert "3 个月" in page and instance["data"]["deadline"] in page
+
+
+def test_the_leader_sees_the_computed_deadline_before_approving(client, tokens):  # type: ignore[no-untyped-def]
+    """Issue 11, point 11: the 立项审批 form shows the time limit and the deadline it gives when assigned today."""
+    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
+    data = {**BASE, "source_type": "人大代表建议"}
+    iid = office.start("supervision_item", data)["id"]
+    office.do(iid, "register", data)
+    task = leader.task(iid, "approve")
+    shown = leader.get(f"/tasks/{task['id']}").get_json()["data"]
+    assert shown["proposed_limit_text"] == "3个月"
+    assert shown["proposed_deadline"] == workdays.add_months(ASSIGNED, 3).isoformat()
+    leader.complete(task["id"], {"decision": "approve"})
+    assert office.instance(iid)["data"]["deadline"] == shown["proposed_deadline"]  # approved the same day
