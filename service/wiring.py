@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.archives import use_cases as archive_use_cases
-from service.campaigns import plans, rectification
+from service.campaigns import field_work, plans, rectification
 from service.config import Settings
 from service.db.session import make_engine
 from service.deadlines import extensions
@@ -24,7 +24,8 @@ from service.process.context import ServiceContext
 #   3. the campaign's 督查通报: numbered and stored when its 印发督查通报 task is completed (it reads the step
 #      only, and nothing after it depends on it);
 #   4. the annual plan's items (when a plan is adopted) and the plan check's binding (a campaign uses one
-#      plan item or one approved 附件1); then the campaign's rectification items: created when the campaign
+#      plan item or one approved 附件1), the 督查通知 and the groups' 反馈意见 to the inspected units; then the
+#      campaign's rectification items: created when the campaign
 #      reaches 整改事项办理中, and the campaign resumed when its last item completes — nested steps of
 #      *other* instances, after this step's own reactions (an item's completion is in the ledger before the
 #      campaign reads the results);
@@ -37,6 +38,7 @@ STEP_SUBSCRIBERS = (
     notification_hooks.on_step_saved,
     campaign_publish.on_step_saved,
     plans.on_step_saved,
+    field_work.on_step_saved,
     rectification.on_step_saved,
     archive_use_cases.on_step_saved,
     extensions.on_step_saved,

@@ -13,9 +13,17 @@ from __future__ import annotations
 from service.attachments.use_cases import (
     CorruptAttachment,
     keep_generated,
+    keep_generated_at,
     list_for_instance,
     open_for_download,
     upload,
 )
 
-__all__ = ["CorruptAttachment", "keep_generated", "list_for_instance", "open_for_download", "upload"]
+__all__ = [
+    "CorruptAttachment",
+    "keep_generated",
+    "keep_generated_at",
+    "list_for_instance",
+    "open_for_download",
+    "upload",
+]

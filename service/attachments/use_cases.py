@@ -118,9 +118,16 @@ def keep_generated(
 ) -> Attachment:
     """Store a document the service generated (e.g. a 催办通知) as the instance's attachment; no commit.
     The caller holds the instance lock and has checked permissions."""
-    received = file_store.receive(io.BytesIO(body), settings.data_dir, max(len(body), 1))
+    return keep_generated_at(uow, settings.data_dir, instance_id, filename, body, actor, now)
+
+
+def keep_generated_at(
+    uow: UnitOfWork, data_dir: Path, instance_id: int, filename: str, body: bytes, actor: str, now: datetime
+) -> Attachment:
+    """`keep_generated` with the data dir itself (a step subscriber has the context's, not the settings)."""
+    received = file_store.receive(io.BytesIO(body), data_dir, max(len(body), 1))
     key = file_store.new_key()
-    final = file_store.keep(received, settings.data_dir, key)
+    final = file_store.keep(received, data_dir, key)
     try:
         name = file_types.clean_filename(filename)
         return _record(

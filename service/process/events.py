@@ -33,6 +33,7 @@ class StepSaved:
     actor: str  # who ran the command (a username, or the timer service)
     now: datetime
     completed_task: HumanTask | None = None  # the task whose completion this step is, if it is one
+    submitted: Mapping[str, Any] | None = None  # what was submitted for it (checked), inside subprocesses too
 
 
 def task_unit(task: ReadyTask) -> str | None:

@@ -5,6 +5,8 @@ value that names nothing is refused on its field — at the start of a flow and 
     leader_options       the county leaders: {label: "name（role）", value: username}, e.g. 交办领导
     plan_item_options    items of adopted 年度督查计划 no campaign was started from yet (value: its id)
     application_options  approved 专项督查工作申报表 (附件1) not used by a campaign yet (value: instance id)
+    cadre_options        the 督查人员信息库 (附件3): {label: "name（unit）", value: "cadre:<id>"}, and the users who
+                         may act as inspectors (督查室): {label: name, value: "user:<username>"}
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from service.access.principal import COUNTY_LEADERS
+from service.access.principal import COUNTY_LEADERS, OFFICE
 from service.db.session import UnitOfWork
 from service.process.names import SPECIAL_APPLICATION
 
@@ -20,6 +22,7 @@ UNIT_OPTIONS = "unit_options"
 LEADER_OPTIONS = "leader_options"
 PLAN_ITEM_OPTIONS = "plan_item_options"
 APPLICATION_OPTIONS = "application_options"
+CADRE_OPTIONS = "cadre_options"
 NOT_A_UNIT = "不是有效的单位代码"
 NOT_A_LEADER = "不是县领导的用户名"
 MESSAGES = {
@@ -27,6 +30,7 @@ MESSAGES = {
     LEADER_OPTIONS: NOT_A_LEADER,
     PLAN_ITEM_OPTIONS: "不是年度督查计划中尚未开展的事项",
     APPLICATION_OPTIONS: "不是已批准且尚未使用的专项督查申报",
+    CADRE_OPTIONS: "不是督查人员信息库中的人员或督查室人员",
 }
 
 
@@ -66,11 +70,24 @@ def application_options(uow: UnitOfWork) -> list[dict[str, str]]:
     return found
 
 
+def cadre_options(uow: UnitOfWork) -> list[dict[str, str]]:
+    names = uow.units.names()
+    found = [
+        {"label": f"{c.name}（{names.get(c.unit_code, c.unit_code)}）", "value": f"cadre:{c.id}"}
+        for c in uow.cadres.cadres()
+    ]
+    for user in uow.users.all():
+        if user.active and any(r.name == OFFICE for r in user.roles):
+            found.append({"label": user.display_name, "value": f"user:{user.username}"})
+    return found
+
+
 LISTS = {
     UNIT_OPTIONS: options,
     LEADER_OPTIONS: leader_options,
     PLAN_ITEM_OPTIONS: plan_item_options,
     APPLICATION_OPTIONS: application_options,
+    CADRE_OPTIONS: cadre_options,
 }
 
 

@@ -7,6 +7,7 @@ The engine ran before, in an engine process (`ctx.run_engine`); what it did arri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -125,6 +126,7 @@ def persist(
     now: datetime,
     expected_version: int,
     completed_task: HumanTask | None = None,
+    submitted: Mapping[str, Any] | None = None,
 ) -> None:
     if outcome.state is None:
         _failed(uow, instance, outcome, actor, now, expected_version)
@@ -164,5 +166,6 @@ def persist(
         actor=actor,
         now=now,
         completed_task=completed_task,
+        submitted=submitted,
     )
     ctx.publish(uow, step)  # the ledger row, notifications, the 延期 hook: see service/wiring.py

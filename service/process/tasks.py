@@ -88,7 +88,9 @@ def complete(
                 {"element_id": error.element_id if error else "", "status": "error"},
             )
         _record(uow, actor, task, cleaned, now)
-        progress.persist(uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task)
+        progress.persist(
+            uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task, submitted=cleaned
+        )
         uow.commit()
         return task, instance
     raise Conflict("该流程实例正被频繁修改，请稍后重试")

@@ -74,13 +74,15 @@ class Person:
         box.press("Enter")
         box.blur()
 
-    def row(self, n: int) -> Locator:
-        """Row n (from 0) of the form's dynamic list (督查分组, 发现的问题), added if the list is shorter;
-        fill it with `within=`."""
-        rows = self.page.locator("#task-form .fjs-repeat-row-container")
+    def row(self, n: int, in_list: str | None = None) -> Locator:
+        """Row n (from 0) of one of the form's dynamic lists (督查分组, 发现的问题; the first one, or the one
+        labelled `in_list`), added if the list is shorter; fill it with `within=`."""
+        lists = self.page.locator("#task-form .fjs-form-field-dynamiclist")
+        scope = lists.filter(has_text=in_list).first if in_list else lists.first
+        rows = scope.locator(".fjs-repeat-row-container")
         while rows.count() <= n:
             before = rows.count()
-            self.page.locator("#task-form .fjs-repeat-render-add").first.click()
+            scope.locator(".fjs-repeat-render-add").last.click()
             expect(rows).to_have_count(before + 1)
         return rows.nth(n)
 

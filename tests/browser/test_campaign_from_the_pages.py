@@ -104,7 +104,7 @@ def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screensh
         me.type(label, text)
     group = me.row(0)  # the form starts with one group
     me.type("组名", "第一督查组", within=group)
-    me.type("组长", "李督查", within=group)
+    me.choose("组长", "李督查", within=group)  # from the 督查人员信息库 and the office's people
     me.submit()
     me.submitted()
 
@@ -112,15 +112,20 @@ def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screensh
     me.open_todo(title, "实地督查")
     me.type("督查地点及对象", "霞阳镇、沔渡镇、十都镇实地查看")
     for n, (description, unit) in enumerate(PROBLEMS):
-        row = me.row(n)
+        row = me.row(n, in_list="发现的问题")
         me.type("问题描述", description, within=row)
         me.choose("责任单位", unit, within=row)
     expect(page.locator("#task-form .fjs-repeat-render-add").first).to_contain_text("添加一项")
     me.shot("campaign-02-problems")
     me.submit()
     me.submitted()
+    me.open_todo(title, "反馈督查意见")
+    for _description, unit in PROBLEMS:
+        me.tag("反馈给", unit)
+    me.type("反馈意见", "已向三镇当面反馈")
+    me.submit()
+    me.submitted()
     for step, label, text in (
-        ("反馈督查意见", "反馈意见", "已向三镇当面反馈"),
         ("分组督查报告", "督查情况报告", "发现问题 3 个"),
         ("起草综合报告", "督查报告", "综合报告：三镇耕地保护存在问题 3 个"),
     ):

@@ -16,7 +16,10 @@ PLAN = {
     "period": "2026年12月",
     "targets": "各乡镇",
     "content": "违法占地整治",
-    "groups": [{"name": "第一组", "leader": "李督查"}, {"name": "第二组", "leader": "王督查"}],
+    "groups": [
+        {"name": "第一组", "leader": "user:dcs_li"},
+        {"name": "第二组", "leader": "user:dcs_wang", "members": ["user:dcs_li"]},
+    ],
 }
 
 
@@ -36,8 +39,10 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
         [{"description": "十都镇整改不到位", "unit": "shidu", "deadline_days": 20}],
     ]
     for task, found in zip(inspections, problems, strict=True):
-        office.complete(task["id"], {"sites_visited": "实地查看", "unannounced": True, "problems_found": found})
-    for element, data in (("inspection_feedback", {"feedback": "已反馈"}), ("group_report", {"report": "分组报告"})):
+        visits = [{"unit": p["unit"], "site": "现场", "method": "暗访"} for p in found]
+        office.complete(task["id"], {"sites_visited": "实地查看", "visits": visits, "problems_found": found})
+    feedback = {"feedback": "已当面反馈问题清单", "feedback_units": ["xiayang", "miandu", "shidu"]}
+    for element, data in (("inspection_feedback", feedback), ("group_report", {"report": "分组报告"})):
         for task in office.tasks(iid, element):
             office.complete(task["id"], data)
     office.do(iid, "comprehensive_report", {"report": "综合报告"})
@@ -104,3 +109,36 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
     assert "（1）问题描述：霞阳镇存在违法占地；责任单位：霞阳镇人民政府；整改时限（工作日）：10" in page
     assert 'class="show-engine"' in page and 'data-kind="engine_steps"' in page
     assert "整改事项：（1）编号：督办〔" in page and "· 系统</div>" in page
+
+
+def test_the_notice_is_issued_visits_are_recorded_and_feedback_reaches_the_units(client, tokens):
+    """炎陵 §三(一)2–3 (issue 11, point 4): members come from the 督查人员信息库 and the office's users, the
+    督查通知 (.docx) is issued once the groups are set, each visit is 明察 or 暗访, and the inspected units get
+    the group's 反馈意见."""
+    office = Actor(client, tokens["dcs_li"])
+    iid = office.start("inspection_campaign", {})["id"]
+    _, plan = adopt_plan(client, tokens)
+    office.do(iid, "plan_check", {"title": "禁烧督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    task = office.task(iid, "inspection_plan")
+    people = office.get(f"/tasks/{task['id']}").get_json()["options"]["cadre_options"]
+    assert {"user:dcs_li", "user:dcs_wang"} <= {o["value"] for o in people}
+    bad = {**PLAN, "groups": [{"name": "一组", "leader": "nobody"}]}
+    assert office.complete(task["id"], bad, status=422)["details"]["errors"] == {
+        "groups.0.leader": ["不是督查人员信息库中的人员或督查室人员"]
+    }
+    office.complete(task["id"], {**PLAN, "groups": [{"name": "一组", "leader": "user:dcs_wang"}]})
+    files = office.get(f"/process-instances/{iid}/attachments").get_json()
+    [notice] = [f for f in files if f["filename"].startswith("督查通知")]
+    paper = office.get(f"/attachments/{notice['id']}/download")
+    body = paper.data
+    paper.close()
+    text = "\n".join(p.text for p in docx.Document(BytesIO(body)).paragraphs)
+    assert "关于开展禁烧督查的通知" in text and "组长：王督查（督查室）" in text
+    inspection = office.task(iid, "field_inspection")
+    visit = {"unit": "xiayang", "site": "霞阳镇东村", "method": "夜访"}
+    refused = office.complete(inspection["id"], {"sites_visited": "霞阳镇", "visits": [visit]}, status=422)
+    assert list(refused["details"]["errors"]) == ["visits.0.method"]
+    office.complete(inspection["id"], {"sites_visited": "霞阳镇", "visits": [{**visit, "method": "暗访"}]})
+    office.do(iid, "inspection_feedback", {"feedback": "秸秆堆放点3处未清理", "feedback_units": ["xiayang"]})
+    told = Actor(client, tokens["xiayang_ll"]).get("/notifications", query_string={"per_page": 200}).get_json()
+    assert any(n["kind"] == "inspection_feedback" and "秸秆堆放点3处未清理" in n["body"] for n in told["items"])

@@ -70,13 +70,13 @@ def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client,
             "period": "十二月",
             "targets": "全县",
             "content": "整改落实",
-            "groups": [{"name": "一组", "leader": "李"}],
+            "groups": [{"name": "一组", "leader": "user:dcs_li"}],
         },
     )
     units = ["xiayang", "miandu", "shidu", "shuikou", "luyuan", "fgj", "czj", "zrzyj", "zjj", "jyj", "wjj"]
     problems = [{"description": f"问题{i}", "unit": units[i % len(units)]} for i in range(1200)]
     office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": problems})
-    office.do(iid, "inspection_feedback", {"feedback": "已当场反馈"})
+    office.do(iid, "inspection_feedback", {"feedback": "已当场反馈", "feedback_units": units})
     office.do(iid, "group_report", {"report": "报告内容"})
     office.do(iid, "comprehensive_report", {"report": "报告内容"})
     Actor(client, tokens["dcld"]).do(iid, "leader_review", {"review_decision": "approve"})

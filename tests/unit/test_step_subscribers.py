@@ -11,7 +11,7 @@ import pytest
 
 from service import wiring
 from service.archives import use_cases as archive_use_cases
-from service.campaigns import plans, rectification
+from service.campaigns import field_work, plans, rectification
 from service.deadlines import extensions
 from service.documents import campaign_publish
 from service.ledger import projection
@@ -40,6 +40,7 @@ def test_the_composed_order_is_ledger_then_notifications_then_the_extension_deci
         hooks.on_step_saved,
         campaign_publish.on_step_saved,
         plans.on_step_saved,
+        field_work.on_step_saved,
         rectification.on_step_saved,
         archive_use_cases.on_step_saved,
         extensions.on_step_saved,
