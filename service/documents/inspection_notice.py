@@ -38,10 +38,8 @@ def build_inspection_notice(notice: InspectionNotice) -> bytes:
     layout.title(doc, f"关于开展{notice.title}的通知")
     layout.right(doc, notice.business_number)
     layout.body(doc, f"{notice.targets or '各有关单位'}：", indent=False)
-    layout.body(
-        doc,
-        f"为{notice.purpose.rstrip('。') or '推动工作落实'}，根据{notice.basis or '工作安排'}，决定开展{notice.title}。现将有关事项通知如下。",
-    )
+    purpose, basis = notice.purpose.rstrip("。") or "推动工作落实", notice.basis or "工作安排"
+    layout.body(doc, f"为{purpose}，根据{basis}，决定开展{notice.title}。现将有关事项通知如下。")
     rows = [
         ("督查时间", notice.period),
         ("督查对象", notice.targets),
