@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 
 from service.api.schemas import Pagination, page_of
 from service.documents import bulletins, special_reports
+from service.documents.application_form import application_form
 from service.documents.bulletin import summary_text
 from service.documents.bulletin_figures import Figures
 from service.documents.supervision_notice import supervision_notice
@@ -213,3 +214,13 @@ def special_report(instance_id: int) -> Any:
     services = current_services()
     with services.uow() as uow:
         return special_reports.issue(uow, services.ctx, services.settings, actor, instance_id)
+
+
+@blp.get("/process-instances/<int:instance_id>/application.docx")
+@blp.doc(responses=_DOCX_RESPONSE)
+def application_docx(instance_id: int) -> Response:
+    """专项督查工作申报表（附件1，Word；含六级签署意见与督查方案）"""
+    actor = current_principal()
+    with current_services().uow() as uow:
+        filename, body = application_form(uow, actor, instance_id)
+    return file_response(body, mimetype=DOCX, filename=filename, fallback=f"application-{instance_id}.docx")

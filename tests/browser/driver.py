@@ -58,7 +58,8 @@ class Person:
 
     def field(self, label: str, within: Locator | None = None) -> Locator:
         scope = within if within is not None else self.page.locator("#task-form")
-        return scope.locator(".fjs-form-field", has=self.page.locator("label", has_text=label)).first
+        fields = ".fjs-form-field:not(.fjs-form-field-group):not(.fjs-form-field-dynamiclist)"  # the field itself
+        return scope.locator(fields, has=self.page.locator("label", has_text=label)).first
 
     def type(self, label: str, text: str, within: Locator | None = None) -> None:
         self.field(label, within).locator("input, textarea").first.fill(text)

@@ -44,7 +44,16 @@ def test_an_application_rejected_once_then_approved_from_the_pages(page: Page, s
     me.type("事项名称", item)
     me.type("督查依据", "县委农村工作会议部署")
     me.type("督查内容", "村庄清洁行动落实情况")
-    me.type("督查方案", "分两组，每组三人，实地查看 10 个村")
+    for label, text in (
+        ("督查目的", "推动村庄清洁行动落实"),
+        ("督查时间", "2026年12月中旬"),
+        ("督查对象", "各乡镇 10 个村"),
+        ("督查方式", "四不两直，明察暗访"),
+        ("参加人员", "县自然资源局、县农业农村局各 3 人"),
+        ("督查结果运用", "纳入年度考核"),
+    ):
+        me.type(label, text)
+    me.type("其他说明", "分两组，每组三人，实地查看 10 个村")
     me.date("拟开始日期", starts)
     me.shot("application-01-apply")
     me.submit()
@@ -60,7 +69,7 @@ def test_an_application_rejected_once_then_approved_from_the_pages(page: Page, s
     me.sign_in("zrzyj_ll")
     me.open_todo(item)
     expect(page.locator("#task-records")).to_contain_text("请补充督查方案的人员分工")
-    me.type("督查方案", "分两组，组长分别由局分管领导担任，每组三人，实地查看 10 个村")
+    me.type("参加人员", "两组，组长分别由局分管领导担任，每组三人")
     me.submit()
     me.submitted()
     me.sign_out()
@@ -72,4 +81,7 @@ def test_an_application_rejected_once_then_approved_from_the_pages(page: Page, s
     page.goto("/inbox?tab=started")
     page.locator("#inbox-list tr", has_text=item).first.locator("a").first.click()
     expect(page.locator("#item-status")).to_have_text("已办结")
+    with page.expect_download() as got:  # and it prints as the paper form
+        page.locator("#application-form a").click()
+    assert got.value.suggested_filename.startswith("专项督查工作申报表")
     me.shot("application-02-approved")
