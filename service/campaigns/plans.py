@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from service import workdays
 from service.db.models import PlanItem
 from service.db.session import UnitOfWork
@@ -61,10 +63,8 @@ def _adopt(uow: UnitOfWork, step: StepSaved) -> None:
 def _bind(uow: UnitOfWork, campaign_id: int, data: Mapping[str, Any]) -> None:
     status = data.get("plan_status")
     if status == "on_plan" and data.get("plan_item"):
-        item = uow.campaigns.plan_item(int(data["plan_item"]))
-        if item is None or item.campaign_id not in (None, campaign_id):
+        if not uow.campaigns.claim_plan_item(int(data["plan_item"]), campaign_id):
             raise Conflict("该计划事项已由其他督查开展，请重新选择", {"errors": {"plan_item": ["已被使用"]}})
-        item.campaign_id = campaign_id
     elif status == "special_approved" and data.get("application"):
         application_id = int(data["application"])
         if uow.campaigns.application_of(campaign_id) != application_id:
@@ -72,4 +72,7 @@ def _bind(uow: UnitOfWork, campaign_id: int, data: Mapping[str, Any]) -> None:
             if application_id not in used:
                 raise Conflict("该申报已被其他督查使用，请重新选择", {"errors": {"application": ["已被使用"]}})
             uow.campaigns.use_application(application_id, campaign_id)
-    uow.campaigns.flush()
+    try:
+        uow.campaigns.flush()
+    except IntegrityError:  # another campaign took the same item or application at the same moment
+        raise Conflict("该计划事项或申报已被其他督查同时使用，请重新选择") from None

@@ -95,3 +95,25 @@ def test_a_campaign_started_from_an_approved_application_uses_it_once(client: An
     other = office.start("inspection_campaign", {})["id"]
     again = office.get(f"/tasks/{office.task(other, 'plan_check')['id']}").get_json()
     assert str(application) not in {o["value"] for o in again["options"]["application_options"]}
+
+
+def test_two_campaigns_cannot_both_take_one_plan_item(client: Any, tokens: dict[str, str], services: Any) -> None:
+    """The plan item is claimed by one conditional UPDATE: the second campaign is refused, not silently preferred."""
+    from service.campaigns import plans
+
+    office = Actor(client, tokens["dcs_li"])
+    _, plan = adopt_plan(client, tokens)
+    first, second = (office.start("inspection_campaign", {})["id"] for _ in range(2))
+    item = int(plan[0]["value"])
+    with services.uow() as uow:
+        plans._bind(uow, first, {"plan_status": "on_plan", "plan_item": item})
+        uow.commit()
+    with services.uow() as uow:
+        try:
+            plans._bind(uow, second, {"plan_status": "on_plan", "plan_item": item})
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is tested
+            refused = exc
+        else:
+            raise AssertionError("the second campaign took an item the first holds")
+        assert getattr(refused, "status", None) == 409 or type(refused).__name__ == "Conflict"
+        assert uow.campaigns.plan_item(item).campaign_id == first

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from service.db.models import CampaignApplication, CampaignItem, LedgerItem, PlanItem, ProcessInstance
 from service.db.queries.base import Repository
@@ -31,6 +31,18 @@ class CampaignRepository(Repository):
 
     def plan_item(self, item_id: int) -> PlanItem | None:
         return self.session.get(PlanItem, item_id)
+
+    def claim_plan_item(self, item_id: int, campaign_id: int) -> bool:
+        """Bind the item to the campaign unless another campaign holds it: one conditional UPDATE, so two
+        campaigns choosing the same item at once cannot both succeed."""
+        stmt = (
+            update(PlanItem)
+            .where(PlanItem.id == item_id, or_(PlanItem.campaign_id.is_(None), PlanItem.campaign_id == campaign_id))
+            .values(campaign_id=campaign_id)
+            .execution_options(synchronize_session="fetch")
+        )
+        result: Any = self.session.execute(stmt)
+        return int(result.rowcount or 0) == 1
 
     def plan_item_of_campaign(self, campaign_id: int) -> PlanItem | None:
         return self.session.scalar(select(PlanItem).where(PlanItem.campaign_id == campaign_id))
