@@ -41,9 +41,11 @@ LANE_ROLES = (
     ADMIN,
     AUDITOR,
 )
-ROLES = (*LANE_ROLES, SECURITY_ADMIN, AUDIT_ADMIN)
+# 人大代表 / 政协委员 invited to take part in a campaign (004 §三.3): they read the campaigns that name them.
+INVITEE = "特邀督查"
+ROLES = (*LANE_ROLES, SECURITY_ADMIN, AUDIT_ADMIN, INVITEE)
 # Roles whose holders act on no lane's tasks without a unit check.
-_NOT_ACTING = frozenset({UNIT_LANE, ADMIN, AUDITOR, SECURITY_ADMIN, AUDIT_ADMIN})
+_NOT_ACTING = frozenset({UNIT_LANE, ADMIN, AUDITOR, SECURITY_ADMIN, AUDIT_ADMIN, INVITEE})
 
 
 def acts_by_role(lane: str | None) -> TypeGuard[str]:

@@ -13,7 +13,7 @@ from service.documents.inspection_notice import Group, InspectionNotice, build_i
 from service.process import option_lists
 from service.process.context import ServiceContext
 from service.process.events import StepSaved
-from service.process.names import INSPECTION_CAMPAIGN, INSPECTION_FEEDBACK, INSPECTION_PLAN
+from service.process.names import INSPECTION_CAMPAIGN, INSPECTION_FEEDBACK, INSPECTION_PLAN, INVITED
 
 
 def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
@@ -58,6 +58,19 @@ def _issue_notice(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None
         result_use=_text(data, "result_use"),
         issued_on=workdays.as_date(step.now),
     )
+    invited = data.get(INVITED)
+    if isinstance(invited, list) and invited:  # 004 §三.3: the invited deputies and members are told
+        notifications.notify(
+            uow,
+            ctx,
+            usernames=[str(u) for u in invited],
+            kind="campaign_invitation",
+            title=f"邀请参加督查：{notice.title}",
+            body=f"督查时间：{notice.period}；督查对象：{notice.targets}",
+            link=f"/items/{step.instance.id}",
+            instance_id=step.instance.id,
+            now=step.now,
+        )
     filename = f"督查通知-{step.instance.business_number}.docx"
     keep_generated_at(
         uow, ctx.data_dir, step.instance.id, filename, build_inspection_notice(notice), step.actor, step.now

@@ -16,6 +16,7 @@ from service.engine.commands import EngineOutcome, EngineRequest
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from service.process import history, progress, start_contract
 from service.process.context import ServiceContext, cache_key
+from service.process.names import INVITED
 
 
 def _business_number(uow: UnitOfWork, fmt: str, key: str, year: int) -> str:
@@ -110,6 +111,9 @@ def _create(
 def _may_read(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> bool:
     if actor.sees_everything or actor.acting_lanes() or instance.started_by == actor.username:
         return True
+    invited = (instance.data or {}).get(INVITED)
+    if isinstance(invited, list) and actor.username in invited:
+        return True  # a 人大代表 / 政协委员 invited to this campaign (004 §三.3)
     _, total = uow.tasks.search(
         state=None, instance_id=instance.id, lanes=[], unit_lane=UNIT_LANE, unit_code=actor.staff_unit, limit=1
     )

@@ -44,6 +44,7 @@ REVIEW = "review"
 RETURN_DECISION = "return"  # review_decision of a return for redo
 
 PLAN_CHECK = "plan_check"
+INVITED = "invited"  # a campaign's invited 人大代表 / 政协委员 (usernames): they may read it
 INSPECTION_PLAN = "inspection_plan"  # 督查分组与方案: completing it issues the 督查通知
 INSPECTION_FEEDBACK = "inspection_feedback"  # 反馈督查意见: the inspected units are told
 ITEM_ARCHIVE = "archive"  # 督办事项's 销号归档

@@ -5,6 +5,7 @@ value that names nothing is refused on its field — at the start of a flow and 
     leader_options       the county leaders: {label: "name（role）", value: username}, e.g. 交办领导
     plan_item_options    items of adopted 年度督查计划 no campaign was started from yet (value: its id)
     application_options  approved 专项督查工作申报表 (附件1) not used by a campaign yet (value: instance id)
+    invitee_options      人大代表 / 政协委员 who may be invited to a campaign (value: username)
     cadre_options        the 督查人员信息库 (附件3): {label: "name（unit）", value: "cadre:<id>"}, and the users who
                          may act as inspectors (督查室): {label: name, value: "user:<username>"}
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from service.access.principal import COUNTY_LEADERS, OFFICE
+from service.access.principal import COUNTY_LEADERS, INVITEE, OFFICE
 from service.db.session import UnitOfWork
 from service.process.names import SPECIAL_APPLICATION
 
@@ -23,6 +24,7 @@ LEADER_OPTIONS = "leader_options"
 PLAN_ITEM_OPTIONS = "plan_item_options"
 APPLICATION_OPTIONS = "application_options"
 CADRE_OPTIONS = "cadre_options"
+INVITEE_OPTIONS = "invitee_options"
 NOT_A_UNIT = "不是有效的单位代码"
 NOT_A_LEADER = "不是县领导的用户名"
 MESSAGES = {
@@ -31,6 +33,7 @@ MESSAGES = {
     PLAN_ITEM_OPTIONS: "不是年度督查计划中尚未开展的事项",
     APPLICATION_OPTIONS: "不是已批准且尚未使用的专项督查申报",
     CADRE_OPTIONS: "不是督查人员信息库中的人员或督查室人员",
+    INVITEE_OPTIONS: "不是可邀请的人大代表或政协委员",
 }
 
 
@@ -82,12 +85,22 @@ def cadre_options(uow: UnitOfWork) -> list[dict[str, str]]:
     return found
 
 
+def invitee_options(uow: UnitOfWork) -> list[dict[str, str]]:
+    """The 人大代表 / 政协委员 who may be invited to a campaign (users holding the 特邀督查 role)."""
+    return [
+        {"label": u.display_name, "value": u.username}
+        for u in uow.users.all()
+        if u.active and any(r.name == INVITEE for r in u.roles)
+    ]
+
+
 LISTS = {
     UNIT_OPTIONS: options,
     LEADER_OPTIONS: leader_options,
     PLAN_ITEM_OPTIONS: plan_item_options,
     APPLICATION_OPTIONS: application_options,
     CADRE_OPTIONS: cadre_options,
+    INVITEE_OPTIONS: invitee_options,
 }
 
 

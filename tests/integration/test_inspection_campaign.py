@@ -142,3 +142,26 @@ def test_the_notice_is_issued_visits_are_recorded_and_feedback_reaches_the_units
     office.do(iid, "inspection_feedback", {"feedback": "秸秆堆放点3处未清理", "feedback_units": ["xiayang"]})
     told = Actor(client, tokens["xiayang_ll"]).get("/notifications", query_string={"per_page": 200}).get_json()
     assert any(n["kind"] == "inspection_feedback" and "秸秆堆放点3处未清理" in n["body"] for n in told["items"])
+
+
+def test_invited_deputies_read_the_campaign_that_names_them(client, tokens):
+    """004 §三.3 (issue 11, point 10): 人大代表 / 政协委员 are invited from a list; the invited read the campaign."""
+    office = Actor(client, tokens["dcs_li"])
+    iid = office.start("inspection_campaign", {})["id"]
+    _, plan = adopt_plan(client, tokens)
+    office.do(iid, "plan_check", {"title": "邀请代表督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    task = office.task(iid, "inspection_plan")
+    invitees = office.get(f"/tasks/{task['id']}").get_json()["options"]["invitee_options"]
+    assert {o["value"] for o in invitees} >= {"renda_wang", "zhengxie_liu"}
+    assert office.complete(task["id"], {**PLAN, "invited": ["dcs_wang"]}, status=422)["details"]["errors"] == {
+        "invited": ["不是可邀请的人大代表或政协委员"]
+    }
+    deputy, member = Actor(client, tokens["renda_wang"]), Actor(client, tokens["zhengxie_liu"])
+    assert deputy.get(f"/process-instances/{iid}").status_code == 404  # not invited yet
+    office.complete(task["id"], {**PLAN, "invited": ["renda_wang"]})
+    assert deputy.get(f"/process-instances/{iid}").status_code == 200
+    assert member.get(f"/process-instances/{iid}").status_code == 404
+    told = deputy.get("/notifications", query_string={"per_page": 100}).get_json()["items"]
+    assert any(n["kind"] == "campaign_invitation" and n["link"] == f"/items/{iid}" for n in told)
+    sign_in(client, "renda_wang")
+    assert client.get(f"/items/{iid}", headers=HTML).status_code == 200
