@@ -55,6 +55,7 @@ class Person:
 
     def form_ready(self) -> None:
         expect(self.page.locator("#task-form[data-ready='1']")).to_be_attached()
+        self.page.wait_for_load_state("networkidle")  # the page's own requests (attachments, drafts) are done
 
     def field(self, label: str, within: Locator | None = None) -> Locator:
         scope = within if within is not None else self.page.locator("#task-form")
@@ -62,7 +63,9 @@ class Person:
         return scope.locator(fields, has=self.page.locator("label", has_text=label)).first
 
     def type(self, label: str, text: str, within: Locator | None = None) -> None:
-        self.field(label, within).locator("input, textarea").first.fill(text)
+        box = self.field(label, within).locator("input, textarea").first
+        box.fill(text)
+        expect(box).to_have_value(text)
 
     def date(self, label: str, day: date) -> None:
         """A form-js date field: typed in the format its placeholder shows (the browser's locale)."""
@@ -109,7 +112,11 @@ class Person:
         self.page.click("#submit-task")
 
     def submitted(self) -> None:
-        self.page.wait_for_url("**/inbox?**submitted=**")
+        try:
+            self.page.wait_for_url("**/inbox?**submitted=**")
+        except Exception:
+            self.shot("failed-submit")  # what the page said instead (test-artifacts/screenshots)
+            raise
         expect(self.page.locator(".flash")).to_contain_text("已提交")
 
     def error_next_to(self, label: str) -> Locator:
