@@ -161,12 +161,17 @@ def _verified(ctx: ServiceContext, archive: Archive) -> tuple[bytes, list[str]]:
     return body, package.problems(body, archive.manifest)
 
 
-def describe(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: int) -> dict[str, Any]:
-    """The archive of an instance the actor may read, with the result of checking it now."""
+def _archive_of(uow: UnitOfWork, actor: Principal, instance_id: int) -> Archive:
     instances.readable(uow, actor, instance_id)
     archive = uow.archives.for_instance(instance_id)
     if archive is None:
         raise NotFound("该事项尚未归档")
+    return archive
+
+
+def describe(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: int) -> dict[str, Any]:
+    """The archive of an instance the actor may read, with the result of checking it now."""
+    archive = _archive_of(uow, actor, instance_id)
     _, found = _verified(ctx, archive)
     columns = {c.key: getattr(archive, c.key) for c in Archive.__table__.columns if c.key != "storage_key"}
     return {**columns, "verified": not found, "problems": found}
@@ -174,10 +179,7 @@ def describe(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id
 
 def open_package(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: int) -> tuple[str, bytes]:
     """(file name, zip bytes), only when the package still matches its sha256 and manifest (else 409)."""
-    instances.readable(uow, actor, instance_id)
-    archive = uow.archives.for_instance(instance_id)
-    if archive is None:
-        raise NotFound("该事项尚未归档")
+    archive = _archive_of(uow, actor, instance_id)
     body, found = _verified(ctx, archive)
     if found:
         raise CorruptArchive("档案包校验未通过，请联系系统管理员", {"problems": found})
