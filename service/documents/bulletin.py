@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from docx.document import Document as DocumentType
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
 from service.documents import layout
 from service.documents.bulletin_figures import LedgerLine, Period
@@ -77,10 +77,7 @@ def _ledger(doc: DocumentType, content: BulletinContent) -> None:
 def build_bulletin(content: BulletinContent) -> bytes:
     """The .docx bytes of the bulletin (A4, 公文 style; the ledger on landscape pages)."""
     doc = layout.new_document()
-    layout.title(doc, "督查通报", size=Pt(26))
-    layout.centred(doc, f"{content.year}年第{content.issue_no}期")
-    layout.centred(doc, f"{content.issuer}　　　　{layout.cn_date(content.issued_on)}")
-    layout.title(doc, content.title)
+    layout.masthead(doc, "督查通报", content.year, content.issue_no, content.issuer, content.issued_on, content.title)
     sections = [
         ("总体情况", lambda: layout.body(doc, summary_text(content.period, content.totals))),
         ("通报表扬", lambda: _mentions(doc, content.praise, "本期无通报表扬的单位。")),

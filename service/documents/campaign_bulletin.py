@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from docx.shared import Pt
-
 from service.documents import layout
 from service.documents.bulletin import ORDINALS
 
@@ -50,10 +48,7 @@ def overview_text(campaign: str, purpose: str, period: str, targets: str, groups
 def build_campaign_bulletin(content: CampaignBulletinContent) -> bytes:
     """The .docx bytes (A4, 公文 style)."""
     doc = layout.new_document()
-    layout.title(doc, "督查通报", size=Pt(26))
-    layout.centred(doc, f"{content.year}年第{content.issue_no}期")
-    layout.centred(doc, f"{content.issuer}　　　　{layout.cn_date(content.issued_on)}")
-    layout.title(doc, content.title)
+    layout.masthead(doc, "督查通报", content.year, content.issue_no, content.issuer, content.issued_on, content.title)
 
     def problems() -> None:
         if not content.problems:

@@ -97,6 +97,16 @@ def title(doc: DocumentType, text: str, size: Pt = TITLE_SIZE) -> Paragraph:
     return paragraph
 
 
+def masthead(
+    doc: DocumentType, name: str, year: int, issue_no: int, issuer: str, issued_on: date | datetime, heading_text: str
+) -> None:
+    """The head of a numbered issue (督查通报, 督查专报): its name, 第N期, issuer and date, and its title."""
+    title(doc, name, size=Pt(26))
+    centred(doc, f"{year}年第{issue_no}期")
+    centred(doc, f"{issuer}　　　　{cn_date(issued_on)}")
+    title(doc, heading_text)
+
+
 def centred(doc: DocumentType, text: str, *, size: Pt = BODY_SIZE, bold: bool = False) -> Paragraph:
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER

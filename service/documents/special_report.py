@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from docx.shared import Pt
-
 from service.documents import layout
 from service.documents.bulletin import ORDINALS
 
@@ -43,10 +41,8 @@ class SpecialReport:
 def build_special_report(report: SpecialReport) -> bytes:
     """The .docx bytes (A4, 公文 style)."""
     doc = layout.new_document()
-    layout.title(doc, "督查专报", size=Pt(26))
-    layout.centred(doc, f"{report.year}年第{report.issue_no}期")
-    layout.centred(doc, f"{report.issuer}　　　　{layout.cn_date(report.issued_on)}")
-    layout.title(doc, f"关于《{report.title}》办理结果的报告")
+    heading = f"关于《{report.title}》办理结果的报告"
+    layout.masthead(doc, "督查专报", report.year, report.issue_no, report.issuer, report.issued_on, heading)
     if report.to_leader:
         layout.body(doc, f"{report.to_leader}：", indent=False)
     closed = f"，已于{layout.cn_date(report.closed_on)}办结销号" if report.closed_on else ""
