@@ -44,3 +44,19 @@ class Actor:
         response = self.get(f"/process-instances/{instance_id}")
         assert response.status_code == 200, response.get_json()
         return response.get_json()
+
+
+CONFIRM = {"head_decision": "confirm"}  # the unit 负责人's 确认 of its 办结报告
+
+
+def confirm(client: Any, tokens: dict[str, str], unit: str, instance_id: int) -> Any:
+    """The unit's 负责人 (第一责任人) confirms its 办结报告 before it goes to review (004 S6a): what follows a
+    `handle` submitted with completion `done`. Demo units' heads are `<unit>_fzr`."""
+    return Actor(client, tokens[f"{unit}_fzr"]).do(instance_id, "head_confirm", CONFIRM)
+
+
+def report(client: Any, tokens: dict[str, str], unit: str, instance_id: int, data: dict[str, Any]) -> None:
+    """A unit's 办理并报告 by its liaison (`<unit>_ll`); a 办结 report is then confirmed by its head."""
+    Actor(client, tokens[f"{unit}_ll"]).do(instance_id, "handle", data)
+    if data.get("completion") == "done":
+        confirm(client, tokens, unit, instance_id)

@@ -14,9 +14,15 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from service.db.models import HumanTask, User
+from service.db.queries.process import Acting
 
 OFFICE = "督查室"
 UNIT_LANE = "承办单位"
+# The lane of a campaign's 牵头单位 (炎陵 §三(一)2–6): its tasks belong to the unit in `lead_unit` — the plan
+# item's lead unit, or the unit whose 附件1 was approved. That unit's staff act on them, and so does the
+# 督查室, which organises every campaign (and is the lead unit when the lead unit is its own).
+LEAD_LANE = "牵头单位"
+UNIT_LANES = frozenset({UNIT_LANE, LEAD_LANE})
 ADMIN = "系统管理员"
 AUDITOR = "审计"  # reads every instance and its history (业务审计), acts on nothing
 SECURITY_ADMIN = "安全管理员"
@@ -41,16 +47,18 @@ LANE_ROLES = (
     ADMIN,
     AUDITOR,
 )
+# Lane names a BPMN file may use: the lane roles, and the campaign's lead unit (not a role anyone holds).
+LANES = (*LANE_ROLES, LEAD_LANE)
 # 人大代表 / 政协委员 invited to take part in a campaign (004 §三.3): they read the campaigns that name them.
 INVITEE = "特邀督查"
 ROLES = (*LANE_ROLES, SECURITY_ADMIN, AUDIT_ADMIN, INVITEE)
 # Roles whose holders act on no lane's tasks without a unit check.
-_NOT_ACTING = frozenset({UNIT_LANE, ADMIN, AUDITOR, SECURITY_ADMIN, AUDIT_ADMIN, INVITEE})
+_NOT_ACTING = frozenset({UNIT_LANE, LEAD_LANE, ADMIN, AUDITOR, SECURITY_ADMIN, AUDIT_ADMIN, INVITEE})
 
 
 def acts_by_role(lane: str | None) -> TypeGuard[str]:
     """Whether a lane's tasks go to every holder of the role it names, without a unit check: every lane
-    but 承办单位 (its unit's staff only), 系统管理员 and 审计 (nobody acts on those)."""
+    but 承办单位 and 牵头单位 (a unit's staff), 系统管理员 and 审计 (nobody acts on those)."""
     return lane is not None and lane not in _NOT_ACTING
 
 
@@ -60,6 +68,7 @@ class Principal:
     display_name: str
     roles: frozenset[str]
     unit_code: str | None
+    position: str = ""  # in their unit: 联络员, 负责人, …
 
     @classmethod
     def of(cls, user: User) -> Principal:
@@ -68,6 +77,7 @@ class Principal:
             user.display_name,
             frozenset(r.name for r in user.roles),
             user.unit.code if user.unit else None,
+            user.position or "",
         )
 
     @property
@@ -112,17 +122,25 @@ class Principal:
         return self.unit_code if UNIT_LANE in self.roles else None
 
     def acting_lanes(self) -> set[str]:
-        """Lanes whose tasks this principal acts on without a unit check."""
-        return {r for r in self.roles if acts_by_role(r)}
+        """Lanes whose tasks this principal acts on without a unit check (the 督查室 also 牵头单位's)."""
+        lanes = {r for r in self.roles if acts_by_role(r)}
+        return lanes | {LEAD_LANE} if OFFICE in self.roles else lanes
+
+    def acting(self) -> Acting:
+        """`may_act_on` as a filter for the task lists (service.db.queries.process.acting_on)."""
+        unit = self.staff_unit
+        return Acting(frozenset(self.acting_lanes()), UNIT_LANES if unit else frozenset(), unit, self.position)
 
     def may_act_on(self, task: HumanTask) -> bool:
-        """The one rule of who acts on a human task: a 承办单位 task its unit's staff, a task of another
-        lane the holders of that role (`acts_by_role`). Task lists apply it in SQL with
-        `acting_lanes()` and `staff_unit` (service.db.queries.process.acting_on); the recipients of a
-        new task are found by it (service.notifications.task_recipients)."""
-        if task.lane == UNIT_LANE:
-            return self.staff_unit is not None and task.unit_code == self.staff_unit
-        return acts_by_role(task.lane) and task.lane in self.roles
+        """The one rule of who acts on a human task: a 承办单位 or 牵头单位 task its unit's staff, a task of
+        another lane the holders of that role (`acts_by_role`; the 督查室 also acts on 牵头单位 tasks); and
+        a task naming a position (`position`, e.g. 负责人) only those holding it. Task lists apply it in
+        SQL (`acting()`); the recipients of a new task are found by it (notifications.task_recipients)."""
+        if task.position and task.position != self.position:
+            return False
+        if task.lane in UNIT_LANES and self.staff_unit is not None and task.unit_code == self.staff_unit:
+            return True
+        return task.lane in self.acting_lanes()
 
     def may_see(self, task: HumanTask) -> bool:
         """Who may read a human task at all: whoever sees everything, may act on it, or completed it.

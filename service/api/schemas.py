@@ -56,8 +56,11 @@ class TaskSummary(Schema):
     instance_id = fields.Integer()
     element_id = fields.String()
     name = fields.String()
-    lane = fields.String(allow_none=True)
-    unit_code = fields.String(allow_none=True)
+    lane = fields.String(allow_none=True, metadata={"description": "泳道（角色；牵头单位为督查的牵头单位）"})
+    unit_code = fields.String(allow_none=True, metadata={"description": "承办单位/牵头单位任务所属单位"})
+    position = fields.String(
+        allow_none=True, metadata={"description": "仅本单位担任此职务的人员可办理（如 负责人），空为不限"}
+    )
     form_key = fields.String(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
     state = fields.String()

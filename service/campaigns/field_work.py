@@ -8,6 +8,7 @@ from typing import Any
 
 from service import notifications, workdays
 from service.attachments import keep_generated_at
+from service.db.models import InspectionFeedback
 from service.db.session import UnitOfWork
 from service.documents.inspection_notice import Group, InspectionNotice, build_inspection_notice
 from service.process import option_lists
@@ -85,14 +86,29 @@ def _tell_units(
     name = group.get("name") if isinstance(group, Mapping) else ""
     feedback = _text(submitted, "feedback")
     units = submitted.get("feedback_units")
-    for unit in units if isinstance(units, list) else []:
+    told = sorted({str(u) for u in units}) if isinstance(units, list) else []
+    uow.campaigns.add_all(
+        [
+            InspectionFeedback(
+                campaign_id=step.instance.id,
+                unit_code=unit,
+                group_name=str(name or "")[:200],
+                feedback=feedback,
+                given_by=step.actor,
+                given_at=step.now,
+            )
+            for unit in told
+        ]
+    )
+    for unit in told:
         notifications.notify_unit(
             uow,
             ctx,
-            unit_code=str(unit),
+            unit_code=unit,
             kind="inspection_feedback",
             title=f"督查反馈意见：{step.instance.title}（{name or '督查组'}）",
             body=feedback,
+            link=f"/items/{step.instance.id}#feedback",
             instance_id=step.instance.id,
             now=step.now,
         )

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from service import workdays
 from service.db.models import PlanItem
 from service.db.session import UnitOfWork
-from service.errors import Conflict
+from service.errors import Conflict, InvalidInput
 from service.process.context import ServiceContext
 from service.process.events import StepSaved
-from service.process.names import ANNUAL_PLAN, INSPECTION_CAMPAIGN, PLAN_CHECK, SPECIAL_APPLICATION
+from service.process.names import ANNUAL_PLAN, INSPECTION_CAMPAIGN, LEAD_UNIT, PLAN_CHECK, SPECIAL_APPLICATION
 
 
 def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
@@ -60,13 +60,25 @@ def _adopt(uow: UnitOfWork, step: StepSaved) -> None:
     uow.campaigns.flush()
 
 
+def _lead_must_be(uow: UnitOfWork, data: Mapping[str, Any], unit: str, source: str) -> None:
+    """The campaign is led by the unit its plan item or 附件1 names (炎陵 §三(一)2: 牵头单位)."""
+    if unit and data.get(LEAD_UNIT) != unit:
+        message = f"{source}为{uow.units.names().get(unit, unit)}，由其牵头"
+        raise InvalidInput(message, {"errors": {LEAD_UNIT: [message]}})
+
+
 def _bind(uow: UnitOfWork, campaign_id: int, data: Mapping[str, Any]) -> None:
     status = data.get("plan_status")
     if status == "on_plan" and data.get("plan_item"):
+        item = uow.campaigns.plan_item(int(data["plan_item"]))
+        _lead_must_be(uow, data, item.lead_unit if item else "", "年度计划中该事项的牵头单位")
         if not uow.campaigns.claim_plan_item(int(data["plan_item"]), campaign_id):
             raise Conflict("该计划事项已由其他督查开展，请重新选择", {"errors": {"plan_item": ["已被使用"]}})
     elif status == "special_approved" and data.get("application"):
         application_id = int(data["application"])
+        application = uow.instances.get(application_id)
+        applicant = str((application.data or {}).get("unit") or "") if application else ""
+        _lead_must_be(uow, data, applicant, "申报表的申报单位")
         if uow.campaigns.application_of(campaign_id) != application_id:
             used = {a.id for a in uow.campaigns.unused_applications(SPECIAL_APPLICATION)}
             if application_id not in used:

@@ -19,6 +19,7 @@ class ReadyTask:
     due_expression: str | None
     data: dict[str, Any]
     due: str | None = None  # the `due` expression's value, evaluated in the engine process
+    position: str | None = None  # property `position`: only the unit's staff holding it act (e.g. 负责人)
 
 
 class FiredTimer(tuple[str, str]):

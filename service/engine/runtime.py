@@ -266,6 +266,7 @@ class ProcessEngine:
                             props.get("formKey"),
                             props.get("due"),
                             task.data,
+                            position=props.get("position") or None,
                         )
                     )
         return found

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from service.access.principal import UNIT_LANE, acts_by_role
+from service.access.principal import LEAD_LANE, OFFICE, UNIT_LANE, UNIT_LANES, acts_by_role
 from service.db.models import HumanTask
 from service.db.queries.notification import Recipient
 from service.notifications.config import NotifyConfig
@@ -71,17 +71,22 @@ def notify_unit(
 
 
 def recipients_of_task(uow: UnitOfWork, task: HumanTask) -> list[str]:
-    """Who may act on the task, as Principal.may_act_on decides: a unit's task goes to that unit's
-    承办单位 staff, any other lane to the holders of that role (none for the admin and auditor lanes)."""
+    """Who may act on the task, as Principal.may_act_on decides: a unit's task (承办单位, 牵头单位) goes to
+    that unit's 承办单位 staff — those holding its `position`, if it names one — a 牵头单位 task also to the
+    督查室, any other lane to the holders of that role (none for the admin and auditor lanes)."""
     return [r.username for r in task_recipients(uow, task)]
 
 
 def task_recipients(uow: UnitOfWork, task: HumanTask) -> list[Recipient]:
-    if task.lane == UNIT_LANE:
-        return uow.notifications.with_role(UNIT_LANE, task.unit_code) if task.unit_code else []
-    if not acts_by_role(task.lane):
-        return []
-    return uow.notifications.with_role(task.lane)
+    found: list[Recipient] = []
+    if task.lane in UNIT_LANES and task.unit_code:
+        found = uow.notifications.with_role(UNIT_LANE, task.unit_code, task.position)
+    if task.lane == LEAD_LANE:
+        office = uow.notifications.with_role(OFFICE, position=task.position)
+        return sorted(set(found) | set(office))
+    if task.lane in UNIT_LANES or not acts_by_role(task.lane):
+        return found
+    return uow.notifications.with_role(task.lane, position=task.position)
 
 
 def _message(kind: str, title: str, body: str, link: str | None, instance_id: int | None) -> Message:

@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from service.access import audit_log
-from service.access.principal import LANE_ROLES, Principal
+from service.access.principal import LANES, Principal
 from service.db.models import ProcessDefinition
 from service.db.session import UnitOfWork
 from service.engine.errors import DefinitionInvalid, DefinitionProblem
@@ -104,8 +104,8 @@ def deploy(
         file = filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn"
         line = lines.get(task.element_id)
         messages = []
-        if task.lane not in LANE_ROLES:
-            messages.append(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(LANE_ROLES)}）")
+        if task.lane not in LANES:
+            messages.append(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(LANES)}）")
         if not task.form_key:
             messages.append(f"用户任务“{task.name}”未指定表单（formKey）")
         elif task.form_key not in forms:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service.access.principal import UNIT_LANE
+from service.access.principal import LEAD_LANE, UNIT_LANE
 from service.db.models import HumanTask, ProcessInstance
 from service.engine.records import FiredTimer, ReadyTask
+from service.process.names import LEAD_UNIT
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class StepSaved:
 
 
 def task_unit(task: ReadyTask) -> str | None:
-    """The unit a 承办单位 task belongs to (task-data variable `unit`), else None."""
-    unit = task.data.get("unit") if task.lane == UNIT_LANE else None
-    return str(unit) if unit is not None else None
+    """The unit a task belongs to: a 承办单位 task's `unit`, a 牵头单位 task's `lead_unit`; else None."""
+    key = {UNIT_LANE: "unit", LEAD_LANE: LEAD_UNIT}.get(task.lane or "")
+    unit = task.data.get(key) if key else None
+    return str(unit) if unit not in (None, "") else None

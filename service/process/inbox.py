@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.access.principal import UNIT_LANE, Principal
+from service.access.principal import Principal
 from service.db.queries.inbox import INSTANCE_SORTS, TASK_SORTS, TaskScope, Window
 from service.db.session import UnitOfWork
 from service.errors import InvalidInput
@@ -40,12 +40,7 @@ class InboxFilters:
 
 
 def todo_scope(actor: Principal) -> TaskScope:
-    return TaskScope(
-        state="ready",
-        lanes=actor.acting_lanes(),
-        unit_lane=UNIT_LANE,
-        unit_code=actor.staff_unit,
-    )
+    return TaskScope(state="ready", acting=actor.acting())
 
 
 def counts(uow: UnitOfWork, actor: Principal) -> dict[str, int]:

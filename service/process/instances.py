@@ -9,14 +9,15 @@ from typing import Any
 
 from service import workdays
 from service.access import audit_log
-from service.access.principal import UNIT_LANE, Principal
+from service.access.principal import UNIT_LANES, Principal
 from service.db.models import HumanTask, ProcessDefinition, ProcessInstance
+from service.db.queries.process import Acting
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from service.process import history, progress, start_contract
 from service.process.context import ServiceContext, cache_key
-from service.process.names import INVITED
+from service.process.names import INSPECTION_CAMPAIGN, INVITED, LEAD_UNIT
 
 
 def _business_number(uow: UnitOfWork, fmt: str, key: str, year: int) -> str:
@@ -114,8 +115,16 @@ def _may_read(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> b
     invited = (instance.data or {}).get(INVITED)
     if isinstance(invited, list) and actor.username in invited:
         return True  # a 人大代表 / 政协委员 invited to this campaign (004 §三.3)
+    unit = actor.staff_unit
+    if unit is None:
+        return False
+    if instance.process_key == INSPECTION_CAMPAIGN:
+        if (instance.data or {}).get(LEAD_UNIT) == unit:
+            return True  # the campaign's 牵头单位 (its staff act on its lead-unit tasks)
+        if uow.campaigns.was_told(instance.id, unit):
+            return True  # an inspected unit, which reads the 反馈意见 it was given (炎陵 §三(一)3)
     _, total = uow.tasks.search(
-        state=None, instance_id=instance.id, lanes=[], unit_lane=UNIT_LANE, unit_code=actor.staff_unit, limit=1
+        state=None, instance_id=instance.id, acting=Acting(frozenset(), UNIT_LANES, unit), limit=1
     )
     return total > 0
 

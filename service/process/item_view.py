@@ -16,6 +16,7 @@ from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.form_validation import field_choices, field_labels
 from service.process import drafts, form_prefill, instances, option_lists, tasks, time_limits
+from service.process.names import INSPECTION_CAMPAIGN, LEAD_UNIT
 
 # The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
 FACT_KEYS = (
@@ -90,6 +91,18 @@ class ItemPage:
     taken_flows: list[str]
     failed_elements: list[str] = field(default_factory=list)  # where the instance stopped in 异常
     bulletin: Bulletin | None = None  # the 督查通报 this campaign published
+    feedback: list[Feedback] = field(default_factory=list)  # a campaign's 反馈意见 the reader may see
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A 督查组's 反馈意见 to one inspected unit."""
+
+    unit: str  # the unit's name
+    group: str
+    text: str
+    by: str
+    at: datetime
 
 
 def facts_of(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -290,4 +303,31 @@ def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
         taken_flows=taken,
         failed_elements=failed if instance.status == "error" else [],
         bulletin=uow.bulletins.for_instance(instance.id),
+        feedback=_feedback(uow, actor, instance),
     )
+
+
+def _feedback(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> list[Feedback]:
+    """The campaign's 反馈意见: all of it for those who read every item and for the lead unit's staff; an
+    inspected unit's staff only what their own unit was told."""
+    if instance.process_key != INSPECTION_CAMPAIGN:
+        return []
+    unit = actor.staff_unit
+    lead = unit is not None and (instance.data or {}).get(LEAD_UNIT) == unit
+    if actor.reads_every_item or lead:
+        only = None
+    elif unit is not None:
+        only = unit
+    else:
+        return []
+    names, people = uow.units.names(), uow.users.display_names()
+    return [
+        Feedback(
+            names.get(f.unit_code, f.unit_code),
+            f.group_name,
+            f.feedback,
+            people.get(f.given_by, f.given_by),
+            f.given_at,
+        )  # fmt: skip
+        for f in uow.campaigns.feedback(instance.id, only)
+    ]

@@ -29,7 +29,8 @@ Process data keys the service reads or writes (docs/process-conventions.md has t
     rectification, campaign_instance_id, campaign_number            a rectification item's start data
     rectification_results                                           the campaign's items, once all concluded
 
-Lanes are roles (service.access.principal.LANE_ROLES); a 承办单位 lane task's `unit` names its unit.
+Lanes are roles (service.access.principal.LANE_ROLES); a 承办单位 lane task's `unit` names its unit, a
+牵头单位 lane task's `lead_unit` (the campaign's lead unit).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ ANNUAL_PLAN = "annual_plan"
 REVIEW = "review"
 RETURN_DECISION = "return"  # review_decision of a return for redo
 
+LEAD_UNIT = "lead_unit"  # an item's 牵头/责任单位; a campaign's 牵头单位 (its lane's unit)
 PLAN_CHECK = "plan_check"
 INVITED = "invited"  # a campaign's invited 人大代表 / 政协委员 (usernames): they may read it
 INSPECTION_PLAN = "inspection_plan"  # 督查分组与方案: completing it issues the 督查通知

@@ -93,6 +93,7 @@ def sync_tasks(
                 name=task.name,
                 lane=task.lane,
                 unit_code=events.task_unit(task),
+                position=task.position,
                 form_key=task.form_key,
                 due_at=_due_at(task, now),
                 state="ready",

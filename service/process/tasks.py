@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from service import workdays
-from service.access.principal import UNIT_LANE, Principal
+from service.access.principal import Principal
 from service.db.models import HumanTask, ProcessInstance, TaskDraft
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
@@ -30,9 +30,7 @@ def search(
     if mine or not actor.sees_everything:
         return uow.tasks.search(
             state=state,
-            lanes=actor.acting_lanes(),
-            unit_lane=UNIT_LANE,
-            unit_code=actor.staff_unit,
+            acting=actor.acting(),
             instance_id=instance_id,
             offset=offset,
             limit=limit,

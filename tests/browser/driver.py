@@ -119,5 +119,15 @@ class Person:
             raise
         expect(self.page.locator(".flash")).to_contain_text("已提交")
 
+    def confirm_as_head(self, username: str, title: str) -> None:
+        """A unit's 负责人 signs in, finds its 办结报告 in 待办 and confirms it for review (004 S6a)."""
+        self.sign_in(username)
+        self.open_todo(title, "单位负责人确认")
+        expect(self.page.locator("#task-form")).to_contain_text("本单位经办人报送的办结报告")
+        self.pick("确认无误，报送督查室审核")
+        self.submit()
+        self.submitted()
+        self.sign_out()
+
     def error_next_to(self, label: str) -> Locator:
         return self.field(label).locator(".fjs-form-field-error")

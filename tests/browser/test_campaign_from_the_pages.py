@@ -88,6 +88,9 @@ def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screensh
     me.submit()  # on the plan, the plan item is required
     expect(me.error_next_to("年度督查计划事项")).to_contain_text("此项为必填项")
     me.choose("年度督查计划事项", title)
+    me.submit()  # the campaign is led by the unit the plan names (牵头单位), said next to the field
+    expect(me.error_next_to("牵头单位")).to_contain_text("年度计划中该事项的牵头单位为霞阳镇人民政府")
+    me.choose("牵头单位", "霞阳镇人民政府")
     me.shot("campaign-01-plan-check")
     me.submit()
     me.submitted()
@@ -160,6 +163,7 @@ def test_a_campaign_with_three_problems_runs_from_the_pages(page: Page, screensh
         me.submit()
         me.submitted()
         me.sign_out()
+        me.confirm_as_head(UNITS[unit].replace("_ll", "_fzr"), title)
 
     # When 督查室 accepts and reports up each one, the leader concludes them and 督查室 closes them
     me.sign_in("dcs_li")

@@ -72,6 +72,8 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     me.submit()
     me.submitted()
     me.sign_out()
+    # and the town's 负责人 confirms the 办结报告 before it goes to 督查室 (第一责任人, 004 S6a)
+    me.confirm_as_head("xiayang_fzr", title)
 
     # When 督查室 returns it — first forgetting the reason, which the server refuses next to the field
     me.sign_in("dcs_li")
@@ -109,6 +111,7 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     me.submit()
     me.submitted()
     me.sign_out()
+    me.confirm_as_head("xiayang_fzr", title)
 
     # When 督查室 accepts and reports up, the leader concludes, and 督查室 closes it (销号)
     me.sign_in("dcs_li")

@@ -85,3 +85,40 @@ def test_an_application_rejected_once_then_approved_from_the_pages(page: Page, s
         page.locator("#application-form a").click()
     assert got.value.suggested_filename.startswith("专项督查工作申报表")
     me.shot("application-02-approved")
+    me.sign_out()
+
+    # When 督查室 starts the 专项督查 from the approved application, the applying unit leads it
+    campaign = f"{item}（实施）"
+    me.sign_in("dcs_li")
+    page.goto("/start")
+    page.click("[data-start=inspection_campaign]")
+    me.form_ready()
+    me.type("督查事项名称", campaign)
+    me.pick("临时增加，专项督查申报表已批准")
+    me.choose("专项督查申报表（附件1）", item)
+    me.choose("牵头单位", "县政府督查室")
+    me.submit()  # another lead unit than the applicant is refused next to the field
+    expect(me.error_next_to("牵头单位")).to_contain_text("申报表的申报单位为县自然资源局，由其牵头")
+    me.choose("牵头单位", "县自然资源局")
+    me.submit()
+    me.submitted()
+    me.sign_out()
+    # Then the bureau's own liaison finds the campaign's planning in 待办 and does it
+    me.sign_in("zrzyj_ll")
+    me.open_todo(campaign, "督查分组与方案")
+    for label, text in (
+        ("督查目的", "推动村庄清洁行动落实"),
+        ("督查依据", "经批准的专项督查工作申报表"),
+        ("督查时间", "2026年12月中旬"),
+        ("督查对象", "各乡镇 10 个村"),
+        ("督查内容", "村庄清洁行动落实情况"),
+    ):
+        me.type(label, text)
+    group = me.row(0)
+    me.type("组名", "第一督查组", within=group)
+    me.choose("组长", "李督查", within=group)
+    me.submit()
+    me.submitted()
+    page.goto("/inbox?tab=todo")
+    expect(page.locator("#inbox-list tr", has_text=campaign).filter(has_text="实地督查")).to_have_count(1)
+    me.shot("application-03-campaign-led-by-the-applicant")

@@ -19,6 +19,19 @@ DECLARED = {
     ],
 }
 
+# 督查分组与方案 of a campaign: two groups of office staff
+PLAN = {
+    "purpose": "检查耕地保护落实",
+    "basis": "年度督查计划",
+    "period": "2026年12月",
+    "targets": "各乡镇",
+    "content": "违法占地整治",
+    "groups": [
+        {"name": "第一组", "leader": "user:dcs_li"},
+        {"name": "第二组", "leader": "user:dcs_wang", "members": ["user:dcs_li"]},
+    ],
+}
+
 
 def adopt_plan(client: Any, tokens: dict[str, str], year: int = 2027) -> tuple[int, list[dict[str, Any]]]:
     """A plan adopted through its flow; (plan instance id, its plan_item_options)."""
@@ -44,12 +57,15 @@ def adopt_plan(client: Any, tokens: dict[str, str], year: int = 2027) -> tuple[i
     assert office.instance(pid)["status"] == "completed"
     campaign = office.start("inspection_campaign", {})["id"]
     options = office.get(f"/tasks/{office.task(campaign, 'plan_check')['id']}").get_json()["options"]
-    return pid, [o for o in options["plan_item_options"] if f"{year}年度计划" in o["label"]]
+    leads = {i["name"]: i["lead_unit"] for i in items}
+    found = [o for o in options["plan_item_options"] if f"{year}年度计划" in o["label"]]
+    # each option with the lead unit its item names (a campaign from it must be led by that unit)
+    return pid, [{**o, "lead_unit": leads[o["label"].split("：", 1)[1].rsplit("（", 1)[0]]} for o in found]
 
 
 def test_an_adopted_plan_is_what_campaigns_start_from_each_item_once(client: Any, tokens: dict[str, str]) -> None:
     office = Actor(client, tokens["dcs_li"])
-    _, plan = adopt_plan(client, tokens)
+    _, plan = adopt_plan(client, tokens, year=2030)  # a year of its own: other tests adopt 2027's
     assert [o["label"].split("：")[1].split("（")[0] for o in plan] == [
         "秸秆禁烧专项督查",
         "重点项目建设综合督查",
@@ -64,14 +80,24 @@ def test_an_adopted_plan_is_what_campaigns_start_from_each_item_once(client: Any
     assert body["details"]["errors"] == {"plan_item": ["此项为必填项"]}
     body = office.complete(check["id"], {"title": "x", "plan_status": "on_plan", "plan_item": "999999"}, status=422)
     assert list(body["details"]["errors"]) == ["plan_item"]
-    office.complete(check["id"], {"title": "秸秆禁烧专项督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    office.complete(
+        check["id"],
+        {
+            "title": "秸秆禁烧专项督查",
+            "plan_status": "on_plan",
+            "plan_item": plan[0]["value"],
+            "lead_unit": plan[0]["lead_unit"],
+        },
+    )
     assert office.task(first, "inspection_plan")
     # the item is used: the next campaign no longer finds it
     second = office.start("inspection_campaign", {})["id"]
     detail = office.get(f"/tasks/{office.task(second, 'plan_check')['id']}").get_json()
     assert plan[0]["value"] not in {o["value"] for o in detail["options"]["plan_item_options"]}
     body = office.complete(
-        detail["id"], {"title": "重复", "plan_status": "on_plan", "plan_item": plan[0]["value"]}, status=422
+        detail["id"],
+        {"title": "重复", "plan_status": "on_plan", "plan_item": plan[0]["value"], "lead_unit": plan[0]["lead_unit"]},
+        status=422,
     )
     assert list(body["details"]["errors"]) == ["plan_item"]
 
@@ -89,9 +115,20 @@ def test_a_campaign_started_from_an_approved_application_uses_it_once(client: An
     assert "耕地保护专项督查（附件1）" in offered["label"] and "县自然资源局" in offered["label"]
     body = office.complete(detail["id"], {"title": "耕地保护专项督查", "plan_status": "special_approved"}, status=422)
     assert body["details"]["errors"] == {"application": ["此项为必填项"]}
-    office.complete(
-        detail["id"], {"title": "耕地保护专项督查", "plan_status": "special_approved", "application": str(application)}
-    )
+    chosen = {"title": "耕地保护专项督查", "plan_status": "special_approved", "application": str(application)}
+    body = office.complete(detail["id"], {**chosen, "lead_unit": "czj"}, status=422)
+    assert body["details"]["errors"] == {"lead_unit": ["申报表的申报单位为县自然资源局，由其牵头"]}
+    office.complete(detail["id"], {**chosen, "lead_unit": "zrzyj"})
+    # the applying unit leads its own 专项督查: its staff act on the lead-unit tasks, other units' do not
+    [planning] = [t for t in applicant.get("/tasks").get_json()["items"] if t["instance_id"] == campaign]
+    assert planning["element_id"] == "inspection_plan" and planning["unit_code"] == "zrzyj"
+    assert all(t["instance_id"] != campaign for t in Actor(client, tokens["czj_ll"]).get("/tasks").get_json()["items"])
+    assert Actor(client, tokens["czj_ll"]).get(f"/process-instances/{campaign}").status_code == 404
+    assert applicant.get(f"/process-instances/{campaign}").status_code == 200
+    applicant.complete(planning["id"], PLAN)
+    groups = applicant.tasks(campaign, "field_inspection")
+    assert len(groups) == 2 and {t["unit_code"] for t in groups} == {"zrzyj"}
+    assert len(office.tasks(campaign, "field_inspection")) == 2  # the 督查室 may act on them too
     other = office.start("inspection_campaign", {})["id"]
     again = office.get(f"/tasks/{office.task(other, 'plan_check')['id']}").get_json()
     assert str(application) not in {o["value"] for o in again["options"]["application_options"]}
@@ -106,11 +143,11 @@ def test_two_campaigns_cannot_both_take_one_plan_item(client: Any, tokens: dict[
     first, second = (office.start("inspection_campaign", {})["id"] for _ in range(2))
     item = int(plan[0]["value"])
     with services.uow() as uow:
-        plans._bind(uow, first, {"plan_status": "on_plan", "plan_item": item})
+        plans._bind(uow, first, {"plan_status": "on_plan", "plan_item": item, "lead_unit": plan[0]["lead_unit"]})
         uow.commit()
     with services.uow() as uow:
         try:
-            plans._bind(uow, second, {"plan_status": "on_plan", "plan_item": item})
+            plans._bind(uow, second, {"plan_status": "on_plan", "plan_item": item, "lead_unit": plan[0]["lead_unit"]})
         except Exception as exc:  # noqa: BLE001 - the refusal is what is tested
             refused = exc
         else:

@@ -12,7 +12,7 @@ import json
 import zipfile
 from typing import Any
 
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, confirm
 from tests.integration.test_attachments import png_bytes, upload
 from tests.integration.test_supervised_item_flow import ITEM
 
@@ -31,6 +31,7 @@ def _closed_with_files(client: Any, tokens: dict[str, str]) -> int:
     handle = unit.task(iid, "handle")
     assert upload(unit, iid, png_bytes(), "现场照片.png", task_id=handle["id"]).status_code == 201
     unit.complete(handle["id"], {"progress": "全部完成", "completion": "done"})
+    confirm(client, tokens, ITEM["lead_unit"], iid)
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "完成"})
     leader.do(iid, "leader_read", {"conclusion": "concluded"})

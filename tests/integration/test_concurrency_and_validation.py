@@ -37,7 +37,7 @@ def test_two_clients_completing_one_task_at_once_one_wins(app, tokens):
         response = client.post(
             f"/api/v1/tasks/{task['id']}/complete",
             headers=h,
-            json={"data": {"progress": "并发提交", "completion": "done"}},
+            json={"data": {"progress": "并发提交", "completion": "in_progress"}},
         )
         statuses.append(response.status_code)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from service import workdays
 from tests.api_helpers import Actor
+from tests.api_helpers import report as unit_reports
 from tests.integration.test_time_limits_by_item_type import BASE, _assign
 
 ON_GOING = {"progress": "已答复代表，落实工作正在推进", "completion": "in_progress"}
@@ -20,7 +21,7 @@ DONE = {"progress": "已全部落实", "completion": "done"}
 
 def _to_the_leader(client: Any, tokens: dict[str, str], iid: int, report: dict[str, Any]) -> tuple[Actor, Actor]:
     office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    Actor(client, tokens["luyuan_ll"]).do(iid, "handle", report)
+    unit_reports(client, tokens, "luyuan", iid, report)
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "办理情况综述"})
     return office, leader

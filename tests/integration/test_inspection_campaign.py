@@ -7,27 +7,24 @@ from io import BytesIO
 import docx
 
 from tests.access_helpers import HTML, sign_in
-from tests.api_helpers import Actor
-from tests.integration.test_annual_plan import adopt_plan
-
-PLAN = {
-    "purpose": "检查耕地保护落实",
-    "basis": "年度督查计划",
-    "period": "2026年12月",
-    "targets": "各乡镇",
-    "content": "违法占地整治",
-    "groups": [
-        {"name": "第一组", "leader": "user:dcs_li"},
-        {"name": "第二组", "leader": "user:dcs_wang", "members": ["user:dcs_li"]},
-    ],
-}
+from tests.api_helpers import Actor, confirm
+from tests.integration.test_annual_plan import PLAN, adopt_plan
 
 
 def test_two_groups_three_rectification_items_to_archive(client, tokens):
     office, reviewer = Actor(client, tokens["dcs_li"]), Actor(client, tokens["dcld"])
     iid = office.start("inspection_campaign", {"title": "耕地保护综合督查", "lead_unit": "zrzyj"})["id"]
     _, plan = adopt_plan(client, tokens)
-    office.do(iid, "plan_check", {"title": "耕地保护综合督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    office.do(
+        iid,
+        "plan_check",
+        {
+            "title": "耕地保护综合督查",
+            "plan_status": "on_plan",
+            "plan_item": plan[0]["value"],
+            "lead_unit": plan[0]["lead_unit"],
+        },
+    )
     office.do(iid, "inspection_plan", PLAN)
     inspections = office.tasks(iid, "field_inspection")
     assert len(inspections) == 2
@@ -83,6 +80,7 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
         ledger = office.get("/ledger", query_string={"q": item["business_number"]}).get_json()["items"]
         assert [r["lead_unit"] for r in ledger] == [unit]  # its own 台账 row
         unit_actor.do(item_id, "handle", {"progress": "已整改", "completion": "done"})
+        confirm(client, tokens, unit, item_id)
         office.do(item_id, "review", {"review_decision": "accept"})
         office.do(item_id, "report_upward", {"summary": "整改完成"})
         Actor(client, tokens["changwu"]).do(item_id, "leader_read", {"conclusion": "concluded"})
@@ -119,7 +117,16 @@ def test_the_notice_is_issued_visits_are_recorded_and_feedback_reaches_the_units
     office = Actor(client, tokens["dcs_li"])
     iid = office.start("inspection_campaign", {})["id"]
     _, plan = adopt_plan(client, tokens)
-    office.do(iid, "plan_check", {"title": "禁烧督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    office.do(
+        iid,
+        "plan_check",
+        {
+            "title": "禁烧督查",
+            "plan_status": "on_plan",
+            "plan_item": plan[0]["value"],
+            "lead_unit": plan[0]["lead_unit"],
+        },
+    )
     task = office.task(iid, "inspection_plan")
     people = office.get(f"/tasks/{task['id']}").get_json()["options"]["cadre_options"]
     assert {"user:dcs_li", "user:dcs_wang"} <= {o["value"] for o in people}
@@ -142,7 +149,16 @@ def test_the_notice_is_issued_visits_are_recorded_and_feedback_reaches_the_units
     office.complete(inspection["id"], {"sites_visited": "霞阳镇", "visits": [{**visit, "method": "暗访"}]})
     office.do(iid, "inspection_feedback", {"feedback": "秸秆堆放点3处未清理", "feedback_units": ["xiayang"]})
     told = Actor(client, tokens["xiayang_ll"]).get("/notifications", query_string={"per_page": 200}).get_json()
-    assert any(n["kind"] == "inspection_feedback" and "秸秆堆放点3处未清理" in n["body"] for n in told["items"])
+    [note] = [n for n in told["items"] if n["kind"] == "inspection_feedback" and n["instance_id"] == iid]
+    assert "秸秆堆放点3处未清理" in note["body"] and note["link"] == f"/items/{iid}#feedback"
+    # ... and read it on the campaign's page, which they may now open; a unit not inspected may not
+    sign_in(client, "xiayang_ll")
+    page = client.get(f"/items/{iid}", headers=HTML)
+    assert page.status_code == 200
+    section = page.get_data(as_text=True).split('id="feedback"', 1)[1].split("</section>", 1)[0]
+    assert "霞阳镇人民政府" in section and "秸秆堆放点3处未清理" in section and "一组" in section
+    sign_in(client, "miandu_ll")
+    assert client.get(f"/items/{iid}", headers=HTML).status_code == 404
 
 
 def test_invited_deputies_read_the_campaign_that_names_them(client, tokens):
@@ -150,7 +166,16 @@ def test_invited_deputies_read_the_campaign_that_names_them(client, tokens):
     office = Actor(client, tokens["dcs_li"])
     iid = office.start("inspection_campaign", {})["id"]
     _, plan = adopt_plan(client, tokens)
-    office.do(iid, "plan_check", {"title": "邀请代表督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    office.do(
+        iid,
+        "plan_check",
+        {
+            "title": "邀请代表督查",
+            "plan_status": "on_plan",
+            "plan_item": plan[0]["value"],
+            "lead_unit": plan[0]["lead_unit"],
+        },
+    )
     task = office.task(iid, "inspection_plan")
     invitees = office.get(f"/tasks/{task['id']}").get_json()["options"]["invitee_options"]
     assert {o["value"] for o in invitees} >= {"renda_wang", "zhengxie_liu"}

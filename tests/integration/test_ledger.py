@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from tests.api_helpers import Actor
+from tests.api_helpers import CONFIRM, Actor
 
 MONDAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 Asia/Shanghai, the conftest clock
 TAG = f"台账{uuid.uuid4().hex[:8]}"
@@ -63,8 +63,9 @@ ITEMS = {
 }
 
 
-def close(office: Actor, leader: Actor, unit: Actor, iid: int) -> None:
+def close(office: Actor, leader: Actor, unit: Actor, iid: int, head: Actor) -> None:
     unit.do(iid, "handle", REPORT)
+    head.do(iid, "head_confirm", CONFIRM)
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "已办结"})
     leader.do(iid, "leader_read", {"conclusion": "concluded", "instruction": "同意销号"})
@@ -90,9 +91,9 @@ def world(app, tokens, clock) -> dict[str, Any]:
         if key != "B":
             leader.do(ids[key], "approve", {"decision": "approve"})
     clock.now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00
-    close(office, leader, Actor(client, tokens["zjj_ll"]), ids["C"])
+    close(office, leader, Actor(client, tokens["zjj_ll"]), ids["C"], Actor(client, tokens["zjj_fzr"]))
     clock.now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00, after D's deadline
-    close(office, leader, Actor(client, tokens["jyj_ll"]), ids["D"])
+    close(office, leader, Actor(client, tokens["jyj_ll"]), ids["D"], Actor(client, tokens["jyj_fzr"]))
     clock.now = MONDAY
     return {"ids": ids, "before": before}
 

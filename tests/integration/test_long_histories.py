@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from service.campaigns import rectification
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, confirm
 from tests.conftest import own_database
 from tests.integration.test_annual_plan import adopt_plan
 
@@ -60,7 +60,16 @@ def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client,
     office = Actor(client, tokens["dcs_li"])
     iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
     _, plan = adopt_plan(client, tokens)
-    office.do(iid, "plan_check", {"title": "大规模整改督查", "plan_status": "on_plan", "plan_item": plan[0]["value"]})
+    office.do(
+        iid,
+        "plan_check",
+        {
+            "title": "大规模整改督查",
+            "plan_status": "on_plan",
+            "plan_item": plan[0]["value"],
+            "lead_unit": plan[0]["lead_unit"],
+        },
+    )
     office.do(
         iid,
         "inspection_plan",
@@ -97,6 +106,7 @@ def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client,
     last = listing.get_json()["items"][-1]
     worker = Actor(client, tokens[f"{last['lead_unit']}_ll"])
     worker.do(last["item_id"], "handle", {"progress": "已整改", "completion": "done"})
+    confirm(client, tokens, last["lead_unit"], last["item_id"])
     assert len(office.tasks(last["item_id"], "review")) == 1
     with services.db.connect() as conn:
         size = conn.execute(text("SELECT length(state) FROM process_instances WHERE id = :i"), {"i": iid}).scalar()

@@ -10,7 +10,7 @@ from typing import Any
 from docx import Document
 
 from service.process import scheduler
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, confirm
 
 ITEM = {
     "title": "催办测试：农村饮水安全巩固提升",
@@ -47,6 +47,7 @@ def test_an_overdue_item_is_urged_with_a_notice(client, tokens, services, clock)
     iid = _assigned(client, tokens, "催办测试：农村饮水安全巩固提升")
     assert office.instance(iid)["data"]["deadline"] == "2026-12-28"
     co.do(iid, "handle", {"progress": "已完成配合工作", "completion": "done", "need_coordination": False})
+    confirm(client, tokens, "wjj", iid)  # its head confirmed: the report is with the office
     # And the deadline passed three working days ago; the timers fired meanwhile
     clock.now = datetime(2026, 12, 31, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Shanghai
     scheduler.wake(services.uow, services.ctx, iid)
@@ -101,4 +102,6 @@ def test_nothing_to_urge_once_every_unit_has_reported(client, tokens):  # type: 
     report = {"progress": "已完成", "completion": "done", "need_coordination": False}
     lead.do(iid, "handle", report)
     co.do(iid, "handle", report)
+    confirm(client, tokens, "miandu", iid)
+    confirm(client, tokens, "wjj", iid)
     assert office.post(f"/process-instances/{iid}/reminders", json={"message": "请抓紧"}).status_code == 409

@@ -16,7 +16,7 @@ from service.db.queries.process import InstanceRepository
 from service.notifications import recipients_of_task
 from service.process import scheduler
 from service.wiring import Services
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, confirm
 from tests.e2e.test_web_sign_in import HTML, sign_in
 from tests.outbox_helpers import last_outbox_id, outbox_rows, smtp_fixture  # noqa: F401
 
@@ -105,6 +105,7 @@ def test_a_return_for_redo_tells_the_unit_why(client, tokens, services) -> None:
     leader.do(iid, "approve", {"decision": "approve"})
     # When the office returns the unit's report with a reason
     unit.do(iid, "handle", REPORT)
+    confirm(client, tokens, "fgj", iid)
     office.do(iid, "review", {"review_decision": "return", "return_reason": "缺少项目清单"})
     # Then the unit's staff are told it came back, and why
     [note] = [n for n in _mine(unit)["items"] if n["instance_id"] == iid and n["kind"] == "returned"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access_helpers import HTML, sign_in
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, report
 from tests.integration.test_special_inspection_application import APPLICATION
 from tests.integration.test_supervised_item_flow import ITEM
 
@@ -50,7 +50,7 @@ def test_a_co_units_review_row_names_that_unit(client: Any, tokens: dict[str, st
     iid = office.start("supervision_item", {})["id"]
     office.do(iid, "register", {**ITEM, "title": title, "lead_unit": "zjj", "co_units": ["czj"]})
     leader.do(iid, "approve", {"decision": "approve"})
-    Actor(client, tokens["czj_ll"]).do(iid, "handle", {"progress": "配合完成", "completion": "done"})
+    report(client, tokens, "czj", iid, {"progress": "配合完成", "completion": "done"})
     sign_in(client, "dcs_li")
     page = client.get("/inbox", query_string={"tab": "todo", "q": title}, headers=HTML).get_data(as_text=True)
     rows = [r for r in page.split("<tr") if title in r and r.startswith(" data-instance")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from service.process import scheduler
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, report
 from tests.conftest import own_database
 
 services, app, tokens = own_database()
@@ -57,7 +57,7 @@ def test_reminders_fire_once_each_and_only_when_due(client, tokens, services, cl
     assert office.instance(iid)["next_wake_at"] is None
 
     # A return for redo after the reminders does not re-arm them
-    Actor(client, tokens["jyj_ll"]).do(iid, "handle", {"progress": "已办", "completion": "done"})
+    report(client, tokens, "jyj", iid, {"progress": "已办", "completion": "done"})
     office.do(iid, "review", {"review_decision": "return", "return_reason": "补充"})
     clock.advance(days=30)
     scheduler.tick(services.uow, services.ctx)

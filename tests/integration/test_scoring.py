@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from service.db.models.documents import Bulletin, BulletinMention
 from service.scoring import rules as scoring_rules
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, report
 from tests.conftest import FakeClock
 
 PERIOD = "2027-05"
@@ -75,11 +75,10 @@ def scenario(services: Any, app: Any, tokens: dict[str, str], clock: FakeClock) 
     late = _register(office, leader, "鹿原镇集镇污水管网建设", "luyuan", ["wjj"])
     done = _register(office, leader, "县发改局项目申报材料整理", "fgj", [])
     clock.now = datetime(2027, 5, 7, 2, 0, tzinfo=UTC)
-    unit = Actor(client, tokens["fgj_ll"])
-    unit.do(done["id"], "handle", REPORT)
+    report(client, tokens, "fgj", done["id"], REPORT)
     office.do(done["id"], "review", {"review_decision": "return", "return_reason": "附件缺少立项批复"})
     clock.now = datetime(2027, 5, 10, 2, 0, tzinfo=UTC)
-    unit.do(done["id"], "handle", REPORT)
+    report(client, tokens, "fgj", done["id"], REPORT)
     office.do(done["id"], "review", {"review_decision": "accept"})
     office.do(done["id"], "report_upward", {"summary": "已完成"})
     leader.do(done["id"], "leader_read", {"conclusion": "concluded", "instruction": "同意销号"})

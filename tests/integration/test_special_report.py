@@ -8,7 +8,7 @@ from typing import Any
 
 import docx
 
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, confirm
 from tests.integration.test_supervised_item_flow import ITEM
 
 
@@ -19,6 +19,7 @@ def _closed_item(client: Any, tokens: dict[str, str], leader: str) -> int:
     office.do(iid, "register", {**ITEM, "co_units": [], "assigning_leader": leader})
     approver.do(iid, "approve", {"decision": "approve"})
     unit.do(iid, "handle", {"progress": "12个小区全部完成改造", "completion": "done"})
+    confirm(client, tokens, "zjj", iid)
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "12个老旧小区改造全部完成并通过验收"})
     assert office.post(f"/process-instances/{iid}/special-report").status_code == 409  # not 办结 yet

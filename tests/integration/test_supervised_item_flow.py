@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api_helpers import Actor
+from tests.api_helpers import CONFIRM, Actor, confirm
 
 ITEM = {
     "title": "推进城区老旧小区改造",
@@ -41,6 +41,7 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     # The lead unit is returned twice
     for round_no in (1, 2):
         lead.do(iid, "handle", {**REPORT, "progress": f"第{round_no}次报告"})
+        confirm(client, tokens, "zjj", iid)
         office.do(iid, "review", {"review_decision": "return", "return_reason": f"第{round_no}次退回：材料不全"})
     handle = lead.task(iid, "handle")
     detail = lead.get(f"/tasks/{handle['id']}").get_json()
@@ -48,6 +49,7 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     assert [r["reason"] for r in detail["data"]["returns"]] == ["第1次退回：材料不全", "第2次退回：材料不全"]
     assert detail["form"]["components"]
     lead.do(iid, "handle", REPORT)
+    confirm(client, tokens, "zjj", iid)  # the unit's 负责人 confirms its 办结报告 (S6a)
     office.do(iid, "review", {"review_decision": "onsite_check"})
     office.do(iid, "onsite_check", {"check_date": "2026-11-25", "check_findings": "现场属实"})
     office.do(iid, "review", {"review_decision": "accept", "review_opinion": "同意"})
@@ -57,6 +59,7 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     vice.do(iid, "coordinate", {"coordination_opinion": "协调财政预算", "resolved": "no"})
     magistrate.do(iid, "special_meeting", {"meeting_ref": "专题会议纪要〔2026〕3号", "meeting_decision": "追加预算"})
     co.do(iid, "handle", REPORT)
+    co.do(iid, "head_confirm", CONFIRM)  # the head filed it and confirms it
     office.do(iid, "review", {"review_decision": "accept"})
 
     # Report upward, conclude, archive

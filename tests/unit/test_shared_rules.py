@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from service import workdays
-from service.access.principal import UNIT_LANE, Principal, acts_by_role
+from service.access.principal import LEAD_LANE, UNIT_LANE, Principal, acts_by_role
 from service.db.models.ledger import CO_UNITS_SIZE, co_unit_codes, encode_co_units
 from service.http.files import content_disposition, file_response
 from service.http.paging import Pager
@@ -34,8 +34,10 @@ def test_time_limit_words_differ_between_pages_and_documents_only_by_the_space()
     assert time_limit_text({}, days=15, assigned=monday, deadline=friday) == "9 个工作日"  # agrees with the deadline
 
 
-def _task(lane: str | None, unit: str | None = None, completed_by: str | None = None) -> Any:
-    return SimpleNamespace(lane=lane, unit_code=unit, completed_by=completed_by)
+def _task(
+    lane: str | None, unit: str | None = None, completed_by: str | None = None, position: str | None = None
+) -> Any:
+    return SimpleNamespace(lane=lane, unit_code=unit, completed_by=completed_by, position=position)
 
 
 def test_who_may_see_and_act_on_a_task() -> None:
@@ -48,6 +50,21 @@ def test_who_may_see_and_act_on_a_task() -> None:
     assert not leader.may_see(own) and leader.may_see(_task(UNIT_LANE, "xiayang", completed_by="changwu"))
     assert office.may_see(other) and not office.may_act_on(other)
     assert not acts_by_role(None) and not acts_by_role(UNIT_LANE) and not acts_by_role("系统管理员")
+
+
+def test_a_campaigns_lead_unit_and_a_position_restricted_task() -> None:
+    liaison = Principal("zrzyj_ll", "联络员", frozenset({UNIT_LANE}), "zrzyj", "联络员")
+    head = Principal("zrzyj_fzr", "负责人", frozenset({UNIT_LANE}), "zrzyj", "负责人")
+    office = Principal("dcs_li", "督查室", frozenset({"督查室"}), "dcs")
+    led = _task(LEAD_LANE, "zrzyj")
+    # the lead unit's staff and the office act on the lead unit's tasks; another unit's staff do not
+    assert liaison.may_act_on(led) and office.may_act_on(led)
+    assert not Principal("czj_ll", "联络员", frozenset({UNIT_LANE}), "czj").may_act_on(led)
+    # a task naming a position: only the unit's staff holding it
+    confirm = _task(UNIT_LANE, "zrzyj", position="负责人")
+    assert head.may_act_on(confirm) and not liaison.may_act_on(confirm) and not office.may_act_on(confirm)
+    assert LEAD_LANE in office.acting().lanes and office.acting().unit_lanes == frozenset()
+    assert liaison.acting().unit_lanes == {UNIT_LANE, LEAD_LANE} and liaison.acting().position == "联络员"
 
 
 def test_file_names_in_content_disposition() -> None:

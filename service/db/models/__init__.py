@@ -17,7 +17,7 @@ from service.db.models.cadres import (
     SupervisionLeader,
 )
 from service.db.models.calendar import CalendarDay, CalendarYear
-from service.db.models.campaigns import CampaignApplication, CampaignItem, PlanItem
+from service.db.models.campaigns import CampaignApplication, CampaignItem, InspectionFeedback, PlanItem
 from service.db.models.documents import Bulletin, BulletinMention
 from service.db.models.ledger import LedgerItem
 from service.db.models.notifications import Notification, OutboxMessage
@@ -40,6 +40,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CampaignApplication",
+    "InspectionFeedback",
     "CampaignItem",
     "Counter",
     "HistoryEvent",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.models.base import Base, BigId, JSONType, UTCDateTime
@@ -52,3 +52,18 @@ class CampaignApplication(Base):
     __tablename__ = "campaign_applications"
     application_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), unique=True)
+
+
+class InspectionFeedback(Base):
+    """A 督查组's 反馈意见 to an inspected unit (炎陵 §三(一)3): one row per unit named, so the unit reads it
+    on the campaign's page (and may open that page) and the office sees what each unit was told."""
+
+    __tablename__ = "inspection_feedback"
+    __table_args__ = (Index("ix_inspection_feedback_campaign_unit", "campaign_id", "unit_code"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
+    unit_code: Mapped[str] = mapped_column(String(64))
+    group_name: Mapped[str] = mapped_column(String(200), default="")
+    feedback: Mapped[str] = mapped_column(Text)
+    given_by: Mapped[str] = mapped_column(String(64))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -75,6 +75,8 @@ class HumanTask(Base):
     name: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(64), nullable=True)
     unit_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Only the unit's staff holding this position act on it (users.position, e.g. 负责人); None = any.
+    position: Mapped[str | None] = mapped_column(String(32), nullable=True)
     form_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     state: Mapped[str] = mapped_column(String(16))  # ready / completed / cancelled

@@ -7,15 +7,37 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from service.db.models import CampaignApplication, CampaignItem, LedgerItem, PlanItem, ProcessInstance
+from service.db.models import (
+    CampaignApplication,
+    CampaignItem,
+    InspectionFeedback,
+    LedgerItem,
+    PlanItem,
+    ProcessInstance,
+)
 from service.db.queries.base import Repository
 
 _C, _I = CampaignItem, ProcessInstance
 
 
 class CampaignRepository(Repository):
-    def add_all(self, rows: Sequence[CampaignItem | PlanItem]) -> None:
+    def add_all(self, rows: Sequence[CampaignItem | PlanItem | InspectionFeedback]) -> None:
         self.session.add_all(rows)
+
+    # --- the groups' 反馈意见 to the inspected units
+
+    def feedback(self, campaign_id: int, unit_code: str | None = None) -> Sequence[InspectionFeedback]:
+        """What the campaign's groups told the units (only `unit_code`'s, when given), in order given."""
+        stmt = select(InspectionFeedback).where(InspectionFeedback.campaign_id == campaign_id)
+        if unit_code is not None:
+            stmt = stmt.where(InspectionFeedback.unit_code == unit_code)
+        return self.session.scalars(stmt.order_by(InspectionFeedback.id)).all()
+
+    def was_told(self, campaign_id: int, unit_code: str) -> bool:
+        stmt = select(InspectionFeedback.id).where(
+            InspectionFeedback.campaign_id == campaign_id, InspectionFeedback.unit_code == unit_code
+        )
+        return self.session.scalar(stmt.limit(1)) is not None
 
     # --- the annual plan's items and the approved applications a campaign may start from
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from service.db.models import HumanTask, LedgerItem, ProcessInstance
 from service.db.queries.base import Repository
-from service.db.queries.process import acting_on
+from service.db.queries.process import Acting, acting_on
 
 TASK_SORTS: dict[str, tuple[Any, ...]] = {
     "due_asc": (HumanTask.due_at.asc(), HumanTask.created_at.asc()),
@@ -34,9 +34,7 @@ class TaskScope:
     """Which tasks: ready ones the caller may act on, or the ones the caller completed."""
 
     state: str
-    lanes: Iterable[str] | None = None
-    unit_lane: str | None = None
-    unit_code: str | None = None
+    acting: Acting | None = None
     completed_by: str | None = None
 
 
@@ -54,8 +52,8 @@ def _task_filter(scope: TaskScope) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [HumanTask.state == scope.state]
     if scope.completed_by:
         where.append(HumanTask.completed_by == scope.completed_by)
-    if scope.lanes is not None:
-        where.append(acting_on(scope.lanes, scope.unit_lane, scope.unit_code))
+    if scope.acting is not None:
+        where.append(acting_on(scope.acting))
     return where
 
 

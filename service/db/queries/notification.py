@@ -37,8 +37,8 @@ class NotificationRepository(Repository):
         stmt = select(*_RECIPIENT).where(User.username.in_(names), User.active)
         return [Recipient(*row) for row in self.session.execute(stmt.order_by(User.username))]
 
-    def with_role(self, role: str, unit_code: str | None = None) -> list[Recipient]:
-        """Active users holding `role` (of unit `unit_code`, when given)."""
+    def with_role(self, role: str, unit_code: str | None = None, position: str | None = None) -> list[Recipient]:
+        """Active users holding `role` (of unit `unit_code`, holding `position` in it, when given)."""
         stmt = (
             select(*_RECIPIENT)
             .join(UserRole, UserRole.user_id == User.id)
@@ -47,6 +47,8 @@ class NotificationRepository(Repository):
         )
         if unit_code is not None:
             stmt = stmt.join(Unit, Unit.id == User.unit_id).where(Unit.code == unit_code)
+        if position:
+            stmt = stmt.where(User.position == position)
         return [Recipient(*row) for row in self.session.execute(stmt.order_by(User.username))]
 
     def of_unit(self, unit_code: str) -> list[Recipient]:

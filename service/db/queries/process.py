@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +19,25 @@ from service.db.models import (
 from service.db.queries.base import Repository
 
 
-def acting_on(lanes: Iterable[str], unit_lane: str | None, unit_code: str | None) -> ColumnElement[bool]:
-    """SQL: tasks in any of `lanes`, or in `unit_lane` for that unit. With the caller's acting lanes and
-    staff unit this is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
-    visible: ColumnElement[bool] = HumanTask.lane.in_(list(lanes))
-    if unit_lane and unit_code:
-        visible = visible | ((HumanTask.lane == unit_lane) & (HumanTask.unit_code == unit_code))
+@dataclass(frozen=True)
+class Acting:
+    """Which tasks a caller acts on, as SQL sees it (built by service.access.principal.Principal.acting)."""
+
+    lanes: frozenset[str]  # lanes whose tasks the caller acts on by role
+    unit_lanes: frozenset[str] = frozenset()  # lanes whose tasks belong to a unit: the caller's unit's
+    unit_code: str | None = None
+    position: str | None = None  # the caller's position in their unit; None = do not filter by position
+
+
+def acting_on(acting: Acting) -> ColumnElement[bool]:
+    """SQL: tasks in any of `lanes`, or in a unit lane for the caller's unit, and naming no position or the
+    caller's. This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
+    visible: ColumnElement[bool] = HumanTask.lane.in_(sorted(acting.lanes))
+    if acting.unit_lanes and acting.unit_code:
+        mine = HumanTask.lane.in_(sorted(acting.unit_lanes)) & (HumanTask.unit_code == acting.unit_code)
+        visible = visible | mine
+    if acting.position is not None:
+        visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == acting.position))
     return visible
 
 
@@ -128,15 +142,13 @@ class TaskRepository(Repository):
         self,
         *,
         state: str | None = "ready",
-        lanes: Iterable[str] | None = None,
-        unit_code: str | None = None,
-        unit_lane: str | None = None,
+        acting: Acting | None = None,
         instance_id: int | None = None,
         completed_by: str | None = None,
         offset: int = 0,
         limit: int = 50,
     ) -> tuple[Sequence[HumanTask], int]:
-        """`lanes` + (`unit_lane`, `unit_code`): tasks in any of `lanes`, or in `unit_lane` for that unit."""
+        """Tasks in `state` (None: any); with `acting`, only those it acts on (`acting_on`)."""
         stmt = select(HumanTask)
         if state:
             stmt = stmt.where(HumanTask.state == state)
@@ -144,8 +156,8 @@ class TaskRepository(Repository):
             stmt = stmt.where(HumanTask.instance_id == instance_id)
         if completed_by:
             stmt = stmt.where(HumanTask.completed_by == completed_by)
-        if lanes is not None:
-            stmt = stmt.where(acting_on(lanes, unit_lane, unit_code))
+        if acting is not None:
+            stmt = stmt.where(acting_on(acting))
         order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
         return self._page(stmt, order, offset, limit)
 
