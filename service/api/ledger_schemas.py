@@ -54,6 +54,14 @@ class OverviewQuery(Schema):
     )
     registered_from = _date("立项日期起（含）")
     registered_to = _date("立项日期止（含）")
+    deadline_from = _date("办结时限起（含）：与通报、考核同一期间口径（时限在期间内的事项）")
+    deadline_to = _date("办结时限止（含）")
+
+    @validates_schema
+    def ranges_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        for low, high in (("registered_from", "registered_to"), ("deadline_from", "deadline_to")):
+            if data.get(low) and data.get(high) and data[low] > data[high]:
+                raise ValidationError("起始日期不能晚于截止日期", field_name=low)
 
 
 class LedgerItemSchema(Schema):

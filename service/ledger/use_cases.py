@@ -56,8 +56,11 @@ def overview(
     process_key: str | None = None,
     registered_from: date | None = None,
     registered_to: date | None = None,
+    deadline_from: date | None = None,
+    deadline_to: date | None = None,
 ) -> dict[str, Any]:
-    """Counts by status, by light (open items), and per lead unit with the on-time rate.
+    """Counts by status, by light (open items), and per lead unit with the on-time rate. With a deadline
+    range it counts the items due in it, the period of a 督查通报 and of 考核.
 
     {"total", "by_status": {status: n}, "by_light": {light: n}, "units": [{"unit", "unit_name", "total",
     "closed", "closed_on_time", "overdue_open", "on_time_rate"}]}; a closed item without a deadline
@@ -73,6 +76,8 @@ def overview(
         process_key=process_key,
         registered_from=registered_from,
         registered_to=registered_to,
+        deadline_from=deadline_from,
+        deadline_to=deadline_to,
     )
     if where is None:
         return {"total": 0, "by_status": by_status, "by_light": by_light, "units": []}

@@ -310,3 +310,29 @@ def test_a_formula_in_a_title_stays_text_in_the_export(
         with services.uow() as uow:
             uow.session.delete(uow.session.get(Bulletin, bulletin))
             uow.commit()
+
+
+def test_the_overview_the_bulletin_and_the_scores_agree_on_a_period(
+    client: Any, tokens: dict[str, str], scenario: dict[str, Any], default_rules: int, clock: FakeClock
+) -> None:
+    """Issue 11, point 11: 总览, 通报 and 考核 count the same items for the same period — the 督办事项 whose
+    deadline day falls in it — and reach the same numbers."""
+    clock.now = datetime(2027, 6, 2, 1, 0, tzinfo=UTC)  # every May deadline has passed
+    office = Actor(client, tokens["dcs_li"])
+    may = {"deadline_from": "2027-05-01", "deadline_to": "2027-05-31"}
+    overview = office.get("/ledger/overview", query_string=may).get_json()
+    preview = office.get("/bulletins/preview", query_string={"start": "2027-05-01", "end": "2027-05-31"})
+    totals = preview.get_json()["totals"]
+    scores = _units(office.get("/scores", query_string={"period": PERIOD}))
+    assert overview["by_status"]["registering"] == 0  # nothing of May is still being registered
+    units = {u["unit"]: u for u in overview["units"]}
+    assert units["luyuan"]["overdue_open"] == 1 and units["fgj"]["closed_on_time"] >= 1  # the scenario is in
+    # the 总览 and the 通报: the same items due, on time, and overdue still open
+    assert overview["total"] == totals["due"]
+    assert sum(u["closed_on_time"] for u in units.values()) == totals["on_time"]
+    assert sum(u["overdue_open"] for u in units.values()) == totals["overdue_open"]
+    assert sum(u["total"] - u["closed_on_time"] for u in units.values()) == totals["overdue"]
+    # the 总览 and 考核: each lead unit loses points for exactly the items the 总览 shows not closed on time
+    for code, unit in units.items():
+        charged = [line for line in scores[code]["lines"] if line["rule"] == "overdue_lead"]
+        assert len(charged) == unit["total"] - unit["closed_on_time"], code
