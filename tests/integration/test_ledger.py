@@ -291,7 +291,8 @@ def test_overview_counts_statuses_lights_and_units(client, tokens, world):
 def test_a_unit_overview_counts_only_its_items(client, tokens, world):
     unit = Actor(client, tokens["fgj_ll"])
     mine = overview_as(unit)
-    listed = unit.get("/ledger", query_string={"per_page": 1}).get_json()["total"]
+    # the 总览 counts 督办事项 (a campaign the unit leads is listed in the 台账 but is not one)
+    listed = unit.get("/ledger", query_string={"per_page": 1, "process_key": "supervision_item"}).get_json()["total"]
     assert mine["total"] == listed >= 1
     assert {u["unit"] for u in mine["units"]} <= {
         u["unit"] for u in overview_as(Actor(client, tokens["dcs_li"]))["units"]

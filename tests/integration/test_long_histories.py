@@ -45,6 +45,7 @@ def test_an_item_returned_300_times_still_works(client, tokens):
     handle = unit.task(iid, "handle")
     assert unit.get(f"/tasks/{handle['id']}").get_json()["data"]["round"] == 301
     unit.complete(handle["id"], {"progress": "终于完成", "completion": "done"})
+    confirm(client, tokens, "fgj", iid)
     office.do(iid, "review", {"review_decision": "accept"})
     office.do(iid, "report_upward", {"summary": "完成"})
     leader.do(iid, "leader_read", {"conclusion": "concluded"})
