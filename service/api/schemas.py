@@ -93,6 +93,13 @@ class TaskDetail(TaskSummary):
             "my_unit_head），仅供预填，提交时与其他输入一样校验"
         },
     )
+    form_data = fields.Dict(
+        metadata={
+            "description": "渲染表单所需的全部数据：把 form 与 form_data 交给 form-js 的 importSchema(form, form_data) "
+            "即可，无需其他请求。它是 data 加上 defaults、options 中的各选项表、表单文字引用的单位名称"
+            "（如 unit_name、co_units_name）以及调用者自己保存的草稿"
+        },
+    )
 
 
 class TaskQuery(Pagination):

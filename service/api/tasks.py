@@ -11,7 +11,7 @@ from service.api.schemas import TaskCompleteRequest, TaskDetail, TaskQuery, Task
 from service.http.caller import current_principal
 from service.http.paging import paginate
 from service.http.services import current_services
-from service.process import form_prefill, option_lists, tasks
+from service.process import form_data, form_prefill, option_lists, tasks
 
 blp = Blueprint("tasks", __name__, description="待办任务")
 
@@ -37,7 +37,8 @@ def get(task_id: str) -> Any:
         raw = {name: getattr(task, name) for name in TaskSummary().fields}
         options = option_lists.all_options(uow, form)
         defaults = form_prefill.defaults(uow, actor, form, task.data, services.ctx.now())
-        return {**raw, "form": form, "data": task.data, "options": options, "defaults": defaults}
+        rendered, _ = form_data.for_task(uow, actor, task, form, services.ctx.now())
+        return {**raw, "form": form, "data": task.data, "options": options, "defaults": defaults, "form_data": rendered}
 
 
 @blp.post("/tasks/<string:task_id>/complete")

@@ -15,7 +15,8 @@ from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.form_validation import field_choices, field_labels
-from service.process import drafts, form_prefill, instances, option_lists, tasks, time_limits
+from service.process import form_data, instances, tasks, time_limits
+from service.process.form_data import UNIT_KEYS
 from service.process.names import INSPECTION_CAMPAIGN, LEAD_UNIT
 
 # The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
@@ -34,7 +35,6 @@ FACT_KEYS = (
     ("deadline", "完成时限"),
     ("round", "办理轮次"),
 )
-UNIT_KEYS = frozenset({"lead_unit", "co_units", "unit", "followup_units", "still_open"})
 EVENT_WORDS = {
     "instance_started": "发起",
     "task_completed": "办理",
@@ -246,19 +246,7 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
     task, form = tasks.get(uow, actor, task_id)
     instance = uow.instances.get(task.instance_id)
     assert instance is not None
-    draft = drafts.load(uow, actor, task.id)
-    data = dict(task.data)
-    data.update(form_prefill.defaults(uow, actor, form, data, now))
-    lists = option_lists.all_options(uow, form)
-    data.update(lists)
-    names = {o["value"]: o["label"] for o in lists[option_lists.UNIT_OPTIONS]}
-    for key in UNIT_KEYS:  # forms print `{{unit_name}}`, `{{co_units_name}}`: names, not codes
-        value = data.get(key)
-        if value:
-            codes = value if isinstance(value, list) else [value]
-            data[f"{key}_name"] = "、".join(names.get(str(c), str(c)) for c in codes)
-    if draft is not None:
-        data.update(draft.data)
+    data, draft_saved_at = form_data.for_task(uow, actor, task, form, now)
     return TaskPage(
         task=task,
         instance=instance,
@@ -266,7 +254,7 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
         facts=facts_of(task.data),
         records=[r for r in records(uow, actor, instance, kinds={"task_completed"})],
         form_data=data,
-        draft_saved_at=draft.saved_at if draft else None,
+        draft_saved_at=draft_saved_at,
         may_act=task.state == "ready" and actor.may_act_on(task),
     )
 
