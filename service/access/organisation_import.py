@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -80,9 +79,9 @@ def _open(data: bytes) -> Any:
         raise InvalidInput("请选择要导入的 Excel 文件（.xlsx）", {"errors": {"file": ["请选择文件"]}})
     if len(data) > MAX_BYTES:
         raise InvalidInput("文件过大（不超过 5 MB）", {"errors": {"file": ["文件过大"]}})
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    try:  # fully loaded (not read_only), so a damaged file fails here and not halfway through the rows
+        return load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a file that is not a workbook
         raise InvalidInput(
             "无法读取文件：请上传 Excel 工作簿（.xlsx）", {"errors": {"file": ["不是 .xlsx 文件"]}}
         ) from None
