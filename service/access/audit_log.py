@@ -31,6 +31,12 @@ USER_DISABLED = "user_disabled"
 USER_ENABLED = "user_enabled"
 USER_UNLOCKED = "user_unlocked"
 USER_ROLES_CHANGED = "user_roles_changed"
+USER_CHANGED = "user_changed"
+UNIT_CREATED = "unit_created"
+UNIT_CHANGED = "unit_changed"
+UNIT_DEACTIVATED = "unit_deactivated"
+UNIT_ACTIVATED = "unit_activated"
+ORGANISATION_IMPORTED = "organisation_imported"
 DEFINITION_DEPLOYED = "definition_deployed"
 INSTANCE_RETRIED = "instance_retried"
 CALENDAR_SAVED = "calendar_year_saved"
@@ -48,6 +54,12 @@ ACTIONS = {
     USER_ENABLED: "启用用户",
     USER_UNLOCKED: "解除锁定",
     USER_ROLES_CHANGED: "变更角色或单位",
+    USER_CHANGED: "修改用户信息",
+    UNIT_CREATED: "新建单位",
+    UNIT_CHANGED: "修改单位",
+    UNIT_DEACTIVATED: "停用单位",
+    UNIT_ACTIVATED: "启用单位",
+    ORGANISATION_IMPORTED: "从表格导入单位和用户",
     DEFINITION_DEPLOYED: "部署流程",
     INSTANCE_RETRIED: "重试流程实例",
     CALENDAR_SAVED: "录入节假日安排",

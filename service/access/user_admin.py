@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from service.access import audit_log, credentials
-from service.access.principal import ADMINISTRATORS, ROLES, UNIT_LANE, Principal
+from service.access.principal import ADMINISTRATORS, ROLES, SECURITY_ADMIN, UNIT_LANE, Principal
 from service.db.models import User
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+CLI = Principal("cli", "命令行", frozenset({SECURITY_ADMIN}), None)  # `duban user ...`, run on the server
+POSITIONS = ("联络员", "负责人")  # in a unit; tasks naming a position go only to its holders
 
 
 def check_may_manage(actor: Principal) -> None:
@@ -64,6 +66,23 @@ def _snapshot(user: User) -> dict[str, Any]:
     return {"roles": [r.name for r in user.roles], "unit": user.unit.code if user.unit else None}
 
 
+def _profile(user: User) -> dict[str, Any]:
+    return {"display_name": user.display_name, "position": user.position, "email": user.email, **_snapshot(user)}
+
+
+def _checked_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    display_name = str(fields.get("display_name") or "").strip()
+    if not display_name or len(display_name) > 100:
+        raise _invalid("display_name", "请填写姓名（不超过 100 字）")
+    position = str(fields.get("position") or "").strip()
+    if position and position not in POSITIONS:
+        raise _invalid("position", "职务须为：" + "、".join(POSITIONS) + "，或不填")
+    email = str(fields.get("email") or "").strip() or None
+    if email is not None and (len(email) > 320 or "@" not in email):
+        raise _invalid("email", "电子邮箱格式不正确")
+    return {"display_name": display_name, "position": position, "email": email}
+
+
 def _apply_roles(uow: UnitOfWork, user: User, roles: Sequence[str], unit_code: str | None) -> None:
     names = list(dict.fromkeys(roles))
     unknown = [r for r in names if r not in ROLES]
@@ -74,6 +93,8 @@ def _apply_roles(uow: UnitOfWork, user: User, roles: Sequence[str], unit_code: s
     unit = uow.units.by_code(unit_code) if unit_code else None
     if unit_code and unit is None:
         raise _invalid("unit", f"单位 {unit_code} 不存在")
+    if unit is not None and not unit.active and unit is not user.unit:
+        raise _invalid("unit", f"单位 {unit.name} 已停用，不能再分配用户")
     if UNIT_LANE in names and unit is None:
         raise _invalid("unit", "承办单位的用户须指定所属单位")
     role_rows = [uow.users.role(name) for name in names]
@@ -83,45 +104,50 @@ def _apply_roles(uow: UnitOfWork, user: User, roles: Sequence[str], unit_code: s
     user.unit = unit
 
 
-def create_user(uow: UnitOfWork, actor: Principal, now: datetime, fields: dict[str, Any]) -> User:
-    """新建用户 with an initial password, which the user must change at first sign-in; commits."""
-    check_may_manage(actor)
+def new_user(uow: UnitOfWork, fields: dict[str, Any]) -> User:
+    """A checked user, added and flushed but not committed (create and the import share it)."""
     username = str(fields.get("username", "")).strip()
     if not USERNAME.match(username):
         raise _invalid("username", "用户名须以小写字母开头，由小写字母、数字、_ . - 组成，2–64 位")
     if uow.users.by_username(username) is not None:
         raise Conflict(f"用户名 {username} 已存在", {"errors": {"username": ["用户名已存在"]}})
-    display_name = str(fields.get("display_name", "")).strip()
-    if not display_name:
-        raise _invalid("display_name", "请填写姓名")
     user = User(
         username=username,
-        display_name=display_name[:100],
         password_hash="",
-        position=str(fields.get("position") or "")[:32],
-        email=(str(fields.get("email") or "").strip() or None),
+        **_checked_profile(fields),
         active=True,
         failed_logins=0,
-        must_change_password=True,
+        must_change_password=fields.get("must_change_password", True) is not False,
     )
-    credentials.set_password(user, str(fields.get("password", "")), "password")
     _apply_roles(uow, user, fields.get("roles") or [], fields.get("unit") or None)
+    credentials.set_password(user, str(fields.get("password", "")), "password")
     uow.users.add(user)
     uow.users.flush()
-    audit_log.record(uow, audit_log.USER_CREATED, actor.username, now, username, {"after": _snapshot(user)})
+    return user
+
+
+def create_user(uow: UnitOfWork, actor: Principal, now: datetime, fields: dict[str, Any]) -> User:
+    """新建用户 with an initial password, which the user must change at first sign-in; commits."""
+    check_may_manage(actor)
+    user = new_user(uow, fields)
+    audit_log.record(uow, audit_log.USER_CREATED, actor.username, now, user.username, {"after": _profile(user)})
     uow.commit()
     return user
 
 
-def reset_password(uow: UnitOfWork, actor: Principal, now: datetime, username: str, new_password: str) -> User:
+def reset_password(
+    uow: UnitOfWork, actor: Principal, now: datetime, username: str, new_password: str, *, must_change: bool = True
+) -> User:
     """重置密码: a temporary password the user must change at next sign-in; every session and token ends."""
     check_may_manage(actor)
     user = _other_user(uow, actor, username)
     credentials.set_password(user, new_password, "password")
-    user.must_change_password = True
+    user.must_change_password = must_change
     user.failed_logins, user.locked_until = 0, None
     revoked = credentials.revoke_all(uow, user, "password_reset")
-    audit_log.record(uow, audit_log.PASSWORD_RESET, actor.username, now, username, revoked)
+    audit_log.record(
+        uow, audit_log.PASSWORD_RESET, actor.username, now, username, {**revoked, "must_change": must_change}
+    )
     uow.commit()
     return user
 
@@ -166,5 +192,21 @@ def set_roles(
         audit_log.record(
             uow, audit_log.USER_ROLES_CHANGED, actor.username, now, username, {"before": before, "after": after}
         )
+    uow.commit()
+    return user
+
+
+def update_user(uow: UnitOfWork, actor: Principal, now: datetime, username: str, fields: dict[str, Any]) -> User:
+    """修改姓名、职务、邮箱, and roles and unit when given; audited with before/after."""
+    check_may_manage(actor)
+    user = _other_user(uow, actor, username)
+    before = _profile(user)
+    for key, value in _checked_profile(fields).items():
+        setattr(user, key, value)
+    if fields.get("roles") is not None:
+        _apply_roles(uow, user, fields["roles"], fields.get("unit") or None)
+    after = _profile(user)
+    if after != before:
+        audit_log.record(uow, audit_log.USER_CHANGED, actor.username, now, username, {"before": before, "after": after})
     uow.commit()
     return user

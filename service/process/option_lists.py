@@ -38,8 +38,9 @@ MESSAGES = {
 
 
 def options(uow: UnitOfWork) -> list[dict[str, str]]:
-    """The list a unit picker offers: {label: name, value: code}, in the organisation's order."""
-    return [{"label": u.name, "value": u.code} for u in uow.units.all()]
+    """The list a unit picker offers: {label: name, value: code}, in the organisation's order; a
+    deactivated unit is not offered, so no new task or item can be given to it."""
+    return [{"label": u.name, "value": u.code} for u in uow.units.active()]
 
 
 def leader_options(uow: UnitOfWork) -> list[dict[str, str]]:

@@ -92,14 +92,20 @@ def _value_error(uow: UnitOfWork, kind: str, value: Any) -> str | None:
     elif kind == "date":
         ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and _is_date(value)
     elif kind == "unit":
-        return None if isinstance(value, str) and uow.units.by_code(value) is not None else NOT_A_UNIT
+        return None if isinstance(value, str) and _active_unit(uow, value) else NOT_A_UNIT
     elif kind == "units":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return WRONG_TYPE["units"]
-        return None if all(uow.units.by_code(v) is not None for v in value) else NOT_A_UNIT
+        return None if all(_active_unit(uow, v) for v in value) else NOT_A_UNIT
     else:
         return "流程定义的 startVariables 类型无效，请联系系统管理员"
     return None if ok else WRONG_TYPE[kind]
+
+
+def _active_unit(uow: UnitOfWork, code: str) -> bool:
+    """A deactivated unit gets no new items."""
+    unit = uow.units.by_code(code)
+    return unit is not None and unit.active
 
 
 def _is_date(value: str) -> bool:

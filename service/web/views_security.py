@@ -86,6 +86,10 @@ def security_user_action(principal: Principal, username: str, action: str) -> Re
             elif action == "unlock":
                 user_admin.unlock(uow, principal, now, username)
                 done = gettext("已解除锁定")
+            elif action == "profile":
+                fields = {k: request.form.get(k, "") for k in ("display_name", "position", "email")}
+                user_admin.update_user(uow, principal, now, username, fields)
+                done = gettext("用户信息已保存")
             elif action == "roles":
                 roles, unit = request.form.getlist("roles"), request.form.get("unit") or None
                 user_admin.set_roles(uow, principal, now, username, roles, unit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.models.base import Base, UTCDateTime
@@ -15,7 +15,10 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32))  # 乡镇 / 县直部门 / 县政府办
+    kind: Mapped[str] = mapped_column(String(32))  # 乡镇 / 县直部门 / 高新区 / 驻县机构 / 县政府办
+    # A deactivated unit is offered nowhere and gets no new work; its old items keep its name.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # order in lists
 
 
 class Role(Base):

@@ -46,7 +46,13 @@ class UnitRepository(Repository):
         return self.session.scalars(select(Unit).where(Unit.code == code)).first()
 
     def all(self) -> Sequence[Unit]:
-        return self.session.scalars(select(Unit).order_by(Unit.id)).all()
+        """Every unit, deactivated ones too, in the organisation's order."""
+        return self.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)).all()
+
+    def active(self) -> Sequence[Unit]:
+        """The units that may be offered and given new work."""
+        stmt = select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.id)
+        return self.session.scalars(stmt).all()
 
     def names(self) -> dict[str, str]:
         """code -> Chinese name, for showing units to people."""
