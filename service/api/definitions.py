@@ -32,7 +32,8 @@ def list_definitions() -> Any:
 @blp.post("/process-definitions")
 @blp.response(201, DefinitionSummary)
 def deploy() -> Any:
-    """部署新版本（multipart，字段 files：一个 .bpmn 加任意 .form.json；仅系统管理员）"""
+    """部署新版本（multipart，字段 files：一个 .bpmn 或 .bpmn20.xml 加任意 .form.json；note：版本说明；
+    confirm_unrelated=true：流程图与最新版本没有相同元素时确认部署，否则 409 unrelated_definition；仅系统管理员）"""
     actor = current_principal()
     uploads = request.files.getlist("files")
     if not uploads:
@@ -40,7 +41,9 @@ def deploy() -> Any:
     files = [(f.filename or "", f.read()) for f in uploads]
     services = current_services()
     with services.uow() as uow:
-        definition, created = definitions.deploy(uow, services.ctx, actor, files)
+        note = request.form.get("note", "")
+        confirm = request.form.get("confirm_unrelated", "").lower() in ("true", "1", "on", "yes")
+        definition, created = definitions.deploy(uow, services.ctx, actor, files, note=note, confirm_unrelated=confirm)
         return definition, 201 if created else 200
 
 

@@ -39,6 +39,7 @@ class DefinitionSummary(Schema):
     deployed_by = fields.String()
     deployed_at = fields.DateTime()
     called_versions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    note = fields.String(metadata={"description": "部署时填写的版本说明"})
     startable = fields.Boolean(metadata={"description": "当前用户能否发起该流程（仅列表中返回）"})
 
 

@@ -10,10 +10,16 @@ from service.errors import InvalidInput, ProcessError
 
 @dataclass
 class DefinitionProblem:
+    """One thing wrong with a diagram or form. `field` names the properties-panel entry it belongs to
+    (formKey, lane, due, unit, script, condition, timer, startedBy, ...); warnings do not stop a deploy."""
+
     message: str
     file: str = ""
     element_id: str = ""
     line: int | None = None
+    severity: str = "error"
+    field: str = ""
+    engine_text: str = ""  # the engine's own (English) words, for experts; the message is Chinese
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -162,6 +162,11 @@ def _compile(source: str, mode: str) -> tuple[CodeType, frozenset[str]]:
     return result.code, frozenset(bound)
 
 
+def compile_only(source: str, mode: str) -> None:
+    """Raise SyntaxError or ScriptRejected as running the text would; nothing is run."""
+    _compile(source, mode)
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Script environment for PythonScriptEngine: task data are the script's variables."""
 

@@ -10,27 +10,29 @@ from typing import Any
 from lxml import etree
 
 from service.access import audit_log
-from service.access.principal import LANES, Principal
+from service.access.principal import Principal
 from service.db.models import ProcessDefinition
 from service.db.session import UnitOfWork
 from service.engine.errors import DefinitionInvalid, DefinitionProblem
-from service.engine.parser import BPMN_NS, called_elements, compile_definition, executable_process
+from service.engine.parser import BPMN_NS
 from service.engine.xml_safety import parse_safe_xml
-from service.errors import Forbidden, InvalidInput, NotFound
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.form_validation import check_form_definition
-from service.process import start_contract
+from service.process import definition_check, start_contract
 from service.process.context import ServiceContext
 
-FORM_SUFFIX = ".form.json"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+FORM_SUFFIX = definition_check.FORM_SUFFIX
+
+
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")  # .bpmn20.xml: Flowable and Activiti
 
 
 def _split_upload(files: Sequence[tuple[str, bytes]]) -> tuple[str, bytes, dict[str, Any]]:
-    bpmn = [(n, d) for n, d in files if n.lower().endswith(".bpmn")]
-    others = [n for n, _ in files if not n.lower().endswith((".bpmn", FORM_SUFFIX))]
+    bpmn = [(n, d) for n, d in files if n.lower().endswith(BPMN_SUFFIXES)]
+    others = [n for n, _ in files if not n.lower().endswith((*BPMN_SUFFIXES, FORM_SUFFIX))]
     if len(bpmn) != 1 or others:
         raise InvalidInput(
-            "须上传一个 .bpmn 文件，以及任意个 .form.json 表单文件",
+            "须上传一个 .bpmn（或 .bpmn20.xml）文件，以及任意个 .form.json 表单文件",
             {"errors": [{"message": "上传文件不符合要求", "files": [n for n, _ in files]}]},
         )
     forms: dict[str, Any] = {}
@@ -51,75 +53,80 @@ def _split_upload(files: Sequence[tuple[str, bytes]]) -> tuple[str, bytes, dict[
     return bpmn[0][0], bpmn[0][1], forms
 
 
-def _lines_by_id(root: etree._Element) -> dict[str, int]:
-    return {el.get("id", ""): el.sourceline or 0 for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+def _number_format(properties: dict[str, str], key: str) -> str:
+    return properties.get("businessNumber") or key + "〔{year}〕第{n}号"
 
 
-def _number_format(root: etree._Element, key: str) -> str:
-    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
-        if prop.get("name") == "businessNumber" and prop.get("value"):
-            return str(prop.get("value"))
-    return key + "〔{year}〕第{n}号"
+class UnrelatedDefinition(Conflict):
+    """The process id exists, but the diagram shares no element with its latest version."""
+
+    code = "unrelated_definition"
 
 
-def _process_properties(root: etree._Element, key: str) -> dict[str, str]:
-    """The process element's own spiffworkflow properties (ledger, startedBy, ...), not its tasks'."""
-    found: dict[str, str] = {}
+def _element_ids(root: etree._Element) -> set[str]:
+    """Ids of the flow elements (not the diagram's shapes, not the process itself)."""
+    ids = set()
     for process in root.iter(f"{{{BPMN_NS}}}process"):
-        if process.get("id") != key:
-            continue
-        for prop in process.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
-            if prop.get("name"):
-                found[str(prop.get("name"))] = str(prop.get("value", ""))
-    return found
+        ids |= {el.get("id", "") for el in process.iter() if isinstance(el.tag, str) and el is not process}
+    return ids - {""}
+
+
+def shared_elements(previous: ProcessDefinition, root: etree._Element) -> int:
+    old = parse_safe_xml(previous.bpmn_xml.encode("utf-8"), f"{previous.key}.bpmn")
+    return len(_element_ids(old) & _element_ids(root))
 
 
 def deploy(
-    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, files: Sequence[tuple[str, bytes]]
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Principal,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    note: str = "",
+    confirm_unrelated: bool = False,
 ) -> tuple[ProcessDefinition, bool]:
-    """Deploy a new version and commit it; returns (definition, created). An identical upload creates nothing."""
+    """Deploy an upload (one diagram, any forms; the latest version's other forms carry over)."""
     if not actor.is_admin:
         raise Forbidden("只有系统管理员可以部署流程")
     filename, bpmn_bytes, uploaded_forms = _split_upload(files)
-    root = parse_safe_xml(bpmn_bytes, filename)
-    key, name = executable_process(root, filename)
-    lines = _lines_by_id(root)
-    problems: list[DefinitionProblem] = []
-    called_versions: dict[str, int] = {}
-    called_forms: dict[str, Any] = {}
-    for called in sorted(called_elements(root) - {key}):
-        target = uow.definitions.latest(called)
-        if target is None:
-            problems.append(DefinitionProblem(f"调用的流程 {called} 尚未部署，请先部署它", filename))
-            continue
-        called_versions[called] = target.version
-        called_forms.update(target.forms)
-    if problems:
-        raise DefinitionInvalid(problems)
-    draft = ProcessDefinition(key=key, bpmn_xml=bpmn_bytes.decode("utf-8"), called_versions=called_versions)
-    compiled = compile_definition(ctx.definition_files(uow, draft))
+    _, key, _ = definition_check.parse(bpmn_bytes, filename)
     previous = uow.definitions.latest(key)
-    forms = {**called_forms, **(previous.forms if previous else {}), **uploaded_forms}
-    for task in compiled.user_tasks:
-        file = filename if task.process_id in _own_ids(root) else f"{task.process_id}.bpmn"
-        line = lines.get(task.element_id)
-        messages = []
-        if task.lane not in LANES:
-            messages.append(f"用户任务“{task.name}”不在角色泳道中（泳道名须为：{'、'.join(LANES)}）")
-        if not task.form_key:
-            messages.append(f"用户任务“{task.name}”未指定表单（formKey）")
-        elif task.form_key not in forms:
-            messages.append(f"找不到表单 {task.form_key}{FORM_SUFFIX}")
-        problems.extend(DefinitionProblem(m, file, task.element_id, line) for m in messages)
-    properties = _process_properties(root, key)
-    problems.extend(DefinitionProblem(m, filename) for m in start_contract.property_problems(properties, forms))
-    if problems:
-        raise DefinitionInvalid(problems)
-    needed = {t.form_key for t in compiled.user_tasks if t.form_key} | {properties.get(start_contract.START_FORM, "")}
-    forms = {k: v for k, v in forms.items() if k in needed or k in uploaded_forms}
+    forms = {**(previous.forms if previous else {}), **uploaded_forms}
+    return publish(uow, ctx, actor, bpmn_bytes, filename, forms, set(uploaded_forms), note, confirm_unrelated)
+
+
+def publish(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Principal,
+    bpmn_bytes: bytes,
+    filename: str,
+    forms: dict[str, Any],
+    keep: set[str],
+    note: str = "",
+    confirm_unrelated: bool = False,
+) -> tuple[ProcessDefinition, bool]:
+    """Validate and store a new version, then commit; returns (definition, created). Nothing running
+    changes. Identical content creates nothing; `keep` names forms stored even if no task uses them."""
+    if not actor.is_admin:
+        raise Forbidden("只有系统管理员可以部署流程")
+    checked = definition_check.check(uow, ctx, bpmn_bytes, filename, forms)
+    if checked.errors:
+        raise DefinitionInvalid(checked.errors)
+    key, properties = checked.key, checked.properties
+    previous = uow.definitions.latest(key)
+    if previous is not None and not confirm_unrelated and shared_elements(previous, checked.root) == 0:
+        raise UnrelatedDefinition(
+            f"流程 {key} 已有第 {previous.version} 版，而这个流程图与它没有任何相同的元素："
+            "确认要作为它的新版本部署吗？",
+            {"latest_version": previous.version, "shared_elements": 0},
+        )
+    needed = checked.task_forms | {properties.get(start_contract.START_FORM, "")} | keep
+    kept = {k: v for k, v in {**checked.called_forms, **forms}.items() if k in needed}
+    called_versions = checked.called_versions
     digest = hashlib.sha256(
         bpmn_bytes
-        + json.dumps(forms, sort_keys=True, ensure_ascii=False).encode()
+        + json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()
         + json.dumps(called_versions, sort_keys=True).encode()
     ).hexdigest()
     if previous is not None and previous.sha256 == digest:
@@ -127,26 +134,27 @@ def deploy(
     definition = ProcessDefinition(
         key=key,
         version=(previous.version + 1) if previous else 1,
-        name=name,
-        bpmn_xml=draft.bpmn_xml,
-        forms=forms,
+        name=checked.name,
+        bpmn_xml=bpmn_bytes.decode("utf-8"),
+        forms=kept,
         called_versions=called_versions,
         sha256=digest,
-        number_format=_number_format(root, key),
+        number_format=_number_format(properties, key),
         properties=properties,
         deployed_by=actor.username,
         deployed_at=ctx.now(),
+        note=note.strip()[:500],
     )
     uow.definitions.add(definition)
     uow.definitions.flush()
-    details = {"version": definition.version, "name": name, "sha256": digest, "forms": sorted(forms)}
+    details = {"version": definition.version, "name": checked.name, "sha256": digest, "forms": sorted(kept)}
+    if note.strip():
+        details["note"] = definition.note
+    if confirm_unrelated and previous is not None:
+        details["confirmed_unrelated"] = True
     audit_log.record(uow, audit_log.DEFINITION_DEPLOYED, actor.username, definition.deployed_at, key, details)
     uow.commit()
     return definition, True
-
-
-def _own_ids(root: etree._Element) -> set[str]:
-    return {el.get("id", "") for el in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess")}
 
 
 def get(uow: UnitOfWork, key: str, version: int | None = None) -> ProcessDefinition:

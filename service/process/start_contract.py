@@ -19,6 +19,7 @@ from service.process.option_lists import NOT_A_UNIT
 from service.process.start_form import UNDECLARED, form_problems, validate_against_form
 
 STARTABLE_BY, START_VARIABLES, START_FORM = "startableBy", "startVariables", "startForm"
+STARTED_BY, SERVICE = "startedBy", "service"
 DEFAULT_STARTERS = frozenset({ADMIN})
 TYPES = ("string", "integer", "number", "boolean", "date", "unit", "units", "starter_unit")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -57,24 +58,29 @@ def variables(properties: Mapping[str, str]) -> dict[str, str]:
     return declared
 
 
-def property_problems(properties: Mapping[str, str], forms: Mapping[str, Any]) -> list[str]:
-    """Mistakes in the start properties, reported at deploy time."""
+def property_problems(properties: Mapping[str, str], forms: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Mistakes in the start properties, reported at deploy time, as (property name, message)."""
     problems = []
     for part in _split(properties.get(START_VARIABLES, "")):
         key, _, kind = part.partition(":")
         if not _KEY.fullmatch(key.strip()):
-            problems.append(f"startVariables 中的变量名 {key.strip()!r} 无效（须以字母开头，只含字母、数字和下划线）")
+            message = f"startVariables 中的变量名 {key.strip()!r} 无效（须以字母开头，只含字母、数字和下划线）"
+            problems.append((START_VARIABLES, message))
         if (kind.strip() or "string") not in TYPES:
-            problems.append(f"startVariables 中 {key.strip()} 的类型 {kind.strip()!r} 无效（可用：{'、'.join(TYPES)}）")
+            message = f"startVariables 中 {key.strip()} 的类型 {kind.strip()!r} 无效（可用：{'、'.join(TYPES)}）"
+            problems.append((START_VARIABLES, message))
     form_key = properties.get(START_FORM, "").strip()
     if form_key:
         if form_key not in forms:
-            problems.append(f"startForm 指定的表单 {form_key}.form.json 不存在")
+            problems.append((START_FORM, f"startForm 指定的表单 {form_key}.form.json 不存在"))
         else:
-            problems.extend(f"startForm {form_key}: {p}" for p in form_problems(forms[form_key]))
+            problems.extend((START_FORM, f"startForm {form_key}: {p}") for p in form_problems(forms[form_key]))
     for role in _split(properties.get(STARTABLE_BY, "")):
         if role not in ROLES:
-            problems.append(f"startableBy 中的角色 {role} 不存在（可用：{'、'.join(ROLES)}）")
+            problems.append((STARTABLE_BY, f"startableBy 中的角色 {role} 不存在（可用：{'、'.join(ROLES)}）"))
+    started_by = properties.get(STARTED_BY, "").strip()
+    if started_by not in ("", SERVICE):
+        problems.append((STARTED_BY, f"startedBy 只能为空或 {SERVICE}（由服务在办理中发起，不能从“发起”页发起）"))
     return problems
 
 

@@ -38,6 +38,7 @@ class ProcessDefinition(Base):
 
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")  # 版本说明
 
 
 class ProcessInstance(Base):
