@@ -38,6 +38,8 @@ UNIT_DEACTIVATED = "unit_deactivated"
 UNIT_ACTIVATED = "unit_activated"
 ORGANISATION_IMPORTED = "organisation_imported"
 DEFINITION_DEPLOYED = "definition_deployed"
+DEFINITION_DRAFT_SAVED = "definition_draft_saved"
+DEFINITION_DRAFT_DISCARDED = "definition_draft_discarded"
 INSTANCE_RETRIED = "instance_retried"
 CALENDAR_SAVED = "calendar_year_saved"
 SCORING_RULES_CHANGED = "scoring_rules_changed"
@@ -61,6 +63,8 @@ ACTIONS = {
     UNIT_ACTIVATED: "启用单位",
     ORGANISATION_IMPORTED: "从表格导入单位和用户",
     DEFINITION_DEPLOYED: "部署流程",
+    DEFINITION_DRAFT_SAVED: "保存流程草稿",
+    DEFINITION_DRAFT_DISCARDED: "放弃流程草稿",
     INSTANCE_RETRIED: "重试流程实例",
     CALENDAR_SAVED: "录入节假日安排",
     SCORING_RULES_CHANGED: "修改考核规则",

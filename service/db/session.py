@@ -26,6 +26,7 @@ from service.db.queries.draft import DraftRepository
 from service.db.queries.fact import FactRepository
 from service.db.queries.inbox import InboxRepository
 from service.db.queries.ledger import LedgerRepository
+from service.db.queries.modeling import ModelingRepository
 from service.db.queries.notification import NotificationRepository
 from service.db.queries.organisation import UnitRepository, UserRepository
 from service.db.queries.scoring import ScoringRepository
@@ -111,6 +112,7 @@ class UnitOfWork:
     cadres: CadreRepository
     audit: AuditRepository
     access: AccessRepository
+    modeling: ModelingRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -141,6 +143,7 @@ class UnitOfWork:
         self.cadres = CadreRepository(session)
         self.audit = AuditRepository(session)
         self.access = AccessRepository(session)
+        self.modeling = ModelingRepository(session)
         return self
 
     def __exit__(

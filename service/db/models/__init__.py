@@ -20,6 +20,7 @@ from service.db.models.calendar import CalendarDay, CalendarYear
 from service.db.models.campaigns import CampaignApplication, CampaignItem, InspectionFeedback, PlanItem
 from service.db.models.documents import Bulletin, BulletinMention
 from service.db.models.ledger import LedgerItem
+from service.db.models.modeling import DefinitionDraft
 from service.db.models.notifications import Notification, OutboxMessage
 from service.db.models.organisation import ApiToken, Role, Unit, User, UserRole
 from service.db.models.process import Counter, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDraft
@@ -38,6 +39,7 @@ __all__ = [
     "CadreDiscipline",
     "CadreEvaluation",
     "CalendarDay",
+    "DefinitionDraft",
     "CalendarYear",
     "CampaignApplication",
     "InspectionFeedback",
