@@ -21,7 +21,7 @@ from service.engine.errors import DefinitionInvalid, DefinitionProblem
 from service.engine.parser import BPMN_NS, called_elements, compile_definition, executable_process
 from service.engine.xml_safety import parse_safe_xml
 from service.form_validation import check_form_definition
-from service.process import start_contract
+from service.process import definition_rules, start_contract
 from service.process.context import ServiceContext
 
 FORM_SUFFIX = ".form.json"
@@ -107,7 +107,7 @@ def check(uow: UnitOfWork, ctx: ServiceContext, bpmn_bytes: bytes, filename: str
     for form_key, form in result.forms.items():
         for message in check_form_definition(form):
             report(DefinitionProblem(f"表单 {form_key}：{message}", f"{form_key}{FORM_SUFFIX}", field="form"))
-    result.problems.extend(_warnings(root, filename))
+    result.problems.extend(definition_rules.problems(root, filename))
     return result
 
 
@@ -158,15 +158,4 @@ def _dangling_flows(root: etree._Element, filename: str) -> list[DefinitionProbl
             if flow.get(end) not in ids:
                 message = f"连线 {flow.get('id', '')} 的{what} {flow.get(end) or '（空）'} 不存在"
                 found.append(DefinitionProblem(message, filename, flow.get("id", ""), flow.sourceline, field=end))
-    return found
-
-
-def _warnings(root: etree._Element, filename: str) -> list[DefinitionProblem]:
-    found = []
-    for gateway in root.iter(f"{_B}exclusiveGateway"):
-        gateway_id = gateway.get("id", "")
-        outgoing = [f for f in root.iter(f"{_B}sequenceFlow") if f.get("sourceRef") == gateway_id]
-        if len(outgoing) > 1 and not gateway.get("default"):
-            message = f"排他网关“{gateway.get('name') or gateway_id}”没有默认出线：条件都不满足时流程会停在异常"
-            found.append(DefinitionProblem(message, filename, gateway_id, gateway.sourceline, "warning", "default"))
     return found

@@ -223,3 +223,35 @@ def test_versions_list_their_instances_compare_and_download(client, tokens):
     )
     assert liaison.get("/forms").status_code == 403
     assert auditor.post("/process-definitions/modeling_versions/draft/deploy", json={}).status_code == 403
+
+
+LOOPED_REMINDER = """    <bpmn:boundaryEvent id="remind" name="催办" attachedToRef="work" cancelActivity="false"><bpmn:outgoing>f_r</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>"P3D"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f_r" sourceRef="remind" targetRef="reminded" />
+    <bpmn:endEvent id="reminded"><bpmn:incoming>f_r</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="back" sourceRef="work" targetRef="work" />
+    <bpmn:intermediateCatchEvent id="wait_naive" name="等到开会"><bpmn:timerEventDefinition><bpmn:timeDate>"2027-03-01T09:00:00"</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="wait_nothing" name="等待"><bpmn:timerEventDefinition /></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="wait_ok" name="等到"><bpmn:timerEventDefinition><bpmn:timeDate>"2027-03-01T09:00:00+08:00"</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"""
+
+
+def test_our_rules_mark_timers_without_a_time_or_an_offset_and_a_reminder_a_loop_re_arms(client, tokens):
+    """When a diagram has a timer with no time, a date without an offset, and a reminder on a task that
+    loops back to itself, then validation marks each on its element: the first two as errors on the timer,
+    the reminder as a warning; a date with +08:00 passes."""
+    admin = Admin(client, tokens["admin"])
+    xml = diagram("modeling_rules", extra=LOOPED_REMINDER)
+    report = admin.post(
+        "/process-definitions/validate", json={"bpmn_xml": xml, "forms": {"note_form": FORM}}
+    ).get_json()
+    ours = {(p["element_id"], p["severity"], p["field"]) for p in report["problems"] if p["field"] == "timer"}
+    assert ours == {
+        ("wait_naive", "error", "timer"),
+        ("wait_nothing", "error", "timer"),
+        ("remind", "warning", "timer"),
+    }
+    naive = next(p for p in report["problems"] if p["element_id"] == "wait_naive")
+    assert (
+        "+08:00" in naive["message"]
+        and naive["line"] == xml.splitlines().index(next(x for x in xml.splitlines() if 'id="wait_naive"' in x)) + 1
+    )
