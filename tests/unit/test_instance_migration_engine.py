@@ -23,7 +23,8 @@ def chain(*tasks: tuple[str, str]) -> bytes:
     body = '<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/>'
     body += "".join(f'<bpmn:userTask id="{i}" name="{n}"/>' for i, n in tasks)
     body += "".join(
-        f'<bpmn:sequenceFlow id="f{k}" sourceRef="{a}" targetRef="{b}"/>' for k, (a, b) in enumerate(zip(ids, ids[1:]))
+        f'<bpmn:sequenceFlow id="f{k}" sourceRef="{a}" targetRef="{b}"/>'
+        for k, (a, b) in enumerate(zip(ids, ids[1:], strict=False))
     )
     return diagram(body)
 
