@@ -179,6 +179,24 @@ def start_migration(
     return job
 
 
+def versions(uow: UnitOfWork, actor: Principal, key: str) -> list[dict[str, Any]]:
+    """The page's choice of versions: each with its deployment time and how many instances may move."""
+    _check_admin(actor)
+    found = uow.definitions.versions(key)
+    if not found:
+        raise NotFound(f"流程 {key} 不存在")
+    counts = uow.modeling.instance_counts(key)
+    return [
+        {
+            "version": d.version,
+            "name": d.name,
+            "deployed_at": d.deployed_at,
+            "movable": sum(n for status, n in counts.get(d.version, {}).items() if status in MOVABLE),
+        }
+        for d in found
+    ]
+
+
 def get_job(uow: UnitOfWork, actor: Principal, job_id: int) -> tuple[MigrationJob, list[dict[str, Any]]]:
     """The job's progress and each instance's result so far."""
     _check_admin(actor)
