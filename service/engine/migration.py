@@ -97,6 +97,7 @@ class _Pair:
 def _pairs(workflow: Any, target: CompiledDefinition, plan: MigrationPlan) -> list[_Pair]:
     registry = _registry()
     pairs: list[_Pair] = []
+    diffs: dict[int, SpecDiff] = {}  # one per spec: the subprocess instances of a spec share it
     for wf, new_spec in [(workflow, target.spec)] + [
         (sp, target.subprocess_specs.get(sp.spec.name)) for sp in workflow.subprocesses.values()
     ]:
@@ -109,30 +110,39 @@ def _pairs(workflow: Any, target: CompiledDefinition, plan: MigrationPlan) -> li
                 plan.reasons.append(f"已结束的子流程 {wf.spec.name} 在目标版本中不存在，其记录无法对应")
             pairs.append(_Pair(wf, None, None))
             continue
-        spec_diff = SpecDiff(registry, wf.spec, new_spec)
-        pairs.append(_Pair(wf, WorkflowDiff(wf, spec_diff), new_spec))
-        if wf is workflow:
-            plan.added = [_ref(s, new_spec.name) for s in spec_diff.added if _is_element(s)]
-            plan.removed = [_ref(s, wf.spec.name) for s in spec_diff.removed if _is_element(s)]
-            for old, new in spec_diff.alignment.items():
-                if new is not None and old.name != new.name and _is_element(old):
-                    plan.removed.append(_ref(old, wf.spec.name))  # matched by structure only: gone for us
-                    plan.added.append(_ref(new, new_spec.name))
-            plan.changed = [
-                _ref(s, wf.spec.name)
-                for s, changes in spec_diff.changed.items()
-                if _is_element(s)
-                and spec_diff.alignment.get(s) is not None
-                and s.name == spec_diff.alignment[s].name
-                and set(changes) - {"inputs", "outputs"}
-            ]
+        if id(wf.spec) not in diffs:
+            diffs[id(wf.spec)] = SpecDiff(registry, wf.spec, new_spec)
+        pairs.append(_Pair(wf, WorkflowDiff(wf, diffs[id(wf.spec)]), new_spec))
     return pairs
+
+
+def _spec_changes(workflow: Any, target: CompiledDefinition, plan: MigrationPlan) -> None:
+    """What the target changed, added and removed, in the top process and every process it contains or
+    calls. An element matched only by structure (another id) counts as removed plus added, as we treat it."""
+    registry = _registry()
+    specs = [(workflow.spec, target.spec)]
+    specs += [(spec, target.subprocess_specs.get(name)) for name, spec in sorted(workflow.subprocess_specs.items())]
+    for old_spec, new_spec in specs:
+        if new_spec is None:
+            continue
+        diff = SpecDiff(registry, old_spec, new_spec)
+        plan.added += [_ref(s, new_spec.name) for s in diff.added if _is_element(s)]
+        plan.removed += [_ref(s, old_spec.name) for s in diff.removed if _is_element(s)]
+        for old, new in diff.alignment.items():
+            if new is None or not _is_element(old):
+                continue
+            if old.name != new.name:
+                plan.removed.append(_ref(old, old_spec.name))
+                plan.added.append(_ref(new, new_spec.name))
+            elif set(diff.comparisons.get(old) or ()) - {"inputs", "outputs"}:
+                plan.changed.append(_ref(old, old_spec.name))
 
 
 def plan(workflow: Any, target: CompiledDefinition) -> tuple[MigrationPlan, list[_Pair]]:
     """The verdict for `workflow` (loaded on its own version) against `target`."""
     verdict = MigrationPlan(can_move=True)
     pairs = _pairs(workflow, target, verdict)
+    _spec_changes(workflow, target, verdict)
     for pair in pairs:
         wf = pair.workflow
         for task in wf.tasks.values():
