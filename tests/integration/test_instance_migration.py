@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from service.db.models import AuditEntry, MigrationJob
@@ -209,23 +210,29 @@ def test_a_job_left_by_a_dead_worker_is_taken_over(client, tokens, services, clo
     assert admin.instance(instance["id"])["definition_version"] == 2
 
 
-def test_an_instance_in_error_is_moved_but_keeps_its_status(client, tokens, services):
-    """Given an instance whose status is not 'running' (error), when it is migrated, then it moves to v2
-    and keeps its status (it is not advanced)."""
+@pytest.mark.parametrize("status", ["error", "suspended"])
+def test_an_instance_not_running_is_moved_but_keeps_its_status(client, tokens, services, status):
+    """Given an instance in error or suspended, when it is migrated, then it moves to v2 and keeps its
+    status (it is not advanced); a completed one is not offered."""
     admin, office = Actor(client, tokens["admin"]), Actor(client, tokens["dcs_li"])
-    version_1(admin, "mig_err")
-    instance = started_at(admin, office, "mig_err", "register")
+    key = f"mig_{status}"
+    version_1(admin, key)
+    instance = started_at(admin, office, key, "register")
+    done = started_at(admin, office, key, "review")
+    office.do(done["id"], "review", {"note": "办结"})
     with services.uow() as uow:
         row = uow.instances.get(instance["id"])
         assert row is not None
-        row.status = "error"
+        row.status = status
         uow.commit()
-    version_2(admin, "mig_err")
-    body = {"from_version": 1, "to_version": 2, "reason": "异常实例也迁移"}
-    assert admin.post("/process-definitions/mig_err/migrations", json=body).status_code == 202
+    version_2(admin, key)
+    assert [v["instance_id"] for v in dry_run(admin, key).get_json()["instances"]] == [instance["id"]]
+    body = {"from_version": 1, "to_version": 2, "reason": "不在运行的实例也迁移"}
+    assert admin.post(f"/process-definitions/{key}/migrations", json=body).status_code == 202
     jobs.run_pending(services.uow, services.ctx)
     after = admin.instance(instance["id"])
-    assert (after["definition_version"], after["status"]) == (2, "error")
+    assert (after["definition_version"], after["status"]) == (2, status)
+    assert admin.instance(done["id"])["definition_version"] == 1
 
 
 def test_the_api_is_documented(client):

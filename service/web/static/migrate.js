@@ -11,10 +11,13 @@
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
   }
-  function cell(row, text, label) {
+  /* Each cell is labelled with its column's header, for the phone-width layout of table.cards. */
+  function cell(row, text) {
     var td = document.createElement("td");
+    var headers = row.parentNode.parentNode.querySelectorAll("thead th");
+    var header = headers[row.children.length];
     td.textContent = text;
-    if (label) { td.setAttribute("data-label", label); }
+    if (header) { td.setAttribute("data-label", header.textContent); }
     row.appendChild(td);
     return td;
   }
@@ -39,7 +42,7 @@
       var rows = document.getElementById("dry-run-rows");
       rows.textContent = "";
       body.instances.forEach(function (v) {
-        var tr = document.createElement("tr");
+        var tr = rows.appendChild(document.createElement("tr"));
         tr.setAttribute("data-instance-id", v.instance_id);
         tr.setAttribute("data-can-move", v.can_move ? "1" : "0");
         cell(tr, v.business_number);
@@ -48,7 +51,6 @@
         cell(tr, v.can_move ? msg.movable : msg.stuck).className = v.can_move ? "verdict ok" : "verdict warning";
         var notes = v.can_move ? (v.changed.length ? msg.changed + "：" + names(v.changed) : "") : v.reasons.join("；");
         cell(tr, notes);
-        rows.appendChild(tr);
       });
       document.getElementById("dry-run-summary").textContent = body.total
         ? fill(msg.summary, body) : msg.none;
@@ -65,14 +67,13 @@
     var rows = document.getElementById("job-rows");
     rows.textContent = "";
     job.results.forEach(function (r) {
-      var tr = document.createElement("tr");
+      var tr = rows.appendChild(document.createElement("tr"));
       tr.setAttribute("data-instance-id", r.instance_id);
       tr.setAttribute("data-result", r.status);
       cell(tr, r.business_number);
       cell(tr, r.title);
       cell(tr, msg[r.status] || r.status);
       cell(tr, (r.reasons || []).join("；"));
-      rows.appendChild(tr);
     });
     document.getElementById("job-card").hidden = false;
   }
