@@ -204,13 +204,12 @@ def get_job(uow: UnitOfWork, actor: Principal, job_id: int) -> tuple[MigrationJo
     if job is None:
         raise NotFound(f"迁移任务 {job_id} 不存在")
     results = []
-    for item in uow.migrations.items(job_id):
-        instance = uow.instances.get(item.instance_id)
+    for item, business_number, title in uow.migrations.results(job_id):
         results.append(
             {
                 "instance_id": item.instance_id,
-                "business_number": instance.business_number if instance else "",
-                "title": instance.title if instance else "",
+                "business_number": business_number,
+                "title": title,
                 "status": item.status,
                 "reasons": list(item.detail.get("reasons", [])),
                 "finished_at": item.finished_at,
