@@ -241,3 +241,19 @@ def test_the_api_is_documented(client):
     assert "post" in paths["/api/v1/process-definitions/{key}/migrations/dry-run"]
     assert "202" in paths["/api/v1/process-definitions/{key}/migrations"]["post"]["responses"]
     assert "get" in paths["/api/v1/migrations/{job_id}"]
+
+
+def test_the_background_pass_works_through_a_job(client, tokens, services):
+    """Given a queued job, when the background loop (duban serve's thread, duban worker) makes a pass,
+    then the job is done."""
+    from service.background import run_pass
+
+    admin, office = Actor(client, tokens["admin"]), Actor(client, tokens["dcs_li"])
+    version_1(admin, "mig_bg")
+    instance = started_at(admin, office, "mig_bg", "register")
+    version_2(admin, "mig_bg")
+    body = {"from_version": 1, "to_version": 2, "reason": "后台执行"}
+    job_id = admin.post("/process-definitions/mig_bg/migrations", json=body).get_json()["id"]
+    run_pass(services.uow, services.ctx, timers=False)
+    assert admin.get(f"/migrations/{job_id}").get_json()["status"] == "done"
+    assert admin.instance(instance["id"])["definition_version"] == 2
