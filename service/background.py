@@ -1,5 +1,6 @@
 """The background loop of `duban serve` (a thread) and `duban worker` (the foreground): fire due timers,
-create the rectification items large campaigns still wait for, then deliver due outbox messages. It sits
+create the rectification items large campaigns still wait for, move the instances of a migration job,
+then deliver due outbox messages. It sits
 at the top because it composes layers that do not know each other — the process core's scheduler, the
 campaigns' items and the notifications' delivery."""
 
@@ -11,11 +12,13 @@ from collections.abc import Callable
 
 from service.campaigns import rectification
 from service.db.session import UnitOfWork
+from service.instance_migration import jobs as migration_jobs
 from service.notifications import dispatch
 from service.process.context import ServiceContext
 from service.process.scheduler import tick
 
 log = logging.getLogger(__name__)
+MIGRATION_SLICE_SECONDS = 20.0
 
 
 def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers: bool = True) -> tuple[int, int]:
@@ -31,6 +34,10 @@ def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers:
         rectification.spawn_pending(uow_factory, ctx)
     except Exception:
         log.exception("rectification items pass failed")
+    try:  # a bulk instance migration, a slice at a time so that timers keep firing meanwhile
+        migration_jobs.run_pending(uow_factory, ctx, budget_seconds=MIGRATION_SLICE_SECONDS)
+    except Exception:
+        log.exception("instance migration pass failed")
     try:
         sent = dispatch.dispatch(uow_factory, ctx).sent
     except Exception:

@@ -41,6 +41,7 @@ DEFINITION_DEPLOYED = "definition_deployed"
 DEFINITION_DRAFT_SAVED = "definition_draft_saved"
 DEFINITION_DRAFT_DISCARDED = "definition_draft_discarded"
 INSTANCE_RETRIED = "instance_retried"
+INSTANCES_MIGRATION_STARTED = "instances_migration_started"
 CALENDAR_SAVED = "calendar_year_saved"
 SCORING_RULES_CHANGED = "scoring_rules_changed"
 
@@ -65,6 +66,7 @@ ACTIONS = {
     DEFINITION_DEPLOYED: "部署流程",
     DEFINITION_DRAFT_SAVED: "保存流程草稿",
     DEFINITION_DRAFT_DISCARDED: "放弃流程草稿",
+    INSTANCES_MIGRATION_STARTED: "迁移流程实例到新版本",
     INSTANCE_RETRIED: "重试流程实例",
     CALENDAR_SAVED: "录入节假日安排",
     SCORING_RULES_CHANGED: "修改考核规则",

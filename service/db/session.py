@@ -26,6 +26,7 @@ from service.db.queries.draft import DraftRepository
 from service.db.queries.fact import FactRepository
 from service.db.queries.inbox import InboxRepository
 from service.db.queries.ledger import LedgerRepository
+from service.db.queries.migration import MigrationRepository
 from service.db.queries.modeling import ModelingRepository
 from service.db.queries.notification import NotificationRepository
 from service.db.queries.organisation import UnitRepository, UserRepository
@@ -113,6 +114,7 @@ class UnitOfWork:
     audit: AuditRepository
     access: AccessRepository
     modeling: ModelingRepository
+    migrations: MigrationRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -144,6 +146,7 @@ class UnitOfWork:
         self.audit = AuditRepository(session)
         self.access = AccessRepository(session)
         self.modeling = ModelingRepository(session)
+        self.migrations = MigrationRepository(session)
         return self
 
     def __exit__(

@@ -52,7 +52,8 @@ def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
     send(replies, "ready")
     while True:
         try:
-            request, files, environment = receive(requests)
+            request, files, environment, *rest = receive(requests)
+            target_files = rest[0] if rest else None
         except EOFError:
             return
         element[:1] = b"\0"
@@ -62,10 +63,13 @@ def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
                 apply_environment(environment)
             if files is not None:
                 compiled[request.cache_key] = compile_definition(files)
+            if target_files is not None and request.target_key is not None:
+                compiled[request.target_key] = compile_definition(target_files)
             usage = resource.getrusage(resource.RUSAGE_SELF)
             spent = int(usage.ru_utime + usage.ru_stime) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (spent + limits.cpu_seconds, resource.RLIM_INFINITY))
-            outcome = execute(engine, compiled[request.cache_key], request)
+            target = compiled.get(request.target_key) if request.target_key is not None else None
+            outcome = execute(engine, compiled[request.cache_key], request, target)
         except DefinitionInvalid as exc:
             outcome = EngineOutcome.failed(ExecutionFailed(exc.message))
         except (MemoryError, RecursionError) as exc:

@@ -20,7 +20,8 @@ from service.engine.records import ReadyTask, StepRecord, TimerMove
 from service.engine.runtime import ProcessEngine
 
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
-Operation = Literal["create", "start", "complete", "advance", "retry", "move"]
+# plan / migrate: the verdict on moving the state to the version `target_key`, and the move (migration.py)
+Operation = Literal["create", "start", "complete", "advance", "retry", "move", "plan", "migrate"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class EngineRequest:
     data: dict[str, Any] = field(default_factory=dict)  # start data, submission, or changed variables
     task_id: str | None = None  # for "complete"
     known_ready: frozenset[str] = frozenset()  # tasks already projected: their `due` is not evaluated again
+    target_key: str | None = None  # for "plan" and "migrate": the version the state moves to
+    advance: bool = True  # for "migrate": run the engine on the new version afterwards (not when suspended)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class EngineOutcome:
     ready: list[ReadyTask] = field(default_factory=list)
     moves: list[TimerMove] = field(default_factory=list)
     task_not_ready: bool = False  # "complete" of a task the engine does not have ready
+    plan: dict[str, Any] | None = None  # "plan" / "migrate": MigrationPlan.as_dict()
 
     @classmethod
     def failed(cls, error: ExecutionFailed) -> EngineOutcome:
@@ -54,9 +58,18 @@ def json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 
 
-def execute(engine: ProcessEngine, compiled: CompiledDefinition, request: EngineRequest) -> EngineOutcome:
-    """Run one command. Engine failures become `record.error`; nothing here raises for bad scripts."""
+def execute(
+    engine: ProcessEngine,
+    compiled: CompiledDefinition,
+    request: EngineRequest,
+    target: CompiledDefinition | None = None,
+) -> EngineOutcome:
+    """Run one command. Engine failures become `record.error`; nothing here raises for bad scripts.
+    `target` is the compiled version a "plan" or "migrate" moves to."""
     now = request.now
+    if request.op in ("plan", "migrate"):
+        assert target is not None and request.target_key is not None and request.state is not None
+        return _migrate(engine, compiled, target, request)
 
     def clock() -> datetime:
         return now
@@ -109,4 +122,49 @@ def execute(engine: ProcessEngine, compiled: CompiledDefinition, request: Engine
         record=record,
         ready=ready,
         moves=moves,
+    )
+
+
+def _migrate(
+    engine: ProcessEngine, compiled: CompiledDefinition, target: CompiledDefinition, request: EngineRequest
+) -> EngineOutcome:
+    """ "plan": the verdict only (state None). "migrate": the verdict and, when it can move, the state on
+    the new version, checked to load again there, then advanced unless the instance is suspended."""
+    from service.engine import migration
+
+    assert request.state is not None and request.target_key is not None
+    workflow = engine.load(compiled, request.state, request.cache_key)
+    verdict, pairs = migration.plan(workflow, target)
+    if request.op == "plan" or not verdict.can_move:
+        return EngineOutcome(state=None, plan=verdict.as_dict())
+    try:
+        migration.migrate(workflow, target, pairs)
+        workflow = engine.load(target, engine.dump(workflow, request.target_key), request.target_key)
+    except Exception as exc:  # noqa: BLE001 - a state the new version cannot hold: refused, nothing changes
+        verdict.can_move = False
+        verdict.reasons.append(f"迁移后的状态无法在目标版本上载入：{readable_error(exc)}")
+        return EngineOutcome(state=None, plan=verdict.as_dict())
+
+    def clock() -> datetime:
+        return request.now
+
+    record = engine.advance(workflow, clock) if request.advance else StepRecord()
+    ready = engine.ready_user_tasks(workflow)
+    for task in ready:
+        task.data = json_safe(task.data)
+        if task.id not in request.known_ready and task.due_expression:
+            try:
+                task.due = str(engine.evaluate(task.data, task.due_expression, clock))
+            except Exception:  # noqa: BLE001 - the default deadline applies
+                task.due = None
+    state = engine.dump(workflow, request.target_key)
+    completed = engine.is_completed(workflow)
+    return EngineOutcome(
+        state=state,
+        data=json_safe(engine.data(workflow)),
+        completed=completed,
+        next_wake=None if completed or record.error else engine.next_wake(workflow),
+        record=record,
+        ready=ready,
+        plan=verdict.as_dict(),
     )

@@ -123,17 +123,25 @@ class EnginePool:
         request: EngineRequest,
         files: Callable[[], Mapping[str, bytes]],
         environment: tuple[object, Any] | None = None,
+        target_files: Callable[[], Mapping[str, bytes]] | None = None,
     ) -> EngineOutcome:
-        """Run one command in a child; `files` gives the definition's BPMN files if the child lacks them."""
+        """Run one command in a child; `files` gives the definition's BPMN files if the child lacks them,
+        `target_files` those of the version a "plan" or "migrate" moves to (`request.target_key`)."""
         child = self._acquire()
         healthy = False
         try:
             payload_files = None if request.cache_key in child.known else dict(files())
             stamp, payload = environment if environment is not None else (None, None)
             payload = payload if stamp is not child.environment_stamp else None
-            outcome, healthy = self._exchange(child, (request, payload_files, payload))
+            target = request.target_key
+            target_payload = None
+            if target is not None and target not in child.known and target_files is not None:
+                target_payload = dict(target_files())
+            outcome, healthy = self._exchange(child, (request, payload_files, payload, target_payload))
             if healthy:
                 child.known.add(request.cache_key)
+                if target is not None:
+                    child.known.add(target)
                 child.environment_stamp = stamp
             return outcome
         finally:

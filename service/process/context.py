@@ -70,11 +70,15 @@ class ServiceContext:
                 self._files[definition.id] = cached
         return cached
 
-    def run_engine(self, files: Mapping[str, bytes], request: EngineRequest) -> EngineOutcome:
+    def run_engine(
+        self, files: Mapping[str, bytes], request: EngineRequest, target_files: Mapping[str, bytes] | None = None
+    ) -> EngineOutcome:
         """Run one engine command in an engine process (no database transaction should be open).
-        The working-day calendar goes along, for the script helpers."""
+        The working-day calendar goes along, for the script helpers; `target_files` are the files of the
+        version a "plan" or "migrate" moves the state to."""
         calendar = workdays.current()
-        return self.engines.run(request, lambda: files, (calendar, calendar))
+        target = (lambda: target_files) if target_files is not None else None
+        return self.engines.run(request, lambda: files, (calendar, calendar), target)
 
     def engine_command(
         self,

@@ -43,6 +43,7 @@ EVENT_WORDS = {
     "instance_completed": "办结",
     "error": "出错",
     "instance_retried": "重试",
+    "migrated": "迁移到新版本",
     "attachment_added": "上传附件",
     "deadline_recomputed": "时限重算",
     "deadline_extended": "延期",

@@ -26,6 +26,7 @@ def init_web(app: Flask) -> None:
         views_inbox,
         views_items,
         views_ledger,
+        views_migration,
         views_notifications,
         views_organisation,
         views_scoring,

@@ -20,6 +20,7 @@ from service.db.models.calendar import CalendarDay, CalendarYear
 from service.db.models.campaigns import CampaignApplication, CampaignItem, InspectionFeedback, PlanItem
 from service.db.models.documents import Bulletin, BulletinMention
 from service.db.models.ledger import LedgerItem
+from service.db.models.migration import MigrationJob, MigrationJobItem
 from service.db.models.modeling import DefinitionDraft
 from service.db.models.notifications import Notification, OutboxMessage
 from service.db.models.organisation import ApiToken, Role, Unit, User, UserRole
@@ -49,6 +50,8 @@ __all__ = [
     "HumanTask",
     "JSONType",
     "LedgerItem",
+    "MigrationJob",
+    "MigrationJobItem",
     "Notification",
     "OutboxMessage",
     "PlanItem",

@@ -1,0 +1,4 @@
+"""Moving running instances from one version of a process to another (issue 12 point 7): a dry run that
+gives each instance's verdict, and a job that moves them one by one (service/instance_migration/jobs.py).
+The engine side is service/engine/migration.py; the reasoning is docs/decisions/0015-instance-migration.md.
+"""
