@@ -1,5 +1,6 @@
 /* /admin/forms/<key>?process=<pkey>: the form-js editor, a live preview against sample data, our two
    rules (requiredWhen, valuesKey) in a side panel; 保存 stores the form in the process's draft. */
+import "./lib/csp-styles.js";
 import { FormEditor } from "@bpmn-io/form-js-editor";
 import { Form } from "@bpmn-io/form-js-viewer";
 import { api, say } from "./lib/page.js";

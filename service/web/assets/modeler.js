@@ -1,5 +1,6 @@
 /* /admin/processes/<key>: bpmn-js Modeler with the properties panel and our provider; the draft is saved,
    validated and deployed through /api/v1/process-definitions/<key>/draft. */
+import "./lib/csp-styles.js";
 import BpmnModeler from "bpmn-js/lib/Modeler";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
 import { spiffModdle } from "./lib/spiff.js";
@@ -101,7 +102,7 @@ function showProblems(problems) {
 }
 
 function xml() {
-  return modeler.saveXML({ format: true }).then((r) => r.xml);
+  return adopting.then(() => modeler.saveXML({ format: true })).then((r) => r.xml);
 }
 
 function load(draft) {
@@ -180,6 +181,32 @@ function on(id, handler) {
     e.preventDefault();
     Promise.resolve(handler()).catch((err) => say(message, (err && err.message) || M.network, "error"));
   });
+}
+
+/* The form editor keeps its form in the draft: the diagram (with the task's new formKey) is saved first. */
+store.openForm = (formKey) =>
+  save().then((ok) => { if (ok) window.location.href = store.formLink(formKey); });
+
+/* A form of another flow chosen for a task: its latest schema is copied into this draft's forms. */
+let adopting = Promise.resolve(); // save, validate and deploy wait for it
+store.adoptForm = (formKey) => {
+  adopting = adopting.then(() => adopt(formKey)).catch(() => say(message, M.network, "error"));
+  return adopting;
+};
+function adopt(formKey) {
+  const entry = store.forms.find((f) => f.key === formKey);
+  const use = entry && entry.processes && entry.processes[0];
+  if (!use) return Promise.resolve();
+  return api("GET", "/process-definitions/" + encodeURIComponent(use.key) + "/versions/" + use.version)
+    .then((r) => {
+      const schema = r.ok && r.body.forms && r.body.forms[formKey];
+      if (!schema) return null;
+      return api("PUT", base + "/draft/forms/" + encodeURIComponent(formKey), { schema });
+    })
+    .then((r) => {
+      if (r && r.ok) { store.draftForms = r.body.forms || {}; setState(true, r.body.updated_by); }
+      else if (r) say(message, r.body.message || M.failed, "error");
+    });
 }
 
 on("save", () => save().then((ok) => ok && say(message, M.saved, "ok")));

@@ -4,18 +4,19 @@
 import { TextFieldEntry, TextAreaEntry, SelectEntry, isTextFieldEntryEdited, isSelectEntryEdited, isTextAreaEntryEdited } from "@bpmn-io/properties-panel";
 import { useService } from "bpmn-js-properties-panel";
 import { h } from "@bpmn-io/properties-panel/preact";
-import { useState } from "@bpmn-io/properties-panel/preact/hooks";
+import { useState, useEffect } from "@bpmn-io/properties-panel/preact/hooks";
 import { is, getBusinessObject } from "bpmn-js/lib/util/ModelUtil";
 import { getProperty, setProperty, processOf, timerOf, timerValue, setTimer, laneOf, TIMER_KINDS } from "./spiff.js";
 
 /* Filled by the page: forms of every flow's latest version, the draft's own forms, the lane names. */
-export const store = { forms: [], draftForms: {}, lanes: [], roles: [], key: "", checkExpression: null, formLink: null };
+export const store = { forms: [], draftForms: {}, lanes: [], roles: [], key: "", checkExpression: null, formLink: null, openForm: null, adoptForm: null };
 
 function Checked(props) {
   const { id, kind, label, getValue, setValue, element, area, description } = props;
   const [verdict, setVerdict] = useState(null);
-  const onBlur = () => {
-    const text = getValue(element) || "";
+  useEffect(() => setVerdict(null), [element]); // another element: the answer was about the previous one
+  const onBlur = (event) => {
+    const text = (event && event.target ? event.target.value : getValue(element)) || ""; // the input is debounced
     if (!text.trim() || !store.checkExpression) { setVerdict(null); return; }
     store.checkExpression(kind, text).then(setVerdict);
   };
@@ -23,16 +24,17 @@ function Checked(props) {
     element, id, label, getValue, setValue, onBlur, description, debounce: useService("debounceInput"), rows: 4, monospace: true,
   });
   const note = verdict
-    ? h("div", { class: "duban-check " + (verdict.ok ? "ok" : "bad"), "data-check": id }, verdict.ok ? "✓ " + (verdict.message || "表达式正确") : (verdict.line ? "第 " + verdict.line + " 行：" : "") + verdict.message)
+    ? h("div", { class: "duban-check " + (verdict.ok ? "ok" : "bad"), "data-check": id }, verdict.ok ? "✓ " + (verdict.message || "表达式正确") : verdict.message)
     : null;
   return h("div", { class: "duban-checked" }, entry, note);
 }
 
+/* One component per entry for the page's life: a new function at each render would remount the entry and
+   lose the check's answer. */
+const components = {};
+
 function propertyEntry(id, name, label, kind, description) {
-  return {
-    id,
-    isEdited: isTextFieldEntryEdited,
-    component: function PropertyEntry(props) {
+  components[id] = components[id] || function PropertyEntry(props) {
       const { element } = props;
       const modeling = useService("modeling");
       const bpmnFactory = useService("bpmnFactory");
@@ -41,8 +43,8 @@ function propertyEntry(id, name, label, kind, description) {
       const setValue = (value) => setProperty(element, bo, name, value, modeling, bpmnFactory);
       if (kind) return h(Checked, { element, id, kind, label, getValue, setValue, description });
       return h(TextFieldEntry, { element, id, label, getValue, setValue, description, debounce: useService("debounceInput") });
-    },
   };
+  return { id, isEdited: isTextFieldEntryEdited, component: components[id] };
 }
 
 function FormKeyEntry(props) {
@@ -59,17 +61,20 @@ function FormKeyEntry(props) {
   const select = h(SelectEntry, {
     element, id: "formKey", label: "表单（formKey）", getOptions,
     getValue: () => getProperty(bo, "formKey"),
-    setValue: (value) => setProperty(element, bo, "formKey", value, modeling, bpmnFactory),
+    setValue: (value) => {
+      setProperty(element, bo, "formKey", value, modeling, bpmnFactory);
+      if (value && !store.draftForms[value]) store.adoptForm(value);
+    },
   });
   const [fresh, setFresh] = useState("");
   const link = h("div", { class: "duban-form-link" },
-    current ? h("a", { href: store.formLink(current), "data-open-form": current }, "打开表单编辑器") : null,
+    current ? h("a", { href: store.formLink(current), class: "duban-open-form", onClick: (e) => { e.preventDefault(); store.openForm(current); } }, "打开表单编辑器") : null,
     h("input", { type: "text", class: "duban-new-form", placeholder: "新表单标识，如 my_report", value: fresh, onInput: (e) => setFresh(e.target.value) }),
     h("button", { type: "button", class: "duban-new-form-go", onClick: () => {
       const key = fresh.trim();
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return;
       setProperty(element, bo, "formKey", key, modeling, bpmnFactory);
-      window.location.href = store.formLink(key);
+      store.openForm(key);
     } }, "新建表单"));
   return h("div", null, select, link);
 }
