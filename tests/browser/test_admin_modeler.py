@@ -249,3 +249,29 @@ def test_a_diagram_from_another_modeler_is_imported_fixed_and_deployed(
     expect(page.locator("#message")).to_contain_text("已部署为版本 1")
     listed = page.evaluate("() => window.dubanApi('GET', '/process-definitions')")
     assert any(d["key"] == key and d["version"] == 1 for d in listed["body"])
+
+
+def test_the_form_editor_edits_our_rules_and_saves_them_in_the_draft(page: Page, screenshots: Path) -> None:
+    me = Person(page, screenshots)
+    # Given the administrator in the form editor of supervision_item's 办理情况报告
+    me.sign_in("admin")
+    page.goto("/admin/forms/handling_report?process=supervision_item")
+    expect(page.locator("body[data-form-editor-ready='1']")).to_be_attached()
+    expect(page.locator("#form-preview")).to_contain_text("申请协调事由")
+    # When the field 协调事由 is selected, its requiredWhen shows in our side panel
+    page.locator(".fjs-editor-container .fjs-form-field-textarea", has_text="申请协调事由").first.click()
+    expect(page.locator("#rule-field")).to_have_text("coordination_reason")
+    expect(page.locator("#rule-required-when")).to_have_value("need_coordination=true")
+    # And when it is changed and the form saved
+    page.fill("#rule-required-when", "need_coordination=true&completion=partial")
+    page.locator("#rule-required-when").blur()
+    page.click("#save-form")
+    expect(page.locator("#message")).to_contain_text("表单已保存到草稿")
+    me.shot("form-editor-rules")
+    # Then the draft's form carries the rule
+    draft = page.evaluate("() => window.dubanApi('GET', '/process-definitions/supervision_item/draft')")
+    fields = {c.get("key"): c for c in draft["body"]["forms"]["handling_report"]["components"]}
+    assert fields["coordination_reason"]["properties"]["requiredWhen"] == "need_coordination=true&completion=partial"
+    assert (
+        page.evaluate("() => window.dubanApi('DELETE', '/process-definitions/supervision_item/draft')")["status"] == 204
+    )
