@@ -7,6 +7,7 @@ The module has a database of its own: the flows it deploys must not reach the ot
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -84,6 +85,19 @@ def test_a_new_task_with_a_new_form_is_modelled_fixed_deployed_and_done(page: Pa
     page.locator("#processes tr[data-key=supervision_item] a").first.click()
     modeler_ready(page)
     expect(page.locator("#draft-state")).to_contain_text("尚未保存草稿")
+
+    # Then the 督办设置 group shows what the service reads: timers, scripts, conditions, process properties
+    select(page, "remind_overdue")
+    expect(page.locator("#properties select[name=timerKind]")).to_have_value("timeDate")
+    expect(page.locator("#properties [name=timerText]")).to_have_value("overdue_at(deadline)")
+    select(page, "assign")
+    expect(page.locator("#properties [name=script]")).to_have_value(re.compile("time_limit_days"))
+    select(page, "flow_coordination_yes")
+    expect(page.locator("#properties [name=condition]")).not_to_have_value("")
+    select(page, "participant_supervision_item")
+    expect(page.locator("#properties [name='process-startableBy']")).to_have_value("督查室,系统管理员")
+    select(page, "lane_office")
+    expect(page.locator("#properties select[name=laneRole]")).to_have_value("督查室")
 
     # When a user task is put between the start and 准备事项数据, without a form
     assert page.evaluate(ADD_TASK) == "confirm_source"

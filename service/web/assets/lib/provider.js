@@ -187,7 +187,7 @@ DubanPropertiesProvider.$inject = ["propertiesPanel"];
 
 DubanPropertiesProvider.prototype.getGroups = function (element) {
   return (groups) => {
-    groups = groups.filter((g) => g.id !== "timer"); // ours below checks the expression
+    groups = groups.filter((g) => g && g.id !== "timer"); // ours below checks the expression
     const entries = entriesFor(element);
     if (entries.length) groups.splice(1, 0, { id: "duban", label: "督办设置", entries });
     return groups;
