@@ -264,6 +264,33 @@ def test_a_diagram_from_another_modeler_is_imported_fixed_and_deployed(
     listed = page.evaluate("() => window.dubanApi('GET', '/process-definitions')")
     assert any(d["key"] == key and d["version"] == 1 for d in listed["body"])
 
+    # When a redrawn diagram of the same process (no element in common, already fixed) is imported twice
+    redrawn = tmp_path / f"{key}-redrawn.bpmn"
+    text = CAMUNDA_FILE.replace("_1", "_r1").replace("_2", "_r2").replace('name="办公室"', 'name="督查室"')
+    form = '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formKey" value="archive" />'
+    text = text.replace(
+        'camunda:assignee="demo">',
+        'camunda:assignee="demo">' + form + "</spiffworkflow:properties></bpmn:extensionElements>",
+    )
+    text = text.replace(
+        "xmlns:camunda=", 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" xmlns:camunda='
+    )
+    redrawn.write_text(text.replace("KEY", key), encoding="utf-8")
+    page.set_input_files("#import-file", str(redrawn))
+    expect(page.locator("#message")).to_contain_text("已导入为草稿")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    with page.expect_response(lambda r: r.url.endswith("/process-definitions/drafts") and r.status == 201):
+        page.set_input_files("#import-file", str(redrawn))
+    # Then replacing the waiting draft was asked first
+    assert asked and "已有未部署的草稿" in asked[0]
+    expect(page.locator(".djs-element[data-element-id='Activity_r1']")).to_be_attached()
+    # And deploying a diagram unrelated to the latest version asks for a confirmation
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("#deploy")
+    expect(page.locator("#message")).to_contain_text("已部署为版本 2")
+    assert "几乎没有相同的元素" in asked[-1]
+
 
 def test_the_form_editor_edits_our_rules_and_saves_them_in_the_draft(page: Page, screenshots: Path) -> None:
     me = Person(page, screenshots)
