@@ -24,9 +24,27 @@ const translate = (template, replacements) => {
   return text.replace(/{([^}]+)}/g, (_, k) => (replacements && k in replacements ? replacements[k] : "{" + k + "}"));
 };
 
+/* The palette shows each field type's config.name: Chinese names, set before the palette first renders
+   (its group headings are constants of form-js and stay English). */
+const FIELD_NAMES = {
+  textfield: "文本框", textarea: "多行文本", number: "数字", datetime: "日期时间", expression: "表达式",
+  filepicker: "文件", checkbox: "复选框", checklist: "多选", radio: "单选", select: "下拉选择",
+  taglist: "标签选择", text: "文字说明", image: "图片", table: "表格", html: "HTML", spacer: "间隔",
+  separator: "分隔线", group: "分组", dynamiclist: "动态列表", iframe: "内嵌页面", button: "按钮",
+};
+function ChineseFieldNames(formFields) {
+  Object.entries(formFields._formFields).forEach(([type, field]) => {
+    if (FIELD_NAMES[type] && field.config) field.config = { ...field.config, name: FIELD_NAMES[type] };
+  });
+}
+ChineseFieldNames.$inject = ["formFields"];
+
 const editor = new FormEditor({
   container: document.getElementById("form-editor"),
-  additionalModules: [{ translate: ["value", translate] }],
+  additionalModules: [
+    { translate: ["value", translate] },
+    { __init__: ["dubanFieldNames"], dubanFieldNames: ["type", ChineseFieldNames] },
+  ],
 });
 window.dubanFormEditor = editor;
 let preview = null;
