@@ -63,3 +63,13 @@ def test_the_bundles_are_built_from_the_sources_by_setup() -> None:
     built = ROOT / "service" / "web" / "static" / "build"
     for name in ("admin-index", "modeler", "form-editor", "versions"):
         assert (built / f"{name}.js").is_file(), f"{name}.js: run scripts/setup.sh"
+
+
+def test_the_versions_page_download_link_works_with_the_page_session(client: Any) -> None:
+    # Given the auditor signed in on the pages (no bearer token: the link is followed by the browser)
+    sign_in(client, "shenji")
+    # When the download link of a version is followed
+    response = client.get("/api/v1/process-definitions/supervision_item/versions/1/diagram.bpmn")
+    # Then the BPMN file comes back
+    assert response.status_code == 200
+    assert b"<bpmn:process" in response.data
