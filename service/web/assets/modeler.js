@@ -22,7 +22,7 @@ store.checkExpression = (kind, text) =>
 
 const modeler = new BpmnModeler({
   container: "#canvas",
-  propertiesPanel: { parent: "#properties" },
+  propertiesPanel: { parent: "#properties", layout: { groups: { duban: { open: true } } } }, // 督办设置 open
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, dubanProviderModule, translateModule],
   moddleExtensions: { spiffworkflow: spiffModdle },
 });
