@@ -2,7 +2,8 @@
 # Idempotent developer/CI setup for duban.
 #   - creates .venv with a Python >= 3.11 if it is missing (or broken),
 #   - pip install -e '.[dev]' when pyproject.toml changed since the last install,
-#   - npm ci (npm install when there is no lock) when node_modules is missing or the lock changed.
+#   - npm ci (npm install when there is no lock) when node_modules is missing or the lock changed,
+#   - esbuild bundles the admin pages' scripts (scripts/build-assets.sh) when they or the lock changed.
 # Safe to run repeatedly; a no-op run takes well under a second.
 # Env: PYTHON=/path/to/python3 to choose the interpreter; DUBAN_SETUP_FORCE=1 to reinstall everything.
 set -euo pipefail
@@ -80,4 +81,9 @@ if [ -f package.json ]; then
       log "npm packages up to date"
     fi
   fi
+fi
+
+# ---------------------------------------------------------------- page bundles (the modeler pages)
+if [ -f package.json ]; then
+  bash scripts/build-assets.sh
 fi

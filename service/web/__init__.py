@@ -17,6 +17,7 @@ def init_web(app: Flask) -> None:
     from service.web import (  # noqa: F401 - routes
         vendor,
         views_accountability,
+        views_admin,
         views_audit,
         views_auth,
         views_bulletins,

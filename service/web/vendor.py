@@ -1,4 +1,5 @@
-"""Browser libraries installed by npm (bpmn-js, form-js, Chart.js), served by the app: intranets have no CDN.
+"""Browser libraries installed by npm (bpmn-js, form-js, Chart.js, the properties panel's CSS), served by the app:
+intranets have no CDN.
 
 Only the listed distribution folders are reachable, never the rest of node_modules.
 """
@@ -15,6 +16,7 @@ PACKAGES = {
     "bpmn-js": ROOT / "node_modules" / "bpmn-js" / "dist",
     "form-js": ROOT / "node_modules" / "@bpmn-io" / "form-js" / "dist",
     "chart.js": ROOT / "node_modules" / "chart.js" / "dist",
+    "properties-panel": ROOT / "node_modules" / "@bpmn-io" / "properties-panel" / "dist",  # the modeler's CSS
 }
 
 
