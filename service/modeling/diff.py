@@ -144,3 +144,25 @@ def diff_forms(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
             }
         )
     return {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys()), "changed": changed}
+
+
+_FORM_PROPERTIES = {"formKey", "startForm"}
+
+
+def used_forms(xml: str) -> set[str]:
+    """The forms a diagram names (a task's formKey, the process's startForm)."""
+    root = parse_safe_xml(xml.encode("utf-8"), "diagram.bpmn")
+    return {
+        (prop.get("value") or "").strip()
+        for prop in root.iter(f"{{{SPIFF}}}property")
+        if prop.get("name") in _FORM_PROPERTIES and (prop.get("value") or "").strip()
+    }
+
+
+def forms_to_compare(old_xml: str, old: Mapping[str, Any], new_xml: str, new: Mapping[str, Any]) -> dict[str, Any]:
+    """A version may carry forms its diagram never names (an older deploy stored the whole forms folder):
+    an old form counts only when either diagram names it or the new version still has it, so the diff
+    shows what the modeler changed, not what an earlier deploy happened to store."""
+    used = used_forms(old_xml) | used_forms(new_xml)
+    kept_old = {k: v for k, v in old.items() if k in used or k in new}
+    return diff_forms(kept_old, new)

@@ -58,7 +58,7 @@ def compare(uow: UnitOfWork, actor: Principal, key: str, old: int, new: int) -> 
         "from_version": old,
         "to_version": new,
         "elements": diff.diff_elements(before.bpmn_xml, after.bpmn_xml),
-        "forms": diff.diff_forms(before.forms or {}, after.forms or {}),
+        "forms": diff.forms_to_compare(before.bpmn_xml, before.forms or {}, after.bpmn_xml, after.forms or {}),
     }
 
 

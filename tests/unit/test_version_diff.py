@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from service.modeling.diff import diff_elements, diff_forms
+from service.modeling.diff import diff_elements, diff_forms, forms_to_compare
 
 NS = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
 
@@ -45,3 +45,17 @@ def test_form_fields_are_compared_by_key() -> None:
     assert result["added"] == ["fresh"] and result["removed"] == ["gone"]
     (change,) = result["changed"]
     assert change == {"key": "f", "fields_added": ["c"], "fields_removed": ["b"], "fields_changed": ["a"]}
+
+
+def test_a_form_an_old_version_stored_but_never_named_is_not_reported_removed() -> None:
+    spiff = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
+    named = (
+        f'<bpmn:userTask id="a" {spiff}><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="formKey" value="used" /></spiffworkflow:properties></bpmn:extensionElements>'
+        "</bpmn:userTask>"
+    )
+    form = {"components": [{"key": "x", "type": "textfield"}]}
+    old = {"used": form, "stray": form, "dropped": form}
+    old_xml = xml(named + named.replace('id="a"', 'id="b"').replace('"used"', '"dropped"'))
+    result = forms_to_compare(old_xml, old, xml(named), {"used": form})
+    assert result == {"added": [], "removed": ["dropped"], "changed": []}
