@@ -20,7 +20,9 @@ from service.engine.records import ReadyTask, StepRecord, TimerMove
 from service.engine.runtime import ProcessEngine
 
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
-Operation = Literal["create", "start", "complete", "advance", "retry", "move"]
+# set_variable: an administrator corrects one top-level variable (data: {"name": ..., "value": ...});
+# nothing runs, so a failed instance stays failed until it is retried
+Operation = Literal["create", "start", "complete", "advance", "retry", "move", "set_variable"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ def execute(engine: ProcessEngine, compiled: CompiledDefinition, request: Engine
             record = engine.complete(workflow, str(request.task_id), request.data, clock)
         except LookupError:
             return EngineOutcome(state=None, task_not_ready=True)
+    elif request.op == "set_variable":
+        engine.set_variable(workflow, str(request.data["name"]), request.data.get("value"))
+        record = StepRecord()
     elif request.op == "move":
         try:
             moves = engine.update_pending_data(workflow, request.data, clock)
