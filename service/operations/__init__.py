@@ -11,6 +11,7 @@ with actor, reason, before/after → audit-log entry → commit; nothing is writ
     correct_variable(uow, ctx, actor, instance_id, reason, name, value) -> ProcessInstance  更正流程变量
     available(uow, actor, instance_id) -> Available                      what the caller may do now
     may(actor, operation, instance) -> bool                              the permission rule, for pages
+    list_instances(uow, actor, *, process_key, status, offset, limit)   系统管理员's list (/admin/instances)
 
 Who may (checked here, never only in HTTP): 系统管理员 everything; 督查室 withdraw and reassign on its
 items (the supervised items of the 台账, i.e. flows whose definition keeps a ledger row); anyone else 403.
@@ -24,9 +25,11 @@ are cleared and it cannot be resumed. See docs/decisions/0014-instance-operation
 
 from service.operations.use_cases import (
     OPERATIONS,
+    STATUS_FILTERS,
     Available,
     available,
     correct_variable,
+    list_instances,
     may,
     reassign,
     resume,
@@ -37,9 +40,11 @@ from service.operations.use_cases import (
 
 __all__ = [
     "OPERATIONS",
+    "STATUS_FILTERS",
     "Available",
     "available",
     "correct_variable",
+    "list_instances",
     "may",
     "reassign",
     "resume",

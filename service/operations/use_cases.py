@@ -71,7 +71,7 @@ def _applies(operation: str, instance: ProcessInstance) -> None:
     label, statuses = OPERATIONS[operation]
     if instance.status not in statuses:
         raise Conflict(
-            f"流程实例当前状态为“{_STATUS_WORDS.get(instance.status, instance.status)}”，不能{label}",
+            f"流程实例当前状态为“{STATUS_FILTERS.get(instance.status, instance.status)}”，不能{label}",
             {"status": instance.status, "operation": operation},
         )
 
@@ -354,3 +354,32 @@ def available(uow: UnitOfWork, actor: Principal, instance_id: int) -> Available:
     if REASSIGN in allowed and not ready:
         allowed.remove(REASSIGN)
     return Available(instance.id, instance.status, allowed, {op: OPERATIONS[op][0] for op in allowed}, ready)
+
+
+def list_instances(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    process_key: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[Sequence[ProcessInstance], int]:
+    """The administrator's list of instances (/admin/instances), by process and status; 系统管理员 only."""
+    if not actor.is_admin:
+        raise Forbidden("只有系统管理员可以管理流程实例")
+    if status and status not in STATUS_FILTERS:
+        raise InvalidInput("状态无效", {"errors": {"status": ["状态无效"]}})
+    return uow.instances.search(
+        process_key=process_key or None, status=status or None, offset=offset, limit=min(limit, 200)
+    )
+
+
+# The statuses an administrator filters instances by, in words.
+STATUS_FILTERS = {
+    "running": "运行中",
+    "error": "异常",
+    "suspended": "已挂起",
+    "withdrawn": "已撤回",
+    "completed": "已完成",
+}

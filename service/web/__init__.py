@@ -27,6 +27,7 @@ def init_web(app: Flask) -> None:
         views_items,
         views_ledger,
         views_notifications,
+        views_operations,
         views_organisation,
         views_scoring,
         views_security,

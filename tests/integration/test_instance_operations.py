@@ -360,3 +360,49 @@ def test_a_variable_of_a_running_item_is_corrected_and_the_task_form_reads_it(cl
     [event] = _history(admin, iid, "variable_corrected")
     assert event["payload"]["before"]["value"] == ITEM["title"]
     assert admin.instance(iid)["status"] == "running"
+
+
+def test_the_item_page_offers_only_the_operations_the_reader_may_do(client, tokens):
+    from tests.access_helpers import HTML, csrf, sign_in
+
+    iid = _assigned_item(client, tokens)
+
+    # The 督查室 sees 撤回 and 转办 only; the administrator sees every operation that applies
+    sign_in(client, "dcs_li")
+    page = client.get(f"/items/{iid}", headers=HTML).get_data(as_text=True)
+    assert 'id="operations"' in page and 'id="withdraw-form"' in page and 'id="reassign-form"' in page
+    assert 'id="suspend-form"' not in page and 'id="variables-form"' not in page
+    # and a withdrawal without a reason is refused next to its field, nothing done
+    token = csrf(client, f"/items/{iid}")
+    refused = client.post(f"/items/{iid}/operations/withdraw", data={"csrf_token": token, "reason": " "}, headers=HTML)
+    assert refused.status_code == 422 and 'id="withdraw-reason-error"' in refused.get_data(as_text=True)
+    # nor may the office suspend, even by posting the form
+    refused = client.post(f"/items/{iid}/operations/suspend", data={"csrf_token": token, "reason": "x"}, headers=HTML)
+    assert refused.status_code == 403
+    # nor open the administrator's list of instances
+    assert client.get("/admin/instances", headers=HTML).status_code == 403
+
+    sign_in(client, "admin")
+    page = client.get(f"/items/{iid}", headers=HTML).get_data(as_text=True)
+    for form in ("suspend-form", "withdraw-form", "reassign-form", "variables-form"):
+        assert f'id="{form}"' in page, form
+    token = csrf(client, f"/items/{iid}")
+    done = client.post(f"/items/{iid}/operations/suspend", data={"csrf_token": token, "reason": "待批示"}, headers=HTML)
+    assert done.status_code == 302
+    page = client.get(f"/items/{iid}", headers=HTML).get_data(as_text=True)
+    assert 'id="item-badge"' in page and "已挂起" in page and 'id="resume-form"' in page
+    ledger = client.get("/ledger", headers=HTML).get_data(as_text=True)
+    assert 'data-status="suspended"' in ledger
+
+    # The administrator's list filters by status and links to the item
+    listed = client.get("/admin/instances", query_string={"status": "suspended"}, headers=HTML)
+    assert listed.status_code == 200
+    assert f'data-instance="{iid}"' in listed.get_data(as_text=True)
+    running = client.get("/admin/instances", query_string={"status": "running"}, headers=HTML).get_data(as_text=True)
+    assert f'data-instance="{iid}"' not in running
+    bad_value = client.post(
+        f"/items/{iid}/variables",
+        data={"csrf_token": token, "reason": "x", "name": "title", "value": "没有引号"},
+        headers=HTML,
+    )
+    assert bad_value.status_code == 422 and 'id="variables-value-error"' in bad_value.get_data(as_text=True)
