@@ -22,7 +22,8 @@ from service.engine.runtime import ProcessEngine
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
 # set_variable: an administrator corrects one top-level variable (data: {"name": ..., "value": ...});
 # nothing runs, so a failed instance stays failed until it is retried
-Operation = Literal["create", "start", "complete", "advance", "retry", "move", "set_variable"]
+# set_task_data: one ready task's data changes (task_id; data: the values), nothing runs (转办 to a unit)
+Operation = Literal["create", "start", "complete", "advance", "retry", "move", "set_variable", "set_task_data"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,12 @@ def execute(engine: ProcessEngine, compiled: CompiledDefinition, request: Engine
             record = engine.complete(workflow, str(request.task_id), request.data, clock)
         except LookupError:
             return EngineOutcome(state=None, task_not_ready=True)
+    elif request.op == "set_task_data":
+        try:
+            engine.set_task_data(workflow, str(request.task_id), request.data)
+        except LookupError:
+            return EngineOutcome(state=None, task_not_ready=True)
+        record = StepRecord()
     elif request.op == "set_variable":
         engine.set_variable(workflow, str(request.data["name"]), request.data.get("value"))
         record = StepRecord()

@@ -153,6 +153,14 @@ class ProcessEngine:
                         moved.append(TimerMove(*element_of(task), None if old is None else str(old), str(new)))
         return moved
 
+    def set_task_data(self, workflow: BpmnWorkflow, task_id: str, values: Mapping[str, Any]) -> None:
+        """Change the data of one ready user task (a task reassigned to another unit carries the new
+        `unit` into the steps after it). LookupError when the task is not ready."""
+        task = self.find_task(workflow, task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise LookupError(task_id)
+        task.data.update(copy.deepcopy(dict(values)))
+
     @staticmethod
     def set_variable(workflow: BpmnWorkflow, name: str, value: Any) -> None:
         """Correct one top-level process variable (an administrator's repair): the value is set in the

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from service.access import audit_log
-from service.access.principal import OFFICE, UNIT_LANES, Principal
+from service.access.principal import LEAD_LANE, OFFICE, UNIT_LANE, UNIT_LANES, Principal
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
@@ -18,6 +18,7 @@ from service.ledger import ReadyStep, project
 from service.notifications import hooks as notification_hooks
 from service.process import history, instances, payload_bounds
 from service.process.context import ServiceContext
+from service.process.names import LEAD_UNIT
 
 SUSPEND, RESUME, WITHDRAW, RETRY, REASSIGN, VARIABLES = (
     "suspend",
@@ -187,57 +188,97 @@ def reassign(
     username: str | None = None,
 ) -> HumanTask:
     """转办 a ready user task to another unit (a 承办单位 / 牵头单位 task) or to one named person (any task):
-    the new unit's staff or that person see it in 待办 and are notified (新待办); the former no longer see it."""
-    uow.begin_read()
-    found = uow.tasks.get(task_id)
-    if found is None or not actor.may_see(found):
-        raise NotFound(f"任务 {task_id} 不存在")
-    _authorize(actor, REASSIGN, _instance(uow, found.instance_id))
-    text = _reason(reason)
+    the new unit's staff or that person see it in 待办 and are notified (新待办); the former no longer see it.
+    A task moved to another unit carries the new unit in its data (engine op set_task_data), so the steps
+    after it in its branch (e.g. the unit 负责人's confirmation) go to that unit too."""
     unit, username = (unit or "").strip() or None, (username or "").strip() or None
+    for _ in range(5):  # someone else saved the instance while the engine ran: do it again on their state
+        uow.begin_read()
+        task, instance, text = _reassignable(uow, actor, task_id, reason, unit, username)
+        expected, now, outcome = instance.version, ctx.now(), None
+        if unit is not None:
+            key = UNIT_KEYS[str(task.lane)]
+            files, request = ctx.engine_command(
+                uow, instance, op="set_task_data", now=now, data={key: unit}, task_id=task.id
+            )
+            uow.end_read()
+            outcome = ctx.run_engine(files, request)
+            if outcome.task_not_ready:
+                raise Conflict("该任务已办理或已取消，不能转办")
+            if outcome.state is None:
+                error = outcome.record.error
+                raise ProcessError(f"未能转办：{error.message if error else '流程执行失败'}")
+        uow.begin_write()
+        task, instance, text = _reassignable(uow, actor, task_id, reason, unit, username, lock=True)
+        if instance.version != expected:
+            continue
+        before = {"unit": task.unit_code, "assignee": task.assignee}
+        if unit is not None:
+            task.unit_code, task.assignee = unit, None
+            task.data = {**(task.data or {}), UNIT_KEYS[str(task.lane)]: unit}
+        else:
+            task.assignee = username
+        after = {"unit": task.unit_code, "assignee": task.assignee}
+        payload = {
+            "reason": text,
+            "task_id": task.id,
+            "element_id": task.element_id,
+            "name": task.name,
+            "before": before,
+            "after": after,
+        }
+        history.append(uow, instance.id, "task_reassigned", actor.username, now, payload)
+        uow.tasks.flush()
+        values: dict[str, Any] = {"updated_at": now}
+        if outcome is not None:
+            values["state"] = outcome.state
+        if not uow.instances.save_state(instance, expected, values):
+            raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
+        if instance.definition.in_ledger:  # the 台账's 当前环节 names the unit the task is with now
+            ready = _ready_steps(uow.tasks.ready_for_instance(instance.id))
+            status = instance.status
+            project(uow, instance, data=instance.data or {}, status=status, ready=ready, actor=actor.username, now=now)
+        notification_hooks.tasks_created(uow, ctx, [task], now)  # 新待办 to whoever acts on it now
+        audit_log.record(uow, audit_log.TASK_REASSIGNED, actor.username, now, str(instance.id), payload)
+        uow.commit()
+        return task
+    raise Conflict("该流程实例正被频繁修改，请稍后重试")
+
+
+# The task-data key naming the unit a unit lane's task belongs to (service.process.events.task_unit).
+UNIT_KEYS = {UNIT_LANE: "unit", LEAD_LANE: LEAD_UNIT}
+
+
+def _reassignable(
+    uow: UnitOfWork,
+    actor: Principal,
+    task_id: str,
+    reason: Any,
+    unit: str | None,
+    username: str | None,
+    *,
+    lock: bool = False,
+) -> tuple[HumanTask, ProcessInstance, str]:
+    """Every check of a reassignment, in the read phase and again under the lock."""
+    task = uow.tasks.get(task_id)
+    if task is None or not actor.may_see(task):
+        raise NotFound(f"任务 {task_id} 不存在")
+    instance = uow.instances.lock(task.instance_id) if lock else _instance(uow, task.instance_id)
+    assert instance is not None
+    _authorize(actor, REASSIGN, instance)
+    text = _reason(reason)
     if (unit is None) == (username is None):
         message = "请选择转办的单位或填写转办人（二选一）"
         raise InvalidInput(message, {"errors": {"unit": [message], "username": [message]}})
-    uow.end_read()
-    uow.begin_write()
-    task = uow.tasks.get(task_id)
-    assert task is not None
-    instance = uow.instances.lock(task.instance_id)
-    assert instance is not None
     _applies(REASSIGN, instance)
     if task.state != "ready":
         raise Conflict("该任务已办理或已取消，不能转办", {"state": task.state})
-    before = {"unit": task.unit_code, "assignee": task.assignee}
     if unit is not None:
         _check_unit(uow, task, unit)
-        task.unit_code, task.assignee = unit, None
     else:
         assert username is not None
         _check_person(uow, task, username)
-        task.assignee = username
-    after = {"unit": task.unit_code, "assignee": task.assignee}
-    now = ctx.now()
-    payload = {
-        "reason": text,
-        "task_id": task.id,
-        "element_id": task.element_id,
-        "name": task.name,
-        "before": before,
-        "after": after,
-    }
-    history.append(uow, instance.id, "task_reassigned", actor.username, now, payload)
-    uow.tasks.flush()
-    if not uow.instances.save_state(instance, instance.version, {"updated_at": now}):
-        raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
-    if instance.definition.in_ledger:  # the 台账's 当前环节 names the unit the task is with now
-        ready = _ready_steps(uow.tasks.ready_for_instance(instance.id))
-        project(
-            uow, instance, data=instance.data or {}, status=instance.status, ready=ready, actor=actor.username, now=now
-        )
-    notification_hooks.tasks_created(uow, ctx, [task], now)  # 新待办 to whoever acts on it now
-    audit_log.record(uow, audit_log.TASK_REASSIGNED, actor.username, now, str(instance.id), payload)
-    uow.commit()
-    return task
+    return task, instance, text
 
 
 def _check_unit(uow: UnitOfWork, task: HumanTask, unit: str) -> None:

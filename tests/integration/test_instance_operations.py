@@ -247,20 +247,27 @@ def test_a_task_is_reassigned_to_another_unit_and_then_to_a_named_person(client,
     )
     assert refused.status_code in (403, 404)
     zjj_head.complete(handle["id"], {"progress": "已办", "completion": "done", "need_coordination": False})
+    # and the step after it in the unit's branch goes to the new unit too: zjj's 负责人 confirms, not jyj's
+    assert zjj_head.task(iid, "head_confirm")["unit_code"] == "zjj"
+    assert Actor(client, tokens["jyj_fzr"]).tasks(iid, "head_confirm") == []
 
-    # Bad targets are refused on their field
-    nxt = jyj.task(iid, "handle") if jyj.tasks(iid, "handle") else None
-    task_id = nxt["id"] if nxt else handle["id"]
+    # Bad targets are refused on their field, and nothing is written
+    other = _assigned_item(client, tokens)
+    task_id = jyj.task(other, "handle")["id"]
     for body, fieldname in (
         ({"reason": "x", "unit": "nowhere"}, "unit"),
+        ({"reason": "x", "unit": "jyj"}, "unit"),  # where it already is
         ({"reason": "x", "username": "nobody"}, "username"),
         ({"reason": "x"}, "unit"),
         ({"reason": "x", "unit": "zjj", "username": "zjj_ll"}, "unit"),
     ):
         response = office.post(f"/tasks/{task_id}/reassign", json=body)
-        assert response.status_code in (409, 422), (body, response.get_json())
-        if response.status_code == 422:
-            assert fieldname in response.get_json()["errors"], (body, response.get_json())
+        assert response.status_code == 422, (body, response.get_json())
+        assert fieldname in response.get_json()["errors"], (body, response.get_json())
+    assert _history(office, other, "task_reassigned") == []
+    # and a task already done cannot be reassigned
+    done = office.post(f"/tasks/{handle['id']}/reassign", json={"reason": "x", "unit": "czj"})
+    assert done.status_code == 409
 
 
 DIVIDE = """<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
