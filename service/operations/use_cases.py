@@ -77,15 +77,6 @@ def _applies(operation: str, instance: ProcessInstance) -> None:
         )
 
 
-_STATUS_WORDS = {
-    "running": "运行中",
-    "error": "异常",
-    "suspended": "已挂起",
-    "withdrawn": "已撤回",
-    "completed": "已完成",
-}
-
-
 def _instance(uow: UnitOfWork, instance_id: int) -> ProcessInstance:
     instance = uow.instances.get(instance_id)
     if instance is None:
