@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="列出定义、实例或用户").add_subparsers(dest="what", required=True)
     ls.add_parser("definitions", help="流程定义").set_defaults(func=cmd_list_definitions)
     p = ls.add_parser("instances", help="流程实例")
-    p.add_argument("--status", choices=["running", "completed", "error"])
+    p.add_argument("--status", choices=["running", "completed", "error", "suspended", "withdrawn"])
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_list_instances)
     ls.add_parser("users", help="用户").set_defaults(func=cmd_list_users)

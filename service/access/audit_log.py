@@ -42,6 +42,11 @@ DEFINITION_DRAFT_SAVED = "definition_draft_saved"
 DEFINITION_DRAFT_DISCARDED = "definition_draft_discarded"
 INSTANCE_RETRIED = "instance_retried"
 INSTANCES_MIGRATION_STARTED = "instances_migration_started"
+INSTANCE_SUSPENDED = "instance_suspended"
+INSTANCE_RESUMED = "instance_resumed"
+INSTANCE_WITHDRAWN = "instance_withdrawn"
+TASK_REASSIGNED = "task_reassigned"
+VARIABLE_CORRECTED = "variable_corrected"
 CALENDAR_SAVED = "calendar_year_saved"
 SCORING_RULES_CHANGED = "scoring_rules_changed"
 
@@ -68,6 +73,11 @@ ACTIONS = {
     DEFINITION_DRAFT_DISCARDED: "放弃流程草稿",
     INSTANCES_MIGRATION_STARTED: "迁移流程实例到新版本",
     INSTANCE_RETRIED: "重试流程实例",
+    INSTANCE_SUSPENDED: "挂起流程实例",
+    INSTANCE_RESUMED: "恢复流程实例",
+    INSTANCE_WITHDRAWN: "撤回流程实例",
+    TASK_REASSIGNED: "转办任务",
+    VARIABLE_CORRECTED: "更正流程变量",
     CALENDAR_SAVED: "录入节假日安排",
     SCORING_RULES_CHANGED: "修改考核规则",
 }

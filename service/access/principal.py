@@ -129,13 +129,18 @@ class Principal:
     def acting(self) -> Acting:
         """`may_act_on` as a filter for the task lists (service.db.queries.process.acting_on)."""
         unit = self.staff_unit
-        return Acting(frozenset(self.acting_lanes()), UNIT_LANES if unit else frozenset(), unit, self.position)
+        lanes = frozenset(self.acting_lanes())
+        return Acting(lanes, UNIT_LANES if unit else frozenset(), unit, self.position, self.username)
 
     def may_act_on(self, task: HumanTask) -> bool:
         """The one rule of who acts on a human task: a 承办单位 or 牵头单位 task its unit's staff, a task of
         another lane the holders of that role (`acts_by_role`; the 督查室 also acts on 牵头单位 tasks); and
         a task naming a position (`position`, e.g. 负责人) only those holding it. Task lists apply it in
-        SQL (`acting()`); the recipients of a new task are found by it (notifications.task_recipients)."""
+        SQL (`acting()`); the recipients of a new task are found by it (notifications.task_recipients).
+        A task reassigned to a named person (`assignee`, service.operations) is that person's alone."""
+        assignee = getattr(task, "assignee", None)  # rows made before the column, and plain test doubles
+        if assignee:
+            return bool(assignee == self.username)
         if task.position and task.position != self.position:
             return False
         if task.lane in UNIT_LANES and self.staff_unit is not None and task.unit_code == self.staff_unit:

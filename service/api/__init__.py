@@ -53,6 +53,7 @@ def init_api(app: Flask) -> Api:
         migrations,
         modeling,
         notifications,
+        operations,
         organisation,
         scoring,
         session,
@@ -63,7 +64,7 @@ def init_api(app: Flask) -> Api:
     issue4 = (notifications, bulletins, scoring, cadres, extensions)  # supervision rules
     issue9 = (access,)  # 三员分立: passwords, user management, audit log
     issue11 = (campaigns, accountability)  # Flow A: a campaign's rectification items, archives; 督查问责
-    issue12 = (modeling, migrations)  # process administration in the browser
+    issue12 = (modeling, migrations, operations)  # process administration in the browser
     for module in (*modules, *issue4, *issue9, *issue11, *issue12):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)

@@ -20,6 +20,7 @@ from service.api.schemas import (
 from service.http.caller import current_principal
 from service.http.paging import paginate
 from service.http.services import current_services
+from service.operations import use_cases as operations
 from service.process import history, instances
 
 blp = Blueprint("instances", __name__, description="流程实例")
@@ -87,11 +88,12 @@ def verify_history(instance_id: int) -> Any:
 @blp.post("/process-instances/<int:instance_id>/retry")
 @blp.arguments(RetryRequest)
 @blp.response(200, InstanceSummary)
+@blp.doc(description="修正原因后从出错处重新执行；再次出错则保持异常并记录新的错误。原因为空时 422。")
 def retry(body: dict[str, Any], instance_id: int) -> Any:
     """重试出错的步骤（仅系统管理员）"""
     actor = current_principal()
     services = current_services()
     with services.uow() as uow:
-        instance = instances.retry(uow, services.ctx, actor, instance_id, body["reason"])
+        instance = operations.retry(uow, services.ctx, actor, instance_id, body["reason"])
         found = uow.instances.get(instance.id)  # read back what was saved (saving expired it)
         return _detail(found, [])  # dumped once, by the response schema

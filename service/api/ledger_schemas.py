@@ -24,7 +24,9 @@ def _date(description: str) -> fields.Date:
 
 
 class LedgerFilterQuery(Schema):
-    status = fields.String(validate=_one_of(STATUSES), metadata={"description": "立项中/办理中/已销号/异常"})
+    status = fields.String(
+        validate=_one_of(STATUSES), metadata={"description": "立项中/办理中/已销号/异常/已挂起/已撤回"}
+    )
     unit = fields.String(validate=_length(64), metadata={"description": "牵头或配合单位代码"})
     source_type = fields.String(validate=_length(32))
     priority = fields.String(validate=_one_of(PRIORITIES), metadata={"description": "督查类别：重点 / 一般"})

@@ -68,6 +68,7 @@ class TaskSummary(Schema):
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True, metadata={"description": "转办给的具体人员（空为按单位/角色办理）"})
 
 
 class OptionSchema(Schema):
@@ -141,12 +142,17 @@ class InstanceDetail(InstanceSummary):
 
 class InstanceQuery(Pagination):
     process_key = fields.String()
-    status = fields.String(validate=validate.OneOf(["running", "completed", "error"]))
+    status = fields.String(
+        validate=validate.OneOf(["running", "completed", "error", "suspended", "withdrawn"]),
+        metadata={
+            "description": "running 运行中 / error 异常 / suspended 已挂起 / withdrawn 已撤回 / completed 已完成"
+        },
+    )
     business_number = fields.String()
 
 
 class RetryRequest(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(load_default="", metadata={"description": "重试原因（必填，500 字以内）"})
 
 
 class HistoryEventSchema(Schema):

@@ -21,7 +21,12 @@ from service.engine.runtime import ProcessEngine
 
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
 # plan / migrate: the verdict on moving the state to the version `target_key`, and the move (migration.py)
-Operation = Literal["create", "start", "complete", "advance", "retry", "move", "plan", "migrate"]
+# set_variable: an administrator corrects one top-level variable (data: {"name": ..., "value": ...});
+# nothing runs, so a failed instance stays failed until it is retried
+# set_task_data: one ready task's data changes (task_id; data: the values), nothing runs (转办 to a unit)
+Operation = Literal[
+    "create", "start", "complete", "advance", "retry", "move", "plan", "migrate", "set_variable", "set_task_data"
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,15 @@ def execute(
             record = engine.complete(workflow, str(request.task_id), request.data, clock)
         except LookupError:
             return EngineOutcome(state=None, task_not_ready=True)
+    elif request.op == "set_task_data":
+        try:
+            engine.set_task_data(workflow, str(request.task_id), request.data)
+        except LookupError:
+            return EngineOutcome(state=None, task_not_ready=True)
+        record = StepRecord()
+    elif request.op == "set_variable":
+        engine.set_variable(workflow, str(request.data["name"]), request.data.get("value"))
+        record = StepRecord()
     elif request.op == "move":
         try:
             moves = engine.update_pending_data(workflow, request.data, clock)

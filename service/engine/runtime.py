@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -151,6 +152,27 @@ class ProcessEngine:
                     if new != old:
                         moved.append(TimerMove(*element_of(task), None if old is None else str(old), str(new)))
         return moved
+
+    def set_task_data(self, workflow: BpmnWorkflow, task_id: str, values: Mapping[str, Any]) -> None:
+        """Change the data of one ready user task (a task reassigned to another unit carries the new
+        `unit` into the steps after it). LookupError when the task is not ready."""
+        task = self.find_task(workflow, task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise LookupError(task_id)
+        task.data.update(copy.deepcopy(dict(values)))
+
+    @staticmethod
+    def set_variable(workflow: BpmnWorkflow, name: str, value: Any) -> None:
+        """Correct one top-level process variable (an administrator's repair): the value is set in the
+        data of every unfinished task (ready, waiting, failed: what the instance reads next), of the last
+        finished task (the process data the service shows) and of the workflow data when it holds it."""
+        finished = [workflow.last_task] if workflow.last_task is not None else []
+        for wf in _all_workflows(workflow):
+            unfinished = [t for t in wf.tasks.values() if not t.has_state(TaskState.COMPLETED | TaskState.CANCELLED)]
+            for task in [*unfinished, *finished]:
+                task.data[name] = copy.deepcopy(value)
+            if name in wf.data:
+                wf.data[name] = copy.deepcopy(value)
 
     @staticmethod
     def reset_errors(workflow: BpmnWorkflow) -> None:

@@ -6,8 +6,17 @@ from service.db.queries.ledger import SORTS
 from service.workdays.lights import LIGHTS
 
 REGISTERING, HANDLING, CLOSED, ERROR = "registering", "handling", "closed", "error"
-STATUSES = (REGISTERING, HANDLING, CLOSED, ERROR)
-STATUS_LABELS = {REGISTERING: "立项中", HANDLING: "办理中", CLOSED: "已销号", ERROR: "异常"}
+# An item an administrator suspended (挂起) or withdrew (撤回): service.operations.
+SUSPENDED, WITHDRAWN = "suspended", "withdrawn"
+STATUSES = (REGISTERING, HANDLING, CLOSED, ERROR, SUSPENDED, WITHDRAWN)
+STATUS_LABELS = {
+    REGISTERING: "立项中",
+    HANDLING: "办理中",
+    CLOSED: "已销号",
+    ERROR: "异常",
+    SUSPENDED: "已挂起",
+    WITHDRAWN: "已撤回",
+}
 LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 NO_LIGHT_LABEL = "—"
 SORT_KEYS = tuple(SORTS)

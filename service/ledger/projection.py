@@ -11,7 +11,16 @@ from service import workdays
 from service.db.models import LedgerItem, ProcessInstance
 from service.db.models.ledger import encode_co_units
 from service.db.session import UnitOfWork
-from service.ledger.labels import CLOSED, ERROR, HANDLING, PRIORITY_KEY, PRIORITY_NORMAL, REGISTERING
+from service.ledger.labels import (
+    CLOSED,
+    ERROR,
+    HANDLING,
+    PRIORITY_KEY,
+    PRIORITY_NORMAL,
+    REGISTERING,
+    SUSPENDED,
+    WITHDRAWN,
+)
 from service.process import time_limits
 from service.process.events import StepSaved, task_unit
 
@@ -54,6 +63,8 @@ def _status(instance_status: str, deadline: str | None, data: Mapping[str, Any])
         return CLOSED
     if instance_status == "error":
         return ERROR
+    if instance_status in (SUSPENDED, WITHDRAWN):  # the instance statuses of the same names
+        return instance_status
     if "assigned_at" in data:
         return HANDLING if data["assigned_at"] else REGISTERING
     return HANDLING if deadline else REGISTERING

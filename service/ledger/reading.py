@@ -19,6 +19,7 @@ from service.ledger.labels import (
     PRIORITIES,
     SORT_KEYS,
     STATUSES,
+    WITHDRAWN,
     light_label,
     status_label,
 )
@@ -163,6 +164,8 @@ class LedgerEntry:
     def of(cls, row: Any, at: LightsAt, names: Mapping[str, str]) -> LedgerEntry:
         """From a LedgerItem or a plain row with the same column names, lights as of `at`."""
         light, left = at(row.deadline_at, closed=row.status == CLOSED)
+        if row.status == WITHDRAWN:  # a withdrawn item is nobody's work any more: no light, no days left
+            light, left = None, None
         co_units = co_unit_codes(row.co_units)
         return cls(
             instance_id=row.instance_id,

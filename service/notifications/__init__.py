@@ -78,6 +78,8 @@ def recipients_of_task(uow: UnitOfWork, task: HumanTask) -> list[str]:
 
 
 def task_recipients(uow: UnitOfWork, task: HumanTask) -> list[Recipient]:
+    if task.assignee:  # reassigned to one named person (service.operations)
+        return list(uow.notifications.recipients([task.assignee]))
     found: list[Recipient] = []
     if task.lane in UNIT_LANES and task.unit_code:
         found = uow.notifications.with_role(UNIT_LANE, task.unit_code, task.position)

@@ -177,9 +177,20 @@ def retry(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: i
         "admin_retry",
         actor.username,
         now,
-        {"reason": reason, "before": {"status": "error", "error": error_message}},
+        {
+            "reason": reason,
+            "before": {"status": "error", "error": error_message},
+            "after": {"status": _status_after(outcome), "error": outcome.record.error and outcome.record.error.message},
+        },
     )
     progress.persist(uow, ctx, instance, outcome, actor.username, now, expected)
     audit_log.record(uow, audit_log.INSTANCE_RETRIED, actor.username, now, str(instance_id), {"reason": reason})
     uow.commit()
     return instance
+
+
+def _status_after(outcome: EngineOutcome) -> str:
+    """The status `progress.persist` gives an instance for this outcome."""
+    if outcome.state is None or outcome.record.error:
+        return "error"
+    return "completed" if outcome.completed else "running"

@@ -44,6 +44,12 @@ EVENT_WORDS = {
     "error": "出错",
     "instance_retried": "重试",
     "migrated": "迁移到新版本",
+    "admin_retry": "重试",
+    "instance_suspended": "挂起",
+    "instance_resumed": "恢复",
+    "instance_withdrawn": "撤回",
+    "task_reassigned": "转办",
+    "variable_corrected": "更正流程变量",
     "attachment_added": "上传附件",
     "deadline_recomputed": "时限重算",
     "deadline_extended": "延期",
@@ -182,6 +188,13 @@ STEP_TEXTS = {
     "extension_requested": "申请延至 {requested_deadline}：{reason}",
     "extension_rejected": "{extension_number} 未获批准",
     "reminder_sent": "第{reminder_no}次催办：{message}",
+    # the instance operations (service.operations): what was done and why
+    "admin_retry": "原因：{reason}",
+    "instance_suspended": "原因：{reason}",
+    "instance_resumed": "原因：{reason}",
+    "instance_withdrawn": "原因：{reason}",
+    "task_reassigned": "{name}，原因：{reason}",
+    "variable_corrected": "{name}，原因：{reason}",
 }
 
 

@@ -140,11 +140,13 @@ def persist(
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
     completed = outcome.completed
     status = "error" if record.error else ("completed" if completed else "running")
+    if status == "running" and instance.status == "suspended":
+        status = "suspended"  # a step saved while suspended (service.operations) does not resume it
     values: dict[str, Any] = {
         "state": outcome.state,
         "data": outcome.data,
         "status": status,
-        "next_wake_at": None if status != "running" else outcome.next_wake,
+        "next_wake_at": outcome.next_wake if status in ("running", "suspended") else None,
         "error_message": record.error.message if record.error else None,
         "updated_at": now,
     }

@@ -48,6 +48,10 @@ def get(uow: UnitOfWork, actor: Principal, task_id: str) -> tuple[HumanTask, dic
     return task, form
 
 
+_NOT_RUNNING = {
+    "suspended": "流程实例已挂起，恢复后才能办理",
+    "withdrawn": "流程实例已撤回，不能再办理",
+}
 MAX_ATTEMPTS = 5  # another command on the same instance saved first: compute again from its state
 
 
@@ -134,7 +138,9 @@ def _checked(
     if task.state != "ready":
         raise Conflict("该任务已办理或已取消，不能再次提交", {"state": task.state})
     if instance.status != "running":
-        raise Conflict("流程实例当前不可办理（已结束或出错）", {"status": instance.status})
+        raise Conflict(
+            _NOT_RUNNING.get(instance.status, "流程实例当前不可办理（已结束或出错）"), {"status": instance.status}
+        )
     if not isinstance(data, Mapping):
         raise InvalidInput("data 必须是对象", {"errors": {"data": ["必须是对象"]}})
     form = instance.definition.forms.get(task.form_key or "")

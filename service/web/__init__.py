@@ -29,6 +29,7 @@ def init_web(app: Flask) -> None:
         views_ledger,
         views_migration,
         views_notifications,
+        views_operations,
         views_organisation,
         views_scoring,
         views_security,

@@ -15,6 +15,7 @@ from service.deadlines import panel
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.http.field_errors import field_errors
 from service.i18n import gettext
+from service.operations import use_cases as operations
 from service.process import definitions, instances, item_view, start_contract
 from service.web import bp
 from service.web.pages import page, services
@@ -33,8 +34,18 @@ def render_item(principal: Principal, instance_id: int, **extra: Any) -> str:
         deadlines = panel.panel(uow, principal, view.instance)
         campaign = _campaign_parts(uow, principal, view)
         referrals = accountability.for_item(uow, principal, instance_id)
+        ops = operations.available(uow, principal, instance_id)
+        ops_units = [(u.code, u.name) for u in uow.units.active()] if operations.REASSIGN in ops.operations else []
     page_html: str = render_template(
-        "web/item.html", view=view, deadlines=deadlines, active="ledger", referrals=referrals, **campaign, **extra
+        "web/item.html",
+        view=view,
+        deadlines=deadlines,
+        active="ledger",
+        referrals=referrals,
+        ops=ops,
+        ops_units=ops_units,
+        **campaign,
+        **extra,
     )
     return page_html
 
@@ -62,7 +73,7 @@ def retry_instance(principal: Principal, instance_id: int) -> ResponseReturnValu
     reason = request.form.get("reason", "")
     try:
         with app.uow() as uow:
-            instance = instances.retry(uow, app.ctx, principal, instance_id, reason)
+            instance = operations.retry(uow, app.ctx, principal, instance_id, reason)
     except InvalidInput as exc:
         flash(exc.message, "error")
         return render_item(principal, instance_id, retry_errors=field_errors(exc), retry_reason=reason), 422

@@ -272,7 +272,14 @@ def test_overview_counts_statuses_lights_and_units(client, tokens, world):
     def delta(section: str) -> dict[str, int]:
         return {k: after[section][k] - before[section].get(k, 0) for k in after[section]}
 
-    assert delta("by_status") == {"registering": 1, "handling": 1, "closed": 2, "error": 0}
+    assert delta("by_status") == {
+        "registering": 1,
+        "handling": 1,
+        "closed": 2,
+        "error": 0,
+        "suspended": 0,
+        "withdrawn": 0,
+    }
     assert delta("by_light") == {"green": 1, "yellow": 0, "red": 0}
     assert after["total"] - before["total"] == 4
 

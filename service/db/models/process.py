@@ -47,7 +47,7 @@ class ProcessInstance(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(100), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # running / completed / error
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running / completed / error / suspended / withdrawn
     business_number: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(500), default="")
     state: Mapped[str] = mapped_column(Text)  # engine JSON without the spec
@@ -78,6 +78,8 @@ class HumanTask(Base):
     unit_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Only the unit's staff holding this position act on it (users.position, e.g. 负责人); None = any.
     position: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Reassigned to one named person (转办, service.operations): only they act on it; None = by lane and unit.
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     form_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     state: Mapped[str] = mapped_column(String(16))  # ready / completed / cancelled

@@ -27,17 +27,22 @@ class Acting:
     unit_lanes: frozenset[str] = frozenset()  # lanes whose tasks belong to a unit: the caller's unit's
     unit_code: str | None = None
     position: str | None = None  # the caller's position in their unit; None = do not filter by position
+    username: str | None = None  # the caller: tasks reassigned to a named person are theirs alone
 
 
 def acting_on(acting: Acting) -> ColumnElement[bool]:
     """SQL: tasks in any of `lanes`, or in a unit lane for the caller's unit, and naming no position or the
-    caller's. This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
+    caller's; a task reassigned to a named person only for that person.
+    This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
     visible: ColumnElement[bool] = HumanTask.lane.in_(sorted(acting.lanes))
     if acting.unit_lanes and acting.unit_code:
         mine = HumanTask.lane.in_(sorted(acting.unit_lanes)) & (HumanTask.unit_code == acting.unit_code)
         visible = visible | mine
     if acting.position is not None:
         visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == acting.position))
+    visible = HumanTask.assignee.is_(None) & visible
+    if acting.username:
+        visible = visible | (HumanTask.assignee == acting.username)
     return visible
 
 

@@ -1,7 +1,7 @@
 """Jobs that migrate running instances between definition versions (issue 12 point 7)
 
 Revision ID: 0025_migration_jobs
-Revises: 0023_definition_drafts
+Revises: 0024_instance_operations
 Create Date: 2026-12-06 21:10:00
 """
 
@@ -15,7 +15,7 @@ When = service.db.models.UTCDateTime(timezone=True)
 BigId = service.db.models.BigId
 
 revision = "0025_migration_jobs"
-down_revision = "0023_definition_drafts"
+down_revision = "0024_instance_operations"
 branch_labels = None
 depends_on = None
 
