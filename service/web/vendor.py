@@ -17,6 +17,7 @@ PACKAGES = {
     "form-js": ROOT / "node_modules" / "@bpmn-io" / "form-js" / "dist",
     "chart.js": ROOT / "node_modules" / "chart.js" / "dist",
     "properties-panel": ROOT / "node_modules" / "@bpmn-io" / "properties-panel" / "dist",  # the modeler's CSS
+    "minimap": ROOT / "node_modules" / "diagram-js-minimap" / "assets",  # the modeler's overview, CSS only
 }
 
 

@@ -85,6 +85,9 @@ def test_a_new_task_with_a_new_form_is_modelled_fixed_deployed_and_done(page: Pa
     page.locator("#processes tr[data-key=supervision_item] a").first.click()
     modeler_ready(page)
     expect(page.locator("#draft-state")).to_contain_text("尚未保存草稿")
+    # with an overview (minimap) of the large diagram, opened from its toggle
+    page.click(".djs-minimap .toggle")
+    expect(page.locator(".djs-minimap.open .map svg")).to_be_visible()
 
     # Then the 督办设置 group shows what the service reads: timers, scripts, conditions, process properties
     select(page, "remind_overdue")

@@ -2,6 +2,7 @@
    validated and deployed through /api/v1/process-definitions/<key>/draft. */
 import "./lib/csp-styles.js";
 import BpmnModeler from "bpmn-js/lib/Modeler";
+import minimapModule from "diagram-js-minimap";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
 import { spiffModdle } from "./lib/spiff.js";
 import { translateModule } from "./lib/translate.js";
@@ -23,7 +24,7 @@ store.checkExpression = (kind, text) =>
 const modeler = new BpmnModeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties", layout: { groups: { duban: { open: true } } } }, // 督办设置 open
-  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, dubanProviderModule, translateModule],
+  additionalModules: [minimapModule, BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, dubanProviderModule, translateModule],
   moddleExtensions: { spiffworkflow: spiffModdle },
 });
 window.dubanModeler = modeler; // the browser tests place shapes through it

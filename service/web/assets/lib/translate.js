@@ -1,5 +1,7 @@
 /* Chinese words for bpmn-js and the properties panel (their texts are English; unknown ones stay so). */
 const WORDS = {
+  "Open minimap": "打开缩略图",
+  "Close minimap": "关闭缩略图",
   "Activate the hand tool": "抓手工具",
   "Activate the lasso tool": "套索工具",
   "Activate the create/remove space tool": "插入/删除空间",
