@@ -58,6 +58,8 @@ def _register(uow: UnitOfWork, ctx: ServiceContext, campaign: ProcessInstance, d
 
 def _spawn(uow: UnitOfWork, ctx: ServiceContext, campaign: ProcessInstance, limit: int) -> int:
     made = 0
+    if campaign.status == "withdrawn":
+        return made  # 撤回: its remaining problems are never made into items
     for row in uow.campaigns.pending(campaign.id, limit):
         data = {
             "title": row.problem.get("title") or f"{campaign.title}整改",

@@ -11,6 +11,7 @@ from typing import Any
 
 from service.access import audit_log
 from service.access.principal import LEAD_LANE, OFFICE, UNIT_LANE, UNIT_LANES, Principal
+from service.campaigns import rectification
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
@@ -115,7 +116,26 @@ def _change_status(
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在")
     _applies(operation, instance)
-    now, before = ctx.now(), instance.status
+    now = ctx.now()
+    _set_status(uow, actor, instance, operation, kind, action, text, now)
+    if operation == WITHDRAW:
+        _withdraw_related(uow, ctx, actor, instance, text, now)
+    uow.commit()
+    return instance
+
+
+def _set_status(
+    uow: UnitOfWork,
+    actor: Principal,
+    instance: ProcessInstance,
+    operation: str,
+    kind: str,
+    action: str,
+    text: str,
+    now: datetime,
+) -> None:
+    """One locked instance's new status, with its history event, 台账 row and audit entry."""
+    before = instance.status
     after = {SUSPEND: "suspended", RESUME: "running", WITHDRAW: "withdrawn"}[operation]
     values: dict[str, Any] = {"status": after, "updated_at": now}
     cancelled: list[str] = []
@@ -132,8 +152,22 @@ def _change_status(
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
     _ledger(uow, instance, after, actor.username, now)
     audit_log.record(uow, action, actor.username, now, str(instance.id), payload)
-    uow.commit()
-    return instance
+
+
+def _withdraw_related(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance: ProcessInstance, text: str, now: datetime
+) -> None:
+    """A withdrawn campaign takes its rectification items along (left running they would sit in the units'
+    待办 reporting to nothing; those not yet created never are); a withdrawn rectification item no longer
+    holds its campaign back (the campaign goes on when every other item is concluded)."""
+    cascaded = f"随专项督查“{instance.title or instance.id}”撤回：{text}"
+    for item_id in uow.campaigns.item_ids(instance.id):
+        item = uow.instances.lock(item_id)
+        if item is not None and item.status in OPERATIONS[WITHDRAW][1]:
+            _set_status(uow, actor, item, WITHDRAW, "instance_withdrawn", audit_log.INSTANCE_WITHDRAWN, cascaded, now)
+    link = uow.campaigns.of_item(instance.id)
+    if link is not None:
+        rectification.resume_if_done(uow, ctx, link.campaign_id)
 
 
 def suspend(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: int, reason: Any) -> ProcessInstance:

@@ -93,19 +93,33 @@ class CampaignRepository(Repository):
         return self.session.scalars(stmt.limit(limit)).all()
 
     def campaigns_with_pending(self, limit: int = 100) -> list[int]:
-        stmt = select(_C.campaign_id).where(_C.item_id.is_(None)).group_by(_C.campaign_id).order_by(_C.campaign_id)
+        """Campaigns with problems whose item is not created yet; a withdrawn campaign's never will be."""
+        stmt = (
+            select(_C.campaign_id)
+            .join(_I, _I.id == _C.campaign_id)
+            .where(_C.item_id.is_(None), _I.status != "withdrawn")
+            .group_by(_C.campaign_id)
+            .order_by(_C.campaign_id)
+        )
         return list(self.session.scalars(stmt.limit(limit)))
+
+    def item_ids(self, campaign_id: int) -> list[int]:
+        """The rectification items created for a campaign, in its order."""
+        stmt = select(_C.item_id).where(_C.campaign_id == campaign_id, _C.item_id.is_not(None)).order_by(_C.position)
+        return [i for i in self.session.scalars(stmt) if i is not None]
 
     def of_item(self, item_id: int) -> CampaignItem | None:
         return self.session.scalar(select(_C).where(_C.item_id == item_id))
 
     def open_count(self, campaign_id: int) -> int:
-        """Problems not yet concluded: no instance yet, or one that has not completed."""
+        """Problems not yet concluded: no instance yet, or one neither completed nor withdrawn (撤回)."""
         stmt = (
             select(func.count())
             .select_from(_C)
             .outerjoin(_I, _I.id == _C.item_id)
-            .where(_C.campaign_id == campaign_id, (_C.item_id.is_(None)) | (_I.status != "completed"))
+            .where(
+                _C.campaign_id == campaign_id, (_C.item_id.is_(None)) | (_I.status.not_in(("completed", "withdrawn")))
+            )
         )
         return self.session.scalar(stmt) or 0
 
