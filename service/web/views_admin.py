@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.access.principal import AUDITOR, LANE_ROLES, LANES, Principal
@@ -35,6 +35,15 @@ def _checked(key: str) -> str:
 def admin_index(principal: Principal) -> ResponseReturnValue:
     _admin_only(principal)
     return render_template("web/admin_index.html", active="admin")
+
+
+@bp.get("/definitions")
+@bp.get("/modeler")
+@page
+def admin_shortcut(principal: Principal) -> ResponseReturnValue:
+    """The addresses other BPMN products use lead the administrator to the process list."""
+    _admin_only(principal)
+    return redirect(url_for("web.admin_index"))
 
 
 @bp.get("/admin/processes/<key>")

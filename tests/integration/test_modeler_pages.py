@@ -73,3 +73,12 @@ def test_the_versions_page_download_link_works_with_the_page_session(client: Any
     # Then the BPMN file comes back
     assert response.status_code == 200
     assert b"<bpmn:process" in response.data
+
+
+def test_the_addresses_other_products_use_lead_to_the_process_list(client: Any) -> None:
+    sign_in(client, "admin")
+    for path in ("/definitions", "/modeler"):
+        response = client.get(path, headers=HTML)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/admin"), path
+    sign_in(client, "dcs_li")
+    assert client.get("/modeler", headers=HTML).status_code == 403
