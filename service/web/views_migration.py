@@ -17,4 +17,4 @@ from service.web.pages import page, services
 def migrate_page(principal: Principal, key: str) -> ResponseReturnValue:
     with services().uow() as uow:
         versions = jobs.versions(uow, principal, key)
-    return render_template("web/migrate.html", key=key, versions=versions, active="migrate")
+    return render_template("web/migrate.html", key=key, versions=versions, active="admin")

@@ -136,7 +136,7 @@ def admin_instances(principal: Principal) -> ResponseReturnValue:
         ]
     return render_template(
         "web/admin_instances.html",
-        active="admin_instances",
+        active="admin",
         rows=listed,
         pager=pager.with_total(total),
         processes=processes,

@@ -27,7 +27,8 @@ def test_migrate_a_running_instance_in_a_dry_run_and_for_real(
     # When the administrator opens the page and runs a dry run from v1 to v2
     me = Person(page, screenshots)
     me.sign_in("admin")
-    page.goto("/admin/processes/mig_page/migrate")
+    page.click("[data-nav=admin]")  # 流程管理 → the process's 迁移实例
+    page.click("#processes tr[data-key=mig_page] a[href$='/migrate']")
     page.select_option("#from-version", "1")
     page.select_option("#to-version", "2")
     page.click("#dry-run")

@@ -39,7 +39,11 @@ function row(key, name, version, draft) {
   cell(tr, badge);
   const td = cell(tr, link("/admin/processes/" + encodeURIComponent(key), M.open));
   td.appendChild(document.createTextNode(" "));
-  if (version !== "—") td.appendChild(link("/admin/processes/" + encodeURIComponent(key) + "/versions", M.versions));
+  if (version !== "—") {
+    td.appendChild(link("/admin/processes/" + encodeURIComponent(key) + "/versions", M.versions));
+    td.appendChild(document.createTextNode(" "));
+    td.appendChild(link("/admin/processes/" + encodeURIComponent(key) + "/migrate", M.migrate));
+  }
   return tr;
 }
 

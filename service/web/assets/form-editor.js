@@ -16,6 +16,7 @@ const PALETTE = {
   Text: "文字说明", Input: "输入", Selection: "选择", Presentation: "展示", Containers: "容器", Action: "操作",
   "Search components": "搜索组件", Group: "分组", "Dynamic list": "动态列表", Spacer: "间隔", Separator: "分隔线",
   Image: "图片", "Text view": "文字说明", Table: "表格", Heading: "标题",
+  Components: "组件", Condition: "条件", Serialization: "序列化", Constraints: "约束",
   General: "常规", Field: "字段", Label: "标签", Key: "键（key）", Description: "说明", Validation: "校验",
   Required: "必填", "Custom properties": "自定义属性", Options: "选项", Appearance: "外观", Layout: "布局",
 };
@@ -47,6 +48,26 @@ const editor = new FormEditor({
   ],
 });
 window.dubanFormEditor = editor;
+
+/* form-js writes its palette and panel group headings as constants, not through translate: change the words
+   in its own text nodes (replacing the nodes would make its renderer add its text back beside ours). */
+const HEADINGS = ".fjs-palette-header, .fjs-palette-group-title, .bio-properties-panel-group-header-title";
+function chineseHeadings(root) {
+  root.querySelectorAll(HEADINGS).forEach((el) => {
+    const texts = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      const word = PALETTE[node.nodeValue.trim()];
+      if (word) node.nodeValue = word;
+    }
+  });
+  root.querySelectorAll("input[placeholder='Search components']").forEach((el) => {
+    el.placeholder = PALETTE["Search components"];
+  });
+}
+const editorRoot = document.getElementById("form-editor");
+new MutationObserver(() => chineseHeadings(editorRoot)).observe(editorRoot, {
+  childList: true, subtree: true, characterData: true,
+});
 let preview = null;
 let selected = null;
 
