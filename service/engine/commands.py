@@ -53,6 +53,7 @@ class EngineOutcome:
     moves: list[TimerMove] = field(default_factory=list)
     task_not_ready: bool = False  # "complete" of a task the engine does not have ready
     plan: dict[str, Any] | None = None  # "plan" / "migrate": MigrationPlan.as_dict()
+    waiting: list[str] = field(default_factory=list)  # element ids of the timers waiting after the command
 
     @classmethod
     def failed(cls, error: ExecutionFailed) -> EngineOutcome:
@@ -136,6 +137,7 @@ def execute(
         record=record,
         ready=ready,
         moves=moves,
+        waiting=engine.waiting_timers(workflow),
     )
 
 
@@ -181,4 +183,5 @@ def _migrate(
         record=record,
         ready=ready,
         plan=verdict.as_dict(),
+        waiting=engine.waiting_timers(workflow),
     )

@@ -308,6 +308,17 @@ class ProcessEngine:
         return dict(workflow.data) | dict(last.data)
 
     @staticmethod
+    def waiting_timers(workflow: BpmnWorkflow) -> list[str]:
+        """Element ids of the timers waiting now (in subprocesses too), sorted: what a replay shows."""
+        found = {
+            str(getattr(task.task_spec, "bpmn_id", "") or "")
+            for wf in _all_workflows(workflow)
+            for task in wf.tasks.values()
+            if task.state == TaskState.WAITING and _is_timer(task)
+        }
+        return sorted(found - {""})
+
+    @staticmethod
     def next_wake(workflow: BpmnWorkflow) -> datetime | None:
         values = [ev.value for ev in workflow.waiting_events() if ev.value is not None]
         # An event-based gateway waits as one task for several events: waiting_events() gives no value

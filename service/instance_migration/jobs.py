@@ -25,7 +25,7 @@ from service.db.models import MigrationJob, MigrationJobItem, ProcessDefinition,
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest, Operation
 from service.errors import Forbidden, InvalidInput, NotFound
-from service.process import events, history, progress
+from service.process import checkpoints, events, history, progress
 from service.process.context import ServiceContext, cache_key
 
 # What may be moved: a running instance, a suspended one (it stays suspended and is not advanced) and one
@@ -391,6 +391,10 @@ def _save_moved(
     if status == "completed":
         values["completed_at"] = now
         history.append(uow, instance.id, "instance_completed", job.actor, now, {})
+    checkpoints.record(
+        uow, instance.id, before=instance.data, after=outcome.data, ready=[t.element_id for t in outcome.ready],
+        waiting=outcome.waiting, status=status, state=outcome.state, actor=job.actor, now=now,
+    )  # fmt: skip
     if not uow.instances.save_state(instance, expected, values):  # held by the lock: cannot happen
         raise RuntimeError("instance changed under its lock")
     if status in ("running", "completed"):

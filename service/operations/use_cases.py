@@ -17,7 +17,7 @@ from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from service.ledger import ReadyStep, project
 from service.notifications import hooks as notification_hooks
-from service.process import history, instances, payload_bounds
+from service.process import checkpoints, history, instances, payload_bounds
 from service.process.context import ServiceContext
 from service.process.names import LEAD_UNIT
 
@@ -122,6 +122,24 @@ def _change_status(
         _withdraw_related(uow, ctx, actor, instance, text, now)
     uow.commit()
     return instance
+
+
+def _checkpoint(
+    uow: UnitOfWork,
+    actor: Principal,
+    instance: ProcessInstance,
+    outcome: Any,
+    status: str,
+    now: datetime,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """The engine state changed (转办 to a unit, a corrected variable): the step's checkpoint event; `after`
+    is the process data saved with it (by default the engine's)."""
+    data = outcome.data if after is None else after
+    checkpoints.record(
+        uow, instance.id, before=instance.data, after=data, ready=[t.element_id for t in outcome.ready],
+        waiting=outcome.waiting, status=status, state=outcome.state, actor=actor.username, now=now,
+    )  # fmt: skip
 
 
 def _set_status(
@@ -257,6 +275,7 @@ def reassign(
         values: dict[str, Any] = {"updated_at": now}
         if outcome is not None:
             values["state"] = outcome.state
+            _checkpoint(uow, actor, instance, outcome, instance.status, now, after=instance.data or {})
         if not uow.instances.save_state(instance, expected, values):
             raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
         if instance.definition.in_ledger:  # the 台账's 当前环节 names the unit the task is with now
@@ -389,6 +408,7 @@ def correct_variable(
         if key == "title" and isinstance(title, str) and title.strip():
             values["title"] = title.strip()[:500]
         status = instance.status
+        _checkpoint(uow, actor, instance, outcome, status, now)
         if not uow.instances.save_state(instance, expected, values):
             raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
         if instance.definition.in_ledger:

@@ -15,7 +15,7 @@ from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.form_validation import field_choices, field_labels
-from service.process import form_data, instances, tasks, time_limits
+from service.process import checkpoints, form_data, instances, tasks, time_limits
 from service.process.form_data import UNIT_KEYS
 from service.process.names import INSPECTION_CAMPAIGN, LEAD_UNIT
 
@@ -220,6 +220,8 @@ def records(
     for event in uow.history.for_instance(instance.id):
         if kinds is not None and event.kind not in kinds:
             continue
+        if event.kind == checkpoints.KIND and kinds is None:
+            continue  # the engine's own bookkeeping (what the replay reads), not a step people took
         payload = event.payload or {}
         task = by_id.get(str(payload.get("task_id")))
         unit = _unit_of(task) if event.kind == "task_completed" else None

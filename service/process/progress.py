@@ -20,7 +20,7 @@ from service.engine.commands import EngineOutcome
 from service.engine.commands import json_safe as json_safe
 from service.engine.records import ReadyTask, StepRecord
 from service.errors import Conflict
-from service.process import events, history
+from service.process import checkpoints, events, history
 from service.process.context import ServiceContext
 
 DEFAULT_DUE_WORKDAYS = 5
@@ -156,6 +156,18 @@ def persist(
     if completed and instance.status != "completed":
         values["completed_at"] = now
         history.append(uow, instance.id, "instance_completed", actor, now, {})
+    checkpoints.record(
+        uow,
+        instance.id,
+        before=None if expected_version == 1 else instance.data,  # the first step: all its data is new
+        after=outcome.data,
+        ready=[t.element_id for t in outcome.ready],
+        waiting=outcome.waiting,
+        status=status,
+        state=outcome.state,
+        actor=actor,
+        now=now,
+    )
     if not uow.instances.save_state(instance, expected_version, values):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
     step = events.StepSaved(
