@@ -128,6 +128,13 @@ def execute(
         state = engine.dump(workflow, request.cache_key)
     except (TypeError, ValueError, RecursionError) as exc:  # a value the checks in the sandbox missed
         return EngineOutcome.failed(ExecutionFailed(f"流程数据无法保存：{readable_error(exc)}"))
+    return _outcome(engine, workflow, state, record, ready, moves=moves)
+
+
+def _outcome(
+    engine: ProcessEngine, workflow: Any, state: str, record: StepRecord, ready: list[ReadyTask], **extra: Any
+) -> EngineOutcome:
+    """What a command that ran leaves: the saved state and what the service reads from it."""
     completed = engine.is_completed(workflow)
     return EngineOutcome(
         state=state,
@@ -136,8 +143,8 @@ def execute(
         next_wake=None if completed or record.error else engine.next_wake(workflow),
         record=record,
         ready=ready,
-        moves=moves,
         waiting=engine.waiting_timers(workflow),
+        **extra,
     )
 
 
@@ -174,14 +181,4 @@ def _migrate(
             except Exception:  # noqa: BLE001 - the default deadline applies
                 task.due = None
     state = engine.dump(workflow, request.target_key)
-    completed = engine.is_completed(workflow)
-    return EngineOutcome(
-        state=state,
-        data=json_safe(engine.data(workflow)),
-        completed=completed,
-        next_wake=None if completed or record.error else engine.next_wake(workflow),
-        record=record,
-        ready=ready,
-        plan=verdict.as_dict(),
-        waiting=engine.waiting_timers(workflow),
-    )
+    return _outcome(engine, workflow, state, record, ready, plan=verdict.as_dict())
