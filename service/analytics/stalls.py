@@ -150,7 +150,7 @@ class _Durations:
     def __init__(self) -> None:
         self._known: dict[tuple[date, date], int] = {}
 
-    def __call__(self, start: datetime, end: datetime) -> int:
+    def __call__(self, start: date | datetime, end: date | datetime) -> int:
         pair = (workdays.as_date(start), workdays.as_date(end))
         found = self._known.get(pair)
         if found is None:
@@ -158,15 +158,27 @@ class _Durations:
         return found
 
 
-def _rank(sorted_values: Sequence[int], q: float) -> float:
-    """Nearest-rank percentile (q in (0, 1]) of sorted values."""
-    return float(sorted_values[max(math.ceil(q * len(sorted_values)) - 1, 0)])
+def _at_rank(counted: Sequence[tuple[int, int]], rank: int) -> int:
+    """The value at 1-based `rank` of the multiset given as sorted (value, how many) pairs."""
+    seen = 0
+    for value, n in counted:
+        seen += n
+        if seen >= rank:
+            return value
+    return counted[-1][0]
 
 
-def _median(sorted_values: Sequence[int]) -> float:
-    n = len(sorted_values)
-    mid = n // 2
-    return float(sorted_values[mid]) if n % 2 else (sorted_values[mid - 1] + sorted_values[mid]) / 2
+def _rank(counted: Sequence[tuple[int, int]], q: float) -> float:
+    """Nearest-rank percentile (q in (0, 1]) of sorted (value, how many) pairs."""
+    total = sum(n for _, n in counted)
+    return float(_at_rank(counted, max(math.ceil(q * total), 1)))
+
+
+def _median(counted: Sequence[tuple[int, int]]) -> float:
+    total = sum(n for _, n in counted)
+    if total % 2:
+        return float(_at_rank(counted, total // 2 + 1))
+    return (_at_rank(counted, total // 2) + _at_rank(counted, total // 2 + 1)) / 2
 
 
 def report(uow: UnitOfWork, actor: Principal, now: datetime, key: str, filters: StallFilters) -> StallReport:
@@ -178,17 +190,17 @@ def report(uow: UnitOfWork, actor: Principal, now: datetime, key: str, filters: 
         c.element_id: ElementFigures(c.element_id, c.name, c.instances, c.tasks, c.completed, c.active, c.overdue)
         for c in uow.stalls.element_counts(scope, now)
     }
-    spans: dict[str, list[int]] = defaultdict(list)
+    spans: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # element -> workdays -> tasks
     duration = _Durations()
-    for element, created, completed in uow.stalls.completed_times(scope):
-        spans[element].append(duration(created, completed))
-    for element, values in spans.items():
-        values.sort()
+    for element, ready, done, n in uow.stalls.completed_days(scope):
+        spans[element][duration(ready, done)] += n
+    for element, counted in spans.items():
         figures = elements.get(element)
         if figures is not None:
+            values = sorted(counted.items())
             figures.median_workdays = _median(values)
             figures.p90_workdays = _rank(values, 0.9)
-            figures.max_workdays = values[-1]
+            figures.max_workdays = values[-1][0]
     names = uow.units.names()
     units: dict[str, UnitFigures] = {}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
@@ -20,6 +20,7 @@ from service.db.models.ledger import involves_unit
 from service.db.queries.base import Repository
 
 DURATION_BATCH = 2000
+SHANGHAI = "Asia/Shanghai"  # the days of working-day arithmetic (service.workdays)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ class InstanceLine:
     tasks: int
     returns: int
     overdue: int
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _instances(scope: StallScope) -> Select[Any]:
@@ -114,16 +119,26 @@ class StallRepository(Repository):
             for e, n, i, c, done, a, o in self.session.execute(stmt)
         ]
 
-    def completed_times(self, scope: StallScope) -> Iterator[tuple[str, datetime, datetime]]:
-        """(element, created, completed) of every completed task, streamed."""
+    def _local_day(self, column: Any) -> ColumnElement[Any]:
+        """The Asia/Shanghai calendar day of a stored UTC time (SQLite keeps naive UTC text)."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return func.date(column, "+8 hours")
+        return func.date(func.timezone(SHANGHAI, column))
+
+    def completed_days(self, scope: StallScope) -> Iterator[tuple[str, date, date, int]]:
+        """(element, ready day, completion day, tasks) over the completed tasks, Asia/Shanghai days: the
+        working days a step took depend on those two days only, so the rows grow with the days a period
+        spans, not with its instances."""
         t = HumanTask
+        ready, done = self._local_day(t.created_at), self._local_day(t.completed_at)
         stmt = (
-            select(t.element_id, t.created_at, t.completed_at)
+            select(t.element_id, ready, done, func.count())
             .where(t.instance_id.in_(_instances(scope)), t.state == "completed", t.completed_at.is_not(None))
+            .group_by(t.element_id, ready, done)
             .execution_options(yield_per=DURATION_BATCH)
         )
-        for element, created, completed in self.session.execute(stmt):
-            yield str(element), created, completed
+        for element, start, end, n in self.session.execute(stmt):
+            yield str(element), _day(start), _day(end), int(n)
 
     def _returns(self) -> Select[Any]:
         return (
