@@ -4,11 +4,12 @@ which the 系统管理员 and the other auditors read too and nobody edits; nobo
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 
-from tests.access_helpers import HTML, bearer, sign_in
+from tests.access_helpers import HTML, bearer, create_user, sign_in, token_for
 from tests.api_helpers import Actor
 from tests.integration.test_attachments import PDF, upload
 from tests.integration.test_supervised_item_flow import ITEM
@@ -99,17 +100,20 @@ def test_reads_by_others_leave_none(app: Any, client: Any, tokens: Any, item: An
 def test_admin_and_auditors_read_the_auditors_views_and_nothing_else(client: Any, tokens: Any, item: Any) -> None:
     iid, number, attachment_id = item
     _read_everything(client, tokens["shenji"], iid, attachment_id)
-    for reader in ("admin", "shenji"):
-        seen = _entries(client, tokens[reader], actor="shenji", target=number)
+    colleague = f"sj_{uuid.uuid4().hex[:6]}"  # a second auditor (the demo has one)
+    create_user(client, tokens, colleague, roles=["审计"])
+    readers = {"admin": tokens["admin"], "shenji": tokens["shenji"], colleague: token_for(client, colleague)}
+    for token in readers.values():
+        seen = _entries(client, token, actor="shenji", target=number)
         assert {e["action"] for e in seen} == {
             "auditor_viewed_instance",
             "auditor_viewed_history",
             "auditor_viewed_document",
         }
-        everything = _entries(client, tokens[reader])
+        everything = _entries(client, token)
         assert everything and {e["action"] for e in everything} <= {*VIEWS, "auditor_viewed_stalls"}
         # the administrative and security entries stay 审计管理员's alone
-        refused = client.get("/api/v1/audit-log", query_string={"action": "sign_in"}, headers=bearer(tokens[reader]))
+        refused = client.get("/api/v1/audit-log", query_string={"action": "sign_in"}, headers=bearer(token))
         assert refused.status_code == 422
     # 审计管理员 reads them beside every other entry
     assert _entries(client, tokens["shenjiguan"], action="sign_in")
