@@ -79,7 +79,9 @@ def test_the_item_page_read_by_an_auditor_is_logged(app: Any, client: Any, token
     iid, number, _ = item
     browser = app.test_client()
     sign_in(browser, "shenji")
-    assert browser.get(f"/items/{iid}", headers=HTML).status_code == 200
+    page = browser.get(f"/items/{iid}", headers=HTML)
+    assert page.status_code == 200
+    assert "/audit/stalls?key=supervision_item" in page.get_data(as_text=True)  # where this flow stalls
     assert _views_of(client, tokens, "shenji", number) == [("auditor_viewed_instance", number)]
 
 
