@@ -62,7 +62,7 @@
         var tr = document.createElement("tr"); cell(tr, msg.none); rows.appendChild(tr);
       }
       current.page = page;
-      more.hidden = page * PER_PAGE >= res.body.total;
+      more.parentNode.hidden = page * PER_PAGE >= res.body.total;  /* a button's display beats [hidden] */
       panel.dataset.loaded = "1";
       panel.dataset.total = String(res.body.total);
     }, function () { title.textContent = msg.network; });
