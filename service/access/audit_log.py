@@ -1,6 +1,11 @@
 """The audit log of administrative and security actions (三员分立): written by the use cases in the
-transaction of the action they record, read only by 审计管理员, never changed (no update or delete path
+transaction of the action they record, read by 审计管理员, never changed (no update or delete path
 here; database triggers refuse both).
+
+Auditors' views (issue 13 point 4): what an auditor (审计) reads of an instance — the item page or the
+instance, its history, a document, an attachment, an export — is itself an entry (`AUDITOR_VIEWS`),
+written by the read use case through `record_auditor_view` and committed although the request only reads.
+Those entries are also readable by the 系统管理员 and by every auditor (`search` restricts them to them).
 
 The client address comes from the request through `set_origin` (called once per request by the web
 layer), so use cases do not thread it through their signatures; outside a request it is empty.
@@ -49,6 +54,12 @@ TASK_REASSIGNED = "task_reassigned"
 VARIABLE_CORRECTED = "variable_corrected"
 CALENDAR_SAVED = "calendar_year_saved"
 SCORING_RULES_CHANGED = "scoring_rules_changed"
+AUDITOR_VIEWED_INSTANCE = "auditor_viewed_instance"
+AUDITOR_VIEWED_HISTORY = "auditor_viewed_history"
+AUDITOR_VIEWED_DOCUMENT = "auditor_viewed_document"
+AUDITOR_VIEWED_ATTACHMENT = "auditor_viewed_attachment"
+AUDITOR_EXPORTED = "auditor_exported"
+AUDITOR_VIEWED_STALLS = "auditor_viewed_stalls"
 
 ACTIONS = {
     SIGN_IN: "登录成功",
@@ -80,7 +91,22 @@ ACTIONS = {
     VARIABLE_CORRECTED: "更正流程变量",
     CALENDAR_SAVED: "录入节假日安排",
     SCORING_RULES_CHANGED: "修改考核规则",
+    AUDITOR_VIEWED_INSTANCE: "审计查看流程实例",
+    AUDITOR_VIEWED_HISTORY: "审计查看流程历史",
+    AUDITOR_VIEWED_DOCUMENT: "审计查看文书",
+    AUDITOR_VIEWED_ATTACHMENT: "审计下载附件",
+    AUDITOR_EXPORTED: "审计导出",
+    AUDITOR_VIEWED_STALLS: "审计查看流程滞留分析",
 }
+# What an auditor read: the entries the 系统管理员 and the other auditors read too.
+AUDITOR_VIEWS = (
+    AUDITOR_VIEWED_INSTANCE,
+    AUDITOR_VIEWED_HISTORY,
+    AUDITOR_VIEWED_DOCUMENT,
+    AUDITOR_VIEWED_ATTACHMENT,
+    AUDITOR_EXPORTED,
+    AUDITOR_VIEWED_STALLS,
+)
 MAX_PER_PAGE = 200
 
 _origin: ContextVar[str] = ContextVar("duban_audit_origin", default="")
@@ -113,9 +139,44 @@ def record(
     uow.audit.append(entry)
 
 
+def record_auditor_view(
+    uow: UnitOfWork,
+    actor: Principal,
+    action: str,
+    at: datetime,
+    target: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """An auditor's read, appended and committed in a transaction of its own (nothing for anyone else).
+
+    Called by a read use case once it has read what it shows: the read transaction ends first (the
+    session keeps what it loaded: it does not expire on commit), then a short writing one holds the
+    entry. So a view that fails (404, 403) leaves no entry, and one that is shown always has one."""
+    if action not in AUDITOR_VIEWS:
+        raise ValueError(f"not an auditor's view: {action!r}")
+    if not actor.is_auditor:
+        return
+    uow.commit()
+    uow.begin_write()
+    record(uow, action, actor.username, at, target, details)
+    uow.commit()
+
+
+def may_read(actor: Principal) -> bool:
+    """审计管理员 reads the whole log; the 系统管理员 and the auditors read the auditors' views."""
+    return actor.is_audit_admin or actor.is_admin or actor.is_auditor
+
+
 def check_may_read(actor: Principal) -> None:
-    if not actor.is_audit_admin:
+    if not may_read(actor):
         raise Forbidden("只有审计管理员可以查看审计日志")
+
+
+def readable_actions(actor: Principal) -> dict[str, str]:
+    """The actions (and labels) whose entries the actor reads (the page's filter offers these)."""
+    if actor.is_audit_admin:
+        return dict(ACTIONS)
+    return {action: ACTIONS[action] for action in AUDITOR_VIEWS} if may_read(actor) else {}
 
 
 def search(
@@ -130,13 +191,16 @@ def search(
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[Sequence[AuditEntry], int]:
-    """A page of entries, newest first (审计管理员 only); days are Asia/Shanghai, both inclusive."""
+    """A page of entries, newest first; days are Asia/Shanghai, both inclusive. 审计管理员 reads every
+    entry, the 系统管理员 and the auditors only the auditors' views (`AUDITOR_VIEWS`)."""
     check_may_read(actor)
-    if action and action not in ACTIONS:
+    allowed = readable_actions(actor)
+    if action and action not in allowed:
         raise InvalidInput("筛选条件有误：未知的操作类型", {"errors": {"action": ["未知的操作类型"]}})
     if day_from and day_to and day_from > day_to:
         raise InvalidInput("筛选条件有误：起始日期不能晚于截止日期", {"errors": {"day_from": ["不能晚于截止日期"]}})
     at_from = day_start(day_from) if day_from else None
     at_to = day_end(day_to) if day_to and day_to < date.max else None
-    criteria = AuditCriteria(action or None, actor_name or None, target or None, at_from, at_to)
+    only = None if actor.is_audit_admin else tuple(allowed)
+    criteria = AuditCriteria(action or None, actor_name or None, target or None, at_from, at_to, only)
     return uow.audit.search(criteria, offset, min(limit, MAX_PER_PAGE))

@@ -96,6 +96,11 @@ class Principal:
         return AUDIT_ADMIN in self.roles
 
     @property
+    def is_auditor(self) -> bool:
+        """审计 (业务审计): reads every instance; what they read is itself logged (audit_log.AUDITOR_VIEWS)."""
+        return AUDITOR in self.roles
+
+    @property
     def is_county_leader(self) -> bool:
         return bool(self.roles & COUNTY_LEADERS)
 

@@ -96,7 +96,9 @@ def download(attachment_id: int) -> Response:
     actor = current_principal()
     services = current_services()
     with services.uow() as uow:
-        attachment, path = attachments.open_for_download(uow, services.settings, actor, attachment_id)
+        attachment, path = attachments.open_for_download(
+            uow, services.settings, actor, attachment_id, now=services.ctx.now()
+        )
     return file_response(
         path,
         mimetype=attachment.content_type,

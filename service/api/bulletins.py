@@ -183,7 +183,7 @@ def document(bulletin_id: int) -> Response:
     actor = current_principal()
     services = current_services()
     with services.uow() as uow:
-        bulletin, body = bulletins.open_document(uow, services.settings, actor, bulletin_id)
+        bulletin, body = bulletins.open_document(uow, services.settings, actor, bulletin_id, now=services.ctx.now())
     label = f"{bulletin.year}-{bulletin.issue_no}"
     name = f"督查通报{bulletins.issue_label(bulletin)}.docx"
     return file_response(body, mimetype=DOCX, filename=name, fallback=f"bulletin-{label}.docx", etag=bulletin.sha256)
@@ -221,6 +221,7 @@ def special_report(instance_id: int) -> Any:
 def application_docx(instance_id: int) -> Response:
     """专项督查工作申报表（附件1，Word；含六级签署意见与督查方案）"""
     actor = current_principal()
-    with current_services().uow() as uow:
-        filename, body = application_form(uow, actor, instance_id)
+    services = current_services()
+    with services.uow() as uow:
+        filename, body = application_form(uow, actor, instance_id, now=services.ctx.now())
     return file_response(body, mimetype=DOCX, filename=filename, fallback=f"application-{instance_id}.docx")

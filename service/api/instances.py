@@ -61,8 +61,9 @@ def search(query: dict[str, Any]) -> Any:
 def get(instance_id: int) -> Any:
     """流程实例状态、数据与当前待办"""
     actor = current_principal()
-    with current_services().uow() as uow:
-        return _detail(*instances.get(uow, actor, instance_id))
+    services = current_services()
+    with services.uow() as uow:
+        return _detail(*instances.view(uow, actor, instance_id, services.ctx.now()))
 
 
 @blp.get("/process-instances/<int:instance_id>/history")
@@ -70,9 +71,9 @@ def get(instance_id: int) -> Any:
 def get_history(instance_id: int) -> Any:
     """流程实例的全部历史事件（按序号）"""
     actor = current_principal()
-    with current_services().uow() as uow:
-        instances.readable(uow, actor, instance_id)
-        return uow.history.for_instance(instance_id)
+    services = current_services()
+    with services.uow() as uow:
+        return instances.history_of(uow, actor, instance_id, services.ctx.now())
 
 
 @blp.get("/process-instances/<int:instance_id>/history/verify")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from service import workdays
+from service.access import audit_log
 from service.access.principal import SYSTEM, Principal
 from service.archives import package
 from service.attachments import file_store
@@ -184,4 +185,6 @@ def open_package(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instanc
     if found:
         raise CorruptArchive("档案包校验未通过，请联系系统管理员", {"problems": found})
     number = archive.manifest.get("instance", {}).get("business_number", instance_id)
+    details = {"instance_id": instance_id, "export": "电子档案", "archive_no": archive.archive_no}
+    audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_EXPORTED, ctx.now(), str(number), details)
     return f"档案-{archive.archive_no}-{number}.zip", body

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
+from service.access import audit_log
 from service.access.principal import SUPERVISORS, Principal
 from service.attachments import file_store, file_types
 from service.config import Settings
@@ -14,6 +15,7 @@ from service.db.models import Attachment, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, NotFound
 from service.process import history, instances
+from service.workdays import system_clock
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,7 @@ def list_for_instance(uow: UnitOfWork, actor: Principal, instance_id: int) -> li
 
 
 def open_for_download(
-    uow: UnitOfWork, settings: Settings, actor: Principal, attachment_id: int
+    uow: UnitOfWork, settings: Settings, actor: Principal, attachment_id: int, *, now: datetime | None = None
 ) -> tuple[Attachment, Path]:
     """The attachment and its verified file. 404 also when the actor may not read its instance."""
     attachment = uow.attachments.get(attachment_id)
@@ -166,4 +168,8 @@ def open_for_download(
     if file_store.sha256_of(path) != attachment.sha256:
         log.error("attachment %s: stored file %s is missing or its sha256 changed", attachment.id, path)
         raise CorruptAttachment("附件文件已损坏，请联系系统管理员", {"attachment_id": attachment.id})
+    details = {"instance_id": attachment.instance_id, "attachment_id": attachment.id, "filename": attachment.filename}
+    audit_log.record_auditor_view(
+        uow, actor, audit_log.AUDITOR_VIEWED_ATTACHMENT, now or system_clock(), str(attachment.id), details
+    )
     return attachment, path

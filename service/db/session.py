@@ -31,6 +31,7 @@ from service.db.queries.modeling import ModelingRepository
 from service.db.queries.notification import NotificationRepository
 from service.db.queries.organisation import UnitRepository, UserRepository
 from service.db.queries.scoring import ScoringRepository
+from service.db.queries.stall import StallRepository
 
 # Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
 # reader: in WAL mode it never waits for the writer). Commands write; GET requests and the read phase
@@ -115,6 +116,7 @@ class UnitOfWork:
     access: AccessRepository
     modeling: ModelingRepository
     migrations: MigrationRepository
+    stalls: StallRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -147,6 +149,7 @@ class UnitOfWork:
         self.access = AccessRepository(session)
         self.modeling = ModelingRepository(session)
         self.migrations = MigrationRepository(session)
+        self.stalls = StallRepository(session)
         return self
 
     def __exit__(

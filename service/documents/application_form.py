@@ -5,9 +5,11 @@ and when), and the 督查方案 with the elements 说明(2) requires. Whoever ma
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from service import workdays
+from service.access import audit_log
 from service.access.principal import Principal
 from service.db.session import UnitOfWork
 from service.documents import layout
@@ -47,7 +49,9 @@ def _day(value: Any) -> str:
         return "    年    月    日"
 
 
-def application_form(uow: UnitOfWork, actor: Principal, instance_id: int) -> tuple[str, bytes]:
+def application_form(
+    uow: UnitOfWork, actor: Principal, instance_id: int, *, now: datetime | None = None
+) -> tuple[str, bytes]:
     """(file name, .docx bytes); 404 when the actor may not read it or it is no 附件1."""
     application = instances.readable(uow, actor, instance_id)
     if application.process_key != names.SPECIAL_APPLICATION:
@@ -95,4 +99,13 @@ def application_form(uow: UnitOfWork, actor: Principal, instance_id: int) -> tup
         plan.append(("其他说明", _text(data, "plan")))
     plan.append(("拟开始日期", _day(data.get("start_date"))))
     layout.field_table(doc, plan)
-    return f"专项督查工作申报表-{application.business_number}.docx", layout.to_bytes(doc)
+    body = layout.to_bytes(doc)
+    audit_log.record_auditor_view(
+        uow,
+        actor,
+        audit_log.AUDITOR_VIEWED_DOCUMENT,
+        now or workdays.system_clock(),
+        application.business_number,
+        {"instance_id": application.id, "document": "专项督查工作申报表"},
+    )
+    return f"专项督查工作申报表-{application.business_number}.docx", body

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from service import notifications, workdays
+from service.access import audit_log
 from service.access.principal import SUPERVISORS, Principal
 from service.attachments import file_store
 from service.config import Settings
@@ -183,7 +184,9 @@ def get(uow: UnitOfWork, actor: Principal, bulletin_id: int) -> Bulletin:
     return bulletin
 
 
-def open_document(uow: UnitOfWork, settings: Settings, actor: Principal, bulletin_id: int) -> tuple[Bulletin, bytes]:
+def open_document(
+    uow: UnitOfWork, settings: Settings, actor: Principal, bulletin_id: int, *, now: datetime | None = None
+) -> tuple[Bulletin, bytes]:
     """The bulletin and its .docx bytes, checked against the sha256 recorded when it was generated (the bytes
     checked are the bytes sent; a bulletin is small)."""
     bulletin = get(uow, actor, bulletin_id)
@@ -194,4 +197,12 @@ def open_document(uow: UnitOfWork, settings: Settings, actor: Principal, bulleti
     if body is None or hashlib.sha256(body).hexdigest() != bulletin.sha256:
         log.error("bulletin %s: stored file %s is missing or its sha256 changed", bulletin.id, bulletin.storage_key)
         raise CorruptDocument("通报文件已损坏，请联系系统管理员", {"bulletin_id": bulletin.id})
+    audit_log.record_auditor_view(
+        uow,
+        actor,
+        audit_log.AUDITOR_VIEWED_DOCUMENT,
+        now or workdays.system_clock(),
+        f"bulletin:{bulletin.id}",
+        {"bulletin_id": bulletin.id, "document": f"督查通报{issue_label(bulletin)}"},
+    )
     return bulletin, body

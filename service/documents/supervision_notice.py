@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from service import workdays
+from service.access import audit_log
 from service.access.principal import Principal
 from service.db.models.ledger import co_unit_codes
 from service.db.session import UnitOfWork
@@ -109,4 +110,13 @@ def supervision_notice(
         responsible_leader=row.responsible_leader,
         issued_on=assigned or workdays.as_date(now or workdays.system_clock()),
     )
-    return f"督办通知单-{instance.business_number}.docx", build_supervision_notice(notice)
+    body = build_supervision_notice(notice)
+    audit_log.record_auditor_view(
+        uow,
+        actor,
+        audit_log.AUDITOR_VIEWED_DOCUMENT,
+        now or workdays.system_clock(),
+        instance.business_number,
+        {"instance_id": instance.id, "document": "督办通知单"},
+    )
+    return f"督办通知单-{instance.business_number}.docx", body

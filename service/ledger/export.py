@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from service import workdays
+from service.access import audit_log
 from service.access.principal import Principal
 from service.db.session import UnitOfWork
 from service.documents import xlsx
@@ -94,4 +95,7 @@ def export_xlsx(
     names = unit_names(uow)
     rows = uow.ledger.stream(where, sort)
     at = LightsAt(now, yellow_workdays)
-    return write_xlsx(LedgerEntry.of(row, at, names) for row in rows)
+    body = write_xlsx(LedgerEntry.of(row, at, names) for row in rows)
+    shown = {key: str(value) for key, value in filters.items() if value not in (None, "")}
+    audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_EXPORTED, now, "台账", {"export": "台账", **shown})
+    return body

@@ -10,7 +10,7 @@ from typing import Any
 from service import workdays
 from service.access import audit_log
 from service.access.principal import UNIT_LANES, Principal
-from service.db.models import HumanTask, ProcessDefinition, ProcessInstance
+from service.db.models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from service.db.queries.process import Acting
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest
@@ -140,6 +140,28 @@ def readable(uow: UnitOfWork, actor: Principal, instance_id: int) -> ProcessInst
 def get(uow: UnitOfWork, actor: Principal, instance_id: int) -> tuple[ProcessInstance, Sequence[HumanTask]]:
     instance = readable(uow, actor, instance_id)
     return instance, uow.tasks.ready_for_instance(instance.id)
+
+
+def view(
+    uow: UnitOfWork, actor: Principal, instance_id: int, now: datetime
+) -> tuple[ProcessInstance, Sequence[HumanTask]]:
+    """`get` as a person reads it (GET /process-instances/<id>, the item page): an auditor's read is logged."""
+    instance, ready = get(uow, actor, instance_id)
+    ready = list(ready)
+    audit_log.record_auditor_view(
+        uow, actor, audit_log.AUDITOR_VIEWED_INSTANCE, now, instance.business_number, {"instance_id": instance.id}
+    )
+    return instance, ready
+
+
+def history_of(uow: UnitOfWork, actor: Principal, instance_id: int, now: datetime) -> Sequence[HistoryEvent]:
+    """Every history event of a readable instance, by seq; an auditor's read is logged."""
+    instance = readable(uow, actor, instance_id)
+    events = list(uow.history.for_instance(instance.id))
+    audit_log.record_auditor_view(
+        uow, actor, audit_log.AUDITOR_VIEWED_HISTORY, now, instance.business_number, {"instance_id": instance.id}
+    )
+    return events
 
 
 def search(uow: UnitOfWork, actor: Principal, **filters: Any) -> tuple[Sequence[ProcessInstance], int]:

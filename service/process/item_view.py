@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from service.access import audit_log
 from service.access.principal import SYSTEM, Principal
 from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
@@ -275,7 +276,8 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
     )
 
 
-def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
+def item_page(uow: UnitOfWork, actor: Principal, instance_id: int, *, now: datetime | None = None) -> ItemPage:
+    """What the item page shows. With `now` it is a person's view of the page, and an auditor's is logged."""
     instance, ready = instances.get(uow, actor, instance_id)
     history = records(uow, actor, instance)
     done: set[str] = set()
@@ -297,7 +299,7 @@ def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
         for fid, src, dst in sequence_flows(instance.definition.bpmn_xml)
         if src in done and (dst in done or dst in current)
     ]
-    return ItemPage(
+    page = ItemPage(
         instance=instance,
         ready=visible_ready,
         facts=facts_of(instance.data or {}),
@@ -309,6 +311,11 @@ def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
         bulletin=uow.bulletins.for_instance(instance.id),
         feedback=_feedback(uow, actor, instance),
     )
+    if now is not None:
+        audit_log.record_auditor_view(
+            uow, actor, audit_log.AUDITOR_VIEWED_INSTANCE, now, instance.business_number, {"instance_id": instance.id}
+        )
+    return page
 
 
 def _feedback(uow: UnitOfWork, actor: Principal, instance: ProcessInstance) -> list[Feedback]:

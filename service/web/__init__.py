@@ -33,6 +33,7 @@ def init_web(app: Flask) -> None:
         views_organisation,
         views_scoring,
         views_security,
+        views_stalls,
         views_tasks,
     )
 

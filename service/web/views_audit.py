@@ -1,4 +1,5 @@
-"""审计管理员's page: the audit log, filtered, newest first; read-only."""
+"""The audit log page, filtered, newest first; read-only. 审计管理员 reads every entry; the 系统管理员 and
+the auditors (审计) the auditors' views (audit_log.AUDITOR_VIEWS)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def audit_page(principal: Principal) -> ResponseReturnValue:
         "day_from": _day("day_from"),
         "day_to": _day("day_to"),
     }
-    if filters["action"] not in (None, *audit_log.ACTIONS):
+    actions = audit_log.readable_actions(principal)
+    if filters["action"] not in (None, *actions):
         filters["action"] = None
     pager = Pager.from_request(per_page=50)
     error = None
@@ -48,7 +50,7 @@ def audit_page(principal: Principal) -> ResponseReturnValue:
         "web/audit.html",
         rows=rows,
         pager=pager.with_total(total),
-        actions=audit_log.ACTIONS,
+        actions=actions,
         query=request.args,
         error=error,
         active="audit",

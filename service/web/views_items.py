@@ -30,7 +30,7 @@ def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
 def render_item(principal: Principal, instance_id: int, **extra: Any) -> str:
     """The item page; `extra` carries a refused form's errors and typed values back to it."""
     with services().uow() as uow:
-        view = item_view.item_page(uow, principal, instance_id)
+        view = item_view.item_page(uow, principal, instance_id, now=services().ctx.now())
         deadlines = panel.panel(uow, principal, view.instance)
         campaign = _campaign_parts(uow, principal, view)
         referrals = accountability.for_item(uow, principal, instance_id)

@@ -24,6 +24,7 @@ class AuditCriteria:
     target: str | None = None
     at_from: datetime | None = None
     at_to: datetime | None = None  # exclusive
+    actions: tuple[str, ...] | None = None  # only these actions (None: every one)
 
 
 class AuditRepository(Repository):
@@ -36,6 +37,8 @@ class AuditRepository(Repository):
         stmt = select(AuditEntry)
         if criteria.action:
             stmt = stmt.where(AuditEntry.action == criteria.action)
+        if criteria.actions is not None:
+            stmt = stmt.where(AuditEntry.action.in_(criteria.actions))
         if criteria.actor:
             stmt = stmt.where(AuditEntry.actor == criteria.actor)
         if criteria.target:
