@@ -19,6 +19,7 @@ from service import cli_history, workdays
 from service.db.models import HistoryEvent, ProcessInstance
 from service.history_integrity import export
 from service.process import digests, history
+from tests.access_helpers import sign_in
 from tests.api_helpers import Actor
 from tests.conftest import START, own_database
 
@@ -290,3 +291,22 @@ def test_a_new_event_after_deleted_newest_events_leaves_a_gap(services, client, 
         assert uow.session.scalar(select(ProcessInstance.history_count).where(ProcessInstance.id == iid)) == n + 1
     result = _verify(client, tokens, iid)
     assert (result["problem"], result["first_bad_seq"]) == ("missing_event", n)
+
+
+def test_the_item_page_and_the_integrity_page_show_the_result_in_words(services, app, client, tokens, clock):
+    iid = _item(services, client, tokens, clock)
+    sign_in(client, "shenji")
+    page = client.get(f"/items/{iid}").get_data(as_text=True)
+    assert 'id="integrity-card"' in page and 'data-ok="true"' in page and "历史完整" in page
+    table = HistoryEvent.__table__
+    _sql(services, update(table).where(_events_of(iid), table.c.seq == 2).values(payload={"forged": True}))
+    detail = client.get(f"/items/{iid}/integrity")
+    assert detail.status_code == 200
+    text_ = detail.get_data(as_text=True)
+    assert 'data-ok="false"' in text_ and 'data-problem="changed_payload"' in text_ and "第 2 号事件的内容" in text_
+    # a unit's liaison sees no such section
+    other = app.test_client()
+    sign_in(other, "zjj_ll")
+    page = other.get(f"/items/{iid}")
+    assert page.status_code == 200 and 'id="integrity-card"' not in page.get_data(as_text=True)
+    assert other.get(f"/items/{iid}/integrity").status_code == 404
