@@ -32,9 +32,10 @@ $$ LANGUAGE plpgsql
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("process_instances") as batch:
-        batch.add_column(sa.Column("history_head", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("history_count", sa.Integer(), nullable=False, server_default="0"))
+    # Plain ALTER TABLE on both databases (SQLite adds and drops columns in place; no table copy, which
+    # the foreign keys onto process_instances would refuse).
+    op.add_column("process_instances", sa.Column("history_head", sa.String(64), nullable=True))
+    op.add_column("process_instances", sa.Column("history_count", sa.Integer(), nullable=False, server_default="0"))
     # Anchor the chains that exist: the newest event's hash and its sequence number.
     op.execute(
         "UPDATE process_instances SET "
@@ -89,6 +90,5 @@ def downgrade() -> None:
     op.drop_index("ix_history_digest_leaves_instance", "history_digest_leaves")
     op.drop_table("history_digest_leaves")
     op.drop_table("history_digests")
-    with op.batch_alter_table("process_instances") as batch:
-        batch.drop_column("history_count")
-        batch.drop_column("history_head")
+    for column in ("history_count", "history_head"):
+        op.execute(f"ALTER TABLE process_instances DROP COLUMN {column}")
