@@ -49,6 +49,7 @@ TASK_REASSIGNED = "task_reassigned"
 VARIABLE_CORRECTED = "variable_corrected"
 CALENDAR_SAVED = "calendar_year_saved"
 SCORING_RULES_CHANGED = "scoring_rules_changed"
+HISTORY_DIGEST_CREATED = "history_digest_created"
 
 ACTIONS = {
     SIGN_IN: "登录成功",
@@ -80,6 +81,7 @@ ACTIONS = {
     VARIABLE_CORRECTED: "更正流程变量",
     CALENDAR_SAVED: "录入节假日安排",
     SCORING_RULES_CHANGED: "修改考核规则",
+    HISTORY_DIGEST_CREATED: "生成每日历史摘要",
 }
 MAX_PER_PAGE = 200
 

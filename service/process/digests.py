@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from service import workdays
+from service.access import audit_log
 from service.access.principal import AUDITOR, Principal
 from service.db.models import HistoryDigest, HistoryDigestLeaf
 from service.db.session import UnitOfWork
@@ -127,6 +128,8 @@ def create(uow: UnitOfWork, ctx: ServiceContext, actor: str, day: date | None = 
         for n, (iid, head, count) in enumerate(heads)
     ]
     uow.digests.add_digest(digest, leaves)
+    details = {"root": root, "leaves": len(heads), "hash": digest.hash}
+    audit_log.record(uow, audit_log.HISTORY_DIGEST_CREATED, actor, ctx.now(), day.isoformat(), details)
     uow.commit()
     return digest
 

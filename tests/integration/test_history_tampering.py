@@ -224,6 +224,16 @@ def test_the_background_pass_makes_yesterdays_digest_once(services, client, toke
     assert digests.create_daily(services.uow, services.ctx) is None
     with services.uow() as uow:
         assert uow.digests.latest().day == yesterday
+    with services.db.connect() as conn:  # in the audit log, by the system
+        actors = (
+            conn.execute(
+                text("SELECT actor FROM audit_log WHERE action = 'history_digest_created' AND target = :d"),
+                {"d": yesterday.isoformat()},
+            )
+            .scalars()
+            .all()
+        )
+    assert actors == ["system"]
 
 
 def _args(**kw):  # type: ignore[no-untyped-def]
