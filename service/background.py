@@ -1,6 +1,6 @@
 """The background loop of `duban serve` (a thread) and `duban worker` (the foreground): fire due timers,
 create the rectification items large campaigns still wait for, move the instances of a migration job,
-then deliver due outbox messages. It sits
+make yesterday's history digest once, then deliver due outbox messages. It sits
 at the top because it composes layers that do not know each other — the process core's scheduler, the
 campaigns' items and the notifications' delivery."""
 
@@ -14,6 +14,7 @@ from service.campaigns import rectification
 from service.db.session import UnitOfWork
 from service.instance_migration import jobs as migration_jobs
 from service.notifications import dispatch
+from service.process import digests
 from service.process.context import ServiceContext
 from service.process.scheduler import tick
 
@@ -38,6 +39,10 @@ def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers:
         migration_jobs.run_pending(uow_factory, ctx, budget_seconds=MIGRATION_SLICE_SECONDS)
     except Exception:
         log.exception("instance migration pass failed")
+    try:  # yesterday's history digest (Asia/Shanghai), once
+        digests.create_daily(uow_factory, ctx)
+    except Exception:
+        log.exception("history digest pass failed")
     try:
         sent = dispatch.dispatch(uow_factory, ctx).sent
     except Exception:

@@ -60,6 +60,7 @@ AUDITOR_VIEWED_DOCUMENT = "auditor_viewed_document"
 AUDITOR_VIEWED_ATTACHMENT = "auditor_viewed_attachment"
 AUDITOR_EXPORTED = "auditor_exported"
 AUDITOR_VIEWED_STALLS = "auditor_viewed_stalls"
+HISTORY_DIGEST_CREATED = "history_digest_created"
 
 ACTIONS = {
     SIGN_IN: "登录成功",
@@ -97,6 +98,7 @@ ACTIONS = {
     AUDITOR_VIEWED_ATTACHMENT: "审计下载附件",
     AUDITOR_EXPORTED: "审计导出",
     AUDITOR_VIEWED_STALLS: "审计查看流程滞留分析",
+    HISTORY_DIGEST_CREATED: "生成每日历史摘要",
 }
 # What an auditor read: the entries the 系统管理员 and the other auditors read too.
 AUDITOR_VIEWS = (

@@ -49,6 +49,7 @@ def init_api(app: Flask) -> Api:
         drafts,
         extensions,
         instances,
+        integrity,
         ledger,
         migrations,
         modeling,
@@ -66,7 +67,7 @@ def init_api(app: Flask) -> Api:
     issue9 = (access,)  # 三员分立: passwords, user management, audit log
     issue11 = (campaigns, accountability)  # Flow A: a campaign's rectification items, archives; 督查问责
     issue12 = (modeling, migrations, operations)  # process administration in the browser
-    issue13 = (stalls,)  # auditors: where processes stall
+    issue13 = (stalls, integrity)  # auditors: where processes stall; digests, proofs, export
     for module in (*modules, *issue4, *issue9, *issue11, *issue12, *issue13):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)

@@ -169,6 +169,14 @@ class VerifyResponse(Schema):
     ok = fields.Boolean()
     events = fields.Integer()
     first_bad_seq = fields.Integer(allow_none=True)
+    problem = fields.String(
+        allow_none=True,
+        metadata={"description": "changed_payload / missing_event / missing_newest / reordered / forged_hash"},
+    )
+    message = fields.String(metadata={"description": "结果（中文）"})
+    anchored_head = fields.String(allow_none=True)
+    anchored_count = fields.Integer()
+    digests_checked = fields.Integer()
 
 
 class UnitSchema(Schema):

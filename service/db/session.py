@@ -22,6 +22,7 @@ from service.db.queries.cadre import CadreRepository
 from service.db.queries.calendar import CalendarRepository
 from service.db.queries.campaign import CampaignRepository
 from service.db.queries.deadline import DeadlineRepository
+from service.db.queries.digest import DigestRepository
 from service.db.queries.draft import DraftRepository
 from service.db.queries.fact import FactRepository
 from service.db.queries.inbox import InboxRepository
@@ -95,6 +96,7 @@ class UnitOfWork:
     instances: process.InstanceRepository
     tasks: process.TaskRepository
     history: process.HistoryRepository
+    digests: DigestRepository
     users: UserRepository
     units: UnitRepository
     counters: process.CounterRepository
@@ -128,6 +130,7 @@ class UnitOfWork:
         self.instances = process.InstanceRepository(session)
         self.tasks = process.TaskRepository(session)
         self.history = process.HistoryRepository(session)
+        self.digests = DigestRepository(session)
         self.users = UserRepository(session)
         self.units = UnitRepository(session)
         self.counters = process.CounterRepository(session)

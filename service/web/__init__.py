@@ -25,6 +25,7 @@ def init_web(app: Flask) -> None:
         views_calendar,
         views_deadlines,
         views_inbox,
+        views_integrity,
         views_items,
         views_ledger,
         views_migration,

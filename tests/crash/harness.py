@@ -446,7 +446,10 @@ def check_loop_instance(api: Api, token: str, iid: int, acknowledged: set[str], 
     Returns counts for the report."""
     events = history(api, token, iid)
     verdict = verify(api, token, iid)
-    assert verdict == {"ok": True, "events": len(events), "first_bad_seq": None}, f"instance {iid}: {verdict}"
+    checked = {k: verdict.get(k) for k in ("ok", "events", "first_bad_seq", "anchored_count")}
+    assert checked == {"ok": True, "events": len(events), "first_bad_seq": None, "anchored_count": len(events)}, (
+        f"instance {iid}: {verdict}"
+    )
     completions = [e["payload"] for e in events if e["kind"] == "task_completed"]
     ids = [str(p["task_id"]) for p in completions]
     elements = [str(p["element_id"]) for p in completions]

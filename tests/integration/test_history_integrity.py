@@ -41,7 +41,12 @@ def test_a_tampered_history_row_is_found_by_verify(client, tokens, services):
             {"p": forged, "i": iid, "s": approval["seq"]},
         )
     result = auditor.get(f"/process-instances/{iid}/history/verify").get_json()
-    assert result == {"ok": False, "events": len(history), "first_bad_seq": approval["seq"]}
+    assert {k: result[k] for k in ("ok", "events", "first_bad_seq", "problem")} == {
+        "ok": False,
+        "events": len(history),
+        "first_bad_seq": approval["seq"],
+        "problem": "changed_payload",
+    }
 
 
 def test_auditors_read_but_cannot_act(client, tokens):

@@ -74,11 +74,14 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     history = office.get(f"/process-instances/{iid}/history").get_json()
     completed = [e["payload"]["element_id"] for e in history if e["kind"] == "task_completed"]
     assert completed.count("handle") == 5 and "special_meeting" in completed
-    assert office.get(f"/process-instances/{iid}/history/verify").get_json() == {
+    verdict = office.get(f"/process-instances/{iid}/history/verify").get_json()
+    assert {k: verdict[k] for k in ("ok", "events", "first_bad_seq", "problem")} == {
         "ok": True,
         "events": len(history),
         "first_bad_seq": None,
+        "problem": None,
     }
+    assert verdict["anchored_count"] == len(history)
 
 
 def test_a_unit_cannot_see_or_complete_another_units_task(client, tokens):

@@ -24,7 +24,16 @@ from service.db.models.migration import MigrationJob, MigrationJobItem
 from service.db.models.modeling import DefinitionDraft
 from service.db.models.notifications import Notification, OutboxMessage
 from service.db.models.organisation import ApiToken, Role, Unit, User, UserRole
-from service.db.models.process import Counter, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDraft
+from service.db.models.process import (
+    Counter,
+    HistoryDigest,
+    HistoryDigestLeaf,
+    HistoryEvent,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskDraft,
+)
 from service.db.models.scoring import ScoreRuleSet
 
 __all__ = [
@@ -46,6 +55,8 @@ __all__ = [
     "InspectionFeedback",
     "CampaignItem",
     "Counter",
+    "HistoryDigest",
+    "HistoryDigestLeaf",
     "HistoryEvent",
     "HumanTask",
     "JSONType",

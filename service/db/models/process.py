@@ -3,10 +3,10 @@ chain, business-number counters and task drafts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.models.base import Base, BigId, JSONType, UTCDateTime
@@ -59,6 +59,10 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The history chain's head, anchored here by service.process.history.append in the same transaction:
+    # the newest event's hash and how many events there are (deleting the newest events shows).
+    history_head: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    history_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
 
 
@@ -103,6 +107,32 @@ class HistoryEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class HistoryDigest(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE): one per day, the Merkle root over the heads
+    of every history chain as of the end of that day (Asia/Shanghai), the previous digest's hash chained in."""
+
+    __tablename__ = "history_digests"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    root: Mapped[str] = mapped_column(String(64))
+    leaves: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class HistoryDigestLeaf(Base):
+    """A digest's leaves in tree order: (instance, head hash, event count) as of the digest's day."""
+
+    __tablename__ = "history_digest_leaves"
+    __table_args__ = (Index("ix_history_digest_leaves_instance", "instance_id", "day"),)
+    day: Mapped[date] = mapped_column(ForeignKey("history_digests.day"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(BigId)
+    head: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class Counter(Base):

@@ -99,6 +99,32 @@ class InstanceRepository(Repository):
             self.session.expire(instance)
         return saved
 
+    def anchor(self, instance_id: int) -> tuple[str | None, int]:
+        """The anchored history head and event count, read from the row (never from a cached object)."""
+        stmt = select(ProcessInstance.history_head, ProcessInstance.history_count).where(
+            ProcessInstance.id == instance_id
+        )
+        row = self.session.execute(stmt).first()
+        return (row[0], row[1] or 0) if row else (None, 0)
+
+    def set_anchor(self, instance_id: int, head: str, count: int) -> None:
+        """Move the anchor; a plain UPDATE beside the ORM so that the versioned save is not disturbed."""
+        stmt = (
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .values(history_head=head, history_count=count)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(stmt)
+
+    def started_between(self, start: datetime, end: datetime) -> Sequence[int]:
+        """Ids of the instances started in [start, end)."""
+        stmt = select(ProcessInstance.id).where(ProcessInstance.started_at >= start, ProcessInstance.started_at < end)
+        return self.session.scalars(stmt.order_by(ProcessInstance.id)).all()
+
+    def all_ids(self) -> Sequence[int]:
+        return self.session.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)).all()
+
     def search(
         self,
         *,
@@ -175,6 +201,21 @@ class HistoryRepository(Repository):
     def for_instance(self, instance_id: int) -> Sequence[HistoryEvent]:
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
+
+    def heads_before(self, end: datetime) -> Sequence[tuple[int, str, int]]:
+        """(instance id, hash, seq) of every chain's newest event before `end`, by instance id."""
+        newest = (
+            select(HistoryEvent.instance_id.label("iid"), func.max(HistoryEvent.seq).label("top"))
+            .where(HistoryEvent.at < end)
+            .group_by(HistoryEvent.instance_id)
+            .subquery()
+        )
+        stmt = (
+            select(HistoryEvent.instance_id, HistoryEvent.hash, HistoryEvent.seq)
+            .join(newest, (HistoryEvent.instance_id == newest.c.iid) & (HistoryEvent.seq == newest.c.top))
+            .order_by(HistoryEvent.instance_id)
+        )
+        return [(r[0], r[1], r[2]) for r in self.session.execute(stmt).all()]
 
     def count(self, instance_id: int, kind: str | None = None) -> int:
         stmt = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == instance_id)

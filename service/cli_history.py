@@ -1,0 +1,117 @@
+"""`duban history verify|digest|digests|export|verify-export`: the history chains from the server's shell
+(issue 13 points 3 and 6). Each command is `run_*(services, args)`, so the tests drive them on their own
+services; `verify-export` needs no database at all."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from service.access.principal import ADMIN, Principal
+from service.config import Settings
+from service.errors import InvalidInput
+from service.history_integrity import checks, export
+from service.process import digests, history
+from service.wiring import Services, build_services
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD：{text}") from exc
+
+
+def run_verify(services: Services, args: argparse.Namespace) -> int:
+    bad = 0
+    if args.all:
+        found = checks.verify_all(services.uow)
+    else:
+        if args.instance_id is None:
+            raise InvalidInput("请给出实例编号，或 --all")
+        with services.uow() as uow:
+            found = iter([(args.instance_id, history.verify(uow, args.instance_id))])
+    total = 0
+    for instance_id, result in found:
+        total += 1
+        bad += not result.ok
+        if not (args.all and result.ok and args.quiet):
+            print(checks.line(instance_id, result))
+    if args.all:
+        print(f"共 {total} 个实例，{total - bad} 个一致，{bad} 个不一致")
+    return 1 if bad else 0
+
+
+def run_digest(services: Services, args: argparse.Namespace) -> int:
+    with services.uow() as uow:
+        digest = digests.create(uow, services.ctx, "cli", args.day)
+        print(f"{digest.day} 的摘要：{digest.leaves} 条历史链，默克尔根 {digest.root}，摘要哈希 {digest.hash}")
+    return 0
+
+
+def run_digests(services: Services, args: argparse.Namespace) -> int:
+    with services.uow() as uow:
+        listed = [digests.as_dict(d) for d in uow.digests.all()]
+    if args.export:
+        Path(args.export).write_text(json.dumps(listed, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"已导出 {len(listed)} 份摘要到 {args.export}")
+    else:
+        for d in listed:
+            print(f"{d['day']}\t{d['leaves']}\t{d['root']}\t{d['hash']}")
+    return 0
+
+
+def run_export(services: Services, args: argparse.Namespace) -> int:
+    with services.uow() as uow:
+        if args.instance_id is not None:
+            body = export.export_instance(uow, _cli_reader(), args.instance_id)
+        elif args.since and args.until:
+            body = export.export_period(uow, args.since, args.until)
+        else:
+            raise InvalidInput("请给出实例编号，或 --from 与 --to")
+    Path(args.output).write_bytes(body)
+    print(f"已导出到 {args.output}")
+    return 0
+
+
+def _cli_reader() -> Principal:
+    """The shell's operator reads as the system administrator does."""
+    return Principal("cli", "命令行", frozenset({ADMIN}), None)
+
+
+def run_verify_export(args: argparse.Namespace) -> int:
+    outside = json.loads(Path(args.digests).read_text(encoding="utf-8")) if args.digests else None
+    verdict = export.verify_package(Path(args.file), outside)
+    print(verdict)
+    return 0 if verdict == export.CONSISTENT else 1
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `history` command group."""
+    group = sub.add_parser("history", help="历史链：校验、每日摘要、导出").add_subparsers(
+        dest="history_command", required=True
+    )
+    with_services = lambda run: lambda args: run(build_services(Settings()), args)  # noqa: E731
+    p = group.add_parser("verify", help="校验一个实例（或 --all 全部）的历史链、锚定链头与每日摘要")
+    p.add_argument("instance_id", type=int, nargs="?")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="与 --all 同用：只列出不一致的实例")
+    p.set_defaults(func=with_services(run_verify))
+    p = group.add_parser("digest", help="生成某日（默认昨天，北京时间）的每日摘要")
+    p.add_argument("--day", type=_day)
+    p.set_defaults(func=with_services(run_digest))
+    p = group.add_parser("digests", help="列出每日摘要，或 --export 导出为 JSON（交外部保存）")
+    p.add_argument("--export", metavar="FILE")
+    p.set_defaults(func=with_services(run_digests))
+    p = group.add_parser("export", help="导出一个实例，或 --from/--to 期间发起的全部实例（zip）")
+    p.add_argument("instance_id", type=int, nargs="?")
+    p.add_argument("--from", dest="since", type=_day)
+    p.add_argument("--to", dest="until", type=_day)
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=with_services(run_export))
+    p = group.add_parser("verify-export", help="离线校验导出文件：一致，或第一个问题")
+    p.add_argument("file")
+    p.add_argument("--digests", metavar="FILE", help="外部保存的摘要副本（duban history digests --export）")
+    p.set_defaults(func=run_verify_export)
