@@ -208,53 +208,72 @@ def _step(kind: str, payload: dict[str, Any]) -> str:
     return str(payload.get("name") or payload.get("filename") or payload.get("message") or "")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What turns an instance's history events into words: its forms' labels, its tasks, people, units."""
+
+    forms: dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]]
+    tasks: dict[str, HumanTask]
+    names: dict[str, str]
+    units: dict[str, str]
+
+    def actor_name(self, username: str) -> str:
+        return self.names.get(username) or ("系统" if username == SYSTEM.username else username)
+
+
+def reading(uow: UnitOfWork, instance: ProcessInstance) -> Reading:
+    task_rows, _ = uow.tasks.search(state=None, instance_id=instance.id, limit=100_000)
+    return Reading(_readers(instance), {t.id: t for t in task_rows}, uow.users.display_names(), uow.units.names())
+
+
+def record_of(actor: Principal, words: Reading, event: Any) -> Record | None:
+    """One history event in words, or None when it is another unit's part the actor may not read."""
+    payload = event.payload or {}
+    task = words.tasks.get(str(payload.get("task_id")))
+    unit = _unit_of(task) if event.kind == "task_completed" else None
+    if not _visible_to(actor, unit):
+        return None
+    labels, choices = words.forms.get(task.form_key or "", ({}, {})) if task else ({}, {})
+    units = words.units
+    raw = payload.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    shown = [
+        (
+            labels.get(k) or SERVICE_LABELS.get(k, k),
+            _words(v, units if k in UNIT_KEYS or k.endswith("_units") else choices.get(k, {}), labels, k, units),
+        )
+        for k, v in data.items()
+        if v not in (None, "", [], False) and k not in HIDDEN_KEYS
+    ]
+    reason = data.get("return_reason") if data.get("review_decision") == "return" else None
+    elements = [e.get("name") or e.get("element_id", "") for e in payload.get("elements", [])]
+    return Record(
+        seq=event.seq,
+        kind=event.kind,
+        kind_word=EVENT_WORDS.get(event.kind, event.kind),
+        at=event.at,
+        actor=words.actor_name(event.actor),
+        step=_step(event.kind, payload),
+        unit=unit,
+        fields=shown,
+        return_reason=reason,
+        elements=[e for e in elements if e],
+    )
+
+
 def records(
     uow: UnitOfWork, actor: Principal, instance: ProcessInstance, *, kinds: set[str] | None = None
 ) -> list[Record]:
-    readers = _readers(instance)
-    task_rows, _ = uow.tasks.search(state=None, instance_id=instance.id, limit=100_000)
-    by_id = {t.id: t for t in task_rows}
-    names = uow.users.display_names()
-    units = uow.units.names()
+    words = reading(uow, instance)
     out = []
     for event in uow.history.for_instance(instance.id):
         if kinds is not None and event.kind not in kinds:
             continue
         if event.kind == checkpoints.KIND and kinds is None:
             continue  # the engine's own bookkeeping (what the replay reads), not a step people took
-        payload = event.payload or {}
-        task = by_id.get(str(payload.get("task_id")))
-        unit = _unit_of(task) if event.kind == "task_completed" else None
-        if not _visible_to(actor, unit):
-            continue
-        labels, choices = readers.get(task.form_key or "", ({}, {})) if task else ({}, {})
-        raw = payload.get("data")
-        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        shown = [
-            (
-                labels.get(k) or SERVICE_LABELS.get(k, k),
-                _words(v, units if k in UNIT_KEYS or k.endswith("_units") else choices.get(k, {}), labels, k, units),
-            )
-            for k, v in data.items()
-            if v not in (None, "", [], False) and k not in HIDDEN_KEYS
-        ]
-        reason = data.get("return_reason") if data.get("review_decision") == "return" else None
-        elements = [e.get("name") or e.get("element_id", "") for e in payload.get("elements", [])]
-        step = _step(event.kind, payload)
-        out.append(
-            Record(
-                seq=event.seq,
-                kind=event.kind,
-                kind_word=EVENT_WORDS.get(event.kind, event.kind),
-                at=event.at,
-                actor=names.get(event.actor) or ("系统" if event.actor == SYSTEM.username else event.actor),
-                step=step,
-                unit=unit,
-                fields=shown,
-                return_reason=reason,
-                elements=[e for e in elements if e],
-            )
-        )
+        record = record_of(actor, words, event)
+        if record is not None:
+            out.append(record)
     return out
 
 
