@@ -130,3 +130,23 @@ def test_office_and_auditors_see_the_data_panel(client, tokens, who):
     iid = _sent_back_and_approved(client, tokens)
     steps = _all_steps(Actor(client, tokens[who]), iid)
     assert all(s["state"]["data"] is not None for s in steps)
+
+
+def test_the_replay_page_and_its_link_from_the_item_page(app, client, tokens):
+    """Given an item, when an auditor opens its page, then it links to its replay; the replay page carries
+    the diagram and the number of steps for replay.js, and a unit with no part in it gets 404."""
+    from tests.access_helpers import HTML, sign_in
+
+    iid = _sent_back_and_approved(client, tokens)
+    browser = app.test_client()
+    sign_in(browser, "shenji")
+    item = browser.get(f"/items/{iid}", headers=HTML).get_data(as_text=True)
+    assert f'href="/items/{iid}/replay"' in item
+    page = browser.get(f"/items/{iid}/replay", headers=HTML)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="replay-slider"' in html and "replay.js" in html and "重新执行核对" in html
+    assert '"total": ' in html and "<script>" not in html
+    stranger = app.test_client()
+    sign_in(stranger, "fgj_ll")
+    assert stranger.get(f"/items/{iid}/replay", headers=HTML).status_code == 404
