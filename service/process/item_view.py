@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from service import workdays
 from service.access.principal import SYSTEM, Principal
 from service.db.models import Bulletin, HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
@@ -56,6 +57,17 @@ EVENT_WORDS = {
     "reminder_sent": "催办",
     "extension_requested": "申请延期",
     "extension_rejected": "延期未批准",
+    "checkpoint": "检查点",
+}
+# The engine's own steps: hidden from the timeline unless 显示系统步骤 is ticked.
+SYSTEM_KINDS = frozenset({"engine_steps", checkpoints.KIND})
+# How an instance's status reads in a before/after of the timeline.
+STATUS_TEXT = {
+    "running": "办理中",
+    "completed": "已办结",
+    "error": "异常",
+    "suspended": "已挂起",
+    "withdrawn": "已撤回",
 }
 
 
@@ -73,6 +85,28 @@ class Record:
     fields: list[tuple[str, str]] = field(default_factory=list)
     return_reason: str | None = None
     elements: list[str] = field(default_factory=list)
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (label, before, after) in words
+    username: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    """The item page's timeline filters (GET parameters): one kind, one person, a date range (Shanghai
+    days, inclusive), and whether the engine's own steps show."""
+
+    kind: str | None = None
+    person: str | None = None
+    since: date | None = None
+    until: date | None = None
+    system: bool = False
+
+
+@dataclass(frozen=True)
+class Timeline:
+    filter: TimelineFilter
+    kinds: list[tuple[str, str]]  # the kinds this history has: (kind, word)
+    people: list[tuple[str, str]]  # who acted in it: (username, name)
+    system_steps: int  # how many of the engine's own steps there are
 
 
 @dataclass(frozen=True)
@@ -99,6 +133,7 @@ class ItemPage:
     failed_elements: list[str] = field(default_factory=list)  # where the instance stopped in 异常
     bulletin: Bulletin | None = None  # the 督查通报 this campaign published
     feedback: list[Feedback] = field(default_factory=list)  # a campaign's 反馈意见 the reader may see
+    timeline: Timeline | None = None  # the filters of `records`
 
 
 @dataclass(frozen=True)
@@ -195,6 +230,7 @@ STEP_TEXTS = {
     "instance_withdrawn": "原因：{reason}",
     "task_reassigned": "{name}，原因：{reason}",
     "variable_corrected": "{name}，原因：{reason}",
+    "migrated": "第{from_version}版 → 第{to_version}版，原因：{reason}",
 }
 
 
@@ -226,8 +262,84 @@ def reading(uow: UnitOfWork, instance: ProcessInstance) -> Reading:
     return Reading(_readers(instance), {t.id: t for t in task_rows}, uow.users.display_names(), uow.units.names())
 
 
-def record_of(actor: Principal, words: Reading, event: Any) -> Record | None:
-    """One history event in words, or None when it is another unit's part the actor may not read."""
+LIST_ENTRIES = 50  # a list longer than this is shown (and sent) as its first entries and its length
+WORDS_CHARS = 2000
+
+
+class DataWords:
+    """The process data in words, key by key: the label of the form field (any of the instance's forms)
+    or the service's own name, and the value with options and units by name."""
+
+    def __init__(self, words: Reading) -> None:
+        self.labels: dict[str, str] = {}
+        self.choices: dict[str, dict[str, str]] = {}
+        for labels, choices in words.forms.values():
+            for key, label in labels.items():
+                self.labels.setdefault(key, label)
+            for key, options in choices.items():
+                self.choices.setdefault(key, options)
+        self.units = words.units
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key) or SERVICE_LABELS.get(key, key)
+
+    def entry(self, key: str, value: Any) -> dict[str, Any]:
+        """{key, label, value (a long list cut to its first entries), count (a list's length), words}."""
+        count = len(value) if isinstance(value, list) else None
+        shown = value[:LIST_ENTRIES] if isinstance(value, list) else value
+        named = self.units if key in UNIT_KEYS or key.endswith("_units") else self.choices.get(key, {})
+        text = _words(shown, named, self.labels, key, self.units)
+        if count is not None and count > LIST_ENTRIES:
+            text += f"\n……共 {count} 项，仅显示前 {LIST_ENTRIES} 项"
+        if len(text) > WORDS_CHARS:
+            text = text[:WORDS_CHARS] + "……"
+        return {"key": key, "label": self.label(key), "value": shown, "count": count, "words": text}
+
+    def words(self, key: str, value: Any) -> str:
+        return str(self.entry(key, value)["words"])
+
+
+def _before_after(
+    kind: str, payload: Mapping[str, Any], words: Reading, data: DataWords | None
+) -> list[tuple[str, str, str]]:
+    """What an administrative operation changed, in words: (label, before, after)."""
+    before = payload.get("before") if isinstance(payload.get("before"), Mapping) else {}
+    after = payload.get("after") if isinstance(payload.get("after"), Mapping) else {}
+    assert isinstance(before, Mapping) and isinstance(after, Mapping)
+    out: list[tuple[str, str, str]] = []
+    if kind in ("instance_suspended", "instance_resumed", "instance_withdrawn", "admin_retry"):
+        old, new = str(before.get("status") or ""), str(after.get("status") or "")
+        out.append(("状态", STATUS_TEXT.get(old, old), STATUS_TEXT.get(new, new)))
+        if before.get("error") or after.get("error"):
+            out.append(("错误", str(before.get("error") or "无"), str(after.get("error") or "无")))
+        if payload.get("cancelled_tasks"):
+            out.append(("取消的待办", "", f"{len(payload['cancelled_tasks'])} 项"))
+    elif kind == "task_reassigned":
+        if before.get("unit") != after.get("unit"):
+            unit = lambda c: words.units.get(str(c), str(c)) if c else "无"  # noqa: E731
+            out.append(("承办单位", unit(before.get("unit")), unit(after.get("unit"))))
+        if before.get("assignee") != after.get("assignee"):
+            person = lambda u: words.actor_name(str(u)) if u else "无"  # noqa: E731
+            out.append(("承办人", person(before.get("assignee")), person(after.get("assignee"))))
+    elif kind == "variable_corrected":
+        key = str(payload.get("name") or "")
+        data = data or DataWords(words)
+        old_text = data.words(key, before.get("value")) if before.get("present", True) else "（无）"
+        out.append((data.label(key), old_text or "（空）", data.words(key, after.get("value")) or "（空）"))
+    elif kind == "migrated":
+        out.append(("流程版本", f"第{payload.get('from_version')}版", f"第{payload.get('to_version')}版"))
+    return out
+
+
+def record_of(
+    actor: Principal,
+    words: Reading,
+    event: Any,
+    data_words: DataWords | None = None,
+    changes: list[tuple[str, str, str]] | None = None,
+) -> Record | None:
+    """One history event in words, or None when it is another unit's part the actor may not read;
+    administrative operations with what they changed (before → after)."""
     payload = event.payload or {}
     task = words.tasks.get(str(payload.get("task_id")))
     unit = _unit_of(task) if event.kind == "task_completed" else None
@@ -258,7 +370,63 @@ def record_of(actor: Principal, words: Reading, event: Any) -> Record | None:
         fields=shown,
         return_reason=reason,
         elements=[e for e in elements if e],
+        changes=changes if changes is not None else _before_after(event.kind, payload, words, data_words),
+        username=event.actor,
     )
+
+
+def timeline(
+    uow: UnitOfWork, actor: Principal, instance: ProcessInstance, only: TimelineFilter
+) -> tuple[list[Record], Timeline]:
+    """The item page's timeline: every event in words with what it changed — administrative operations
+    before → after, and with the system steps shown, each checkpoint's data changes by label — filtered."""
+    words = reading(uow, instance)
+    data_words = DataWords(words)
+    kinds: dict[str, str] = {}
+    people: dict[str, str] = {}
+    system = 0
+    out = []
+    data: dict[str, Any] = {}
+    for event in uow.history.for_instance(instance.id):
+        payload = event.payload or {}
+        changes = None
+        system += event.kind in SYSTEM_KINDS
+        if event.kind == checkpoints.KIND:
+            before = data
+            gone = set(payload.get("removed") or [])
+            data = {k: v for k, v in data.items() if k not in gone}
+            data.update(payload.get("set") or {})
+            if not only.system:
+                continue
+            changes = [
+                (
+                    data_words.label(k),
+                    data_words.words(k, before[k]) if k in before else "（无）",
+                    data_words.words(k, v),
+                )
+                for k, v in sorted((payload.get("set") or {}).items())
+                if k not in HIDDEN_KEYS
+            ] + [(data_words.label(k), data_words.words(k, before.get(k)), "（删除）") for k in sorted(gone)]
+        if event.kind in SYSTEM_KINDS and not only.system:
+            continue
+        record = record_of(actor, words, event, data_words, changes)
+        if record is None:
+            continue
+        kinds.setdefault(event.kind, record.kind_word)
+        people.setdefault(event.actor, record.actor)
+        day = event.at.astimezone(workdays.SHANGHAI).date()
+        if (
+            (only.kind and event.kind != only.kind)
+            or (only.person and event.actor != only.person)
+            or (only.since and day < only.since)
+            or (only.until and day > only.until)
+        ):
+            continue
+        out.append(record)
+    found = Timeline(
+        only, sorted(kinds.items(), key=lambda kv: kv[1]), sorted(people.items(), key=lambda kv: kv[1]), system
+    )
+    return out, found
 
 
 def records(
@@ -294,9 +462,9 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
     )
 
 
-def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
+def item_page(uow: UnitOfWork, actor: Principal, instance_id: int, only: TimelineFilter | None = None) -> ItemPage:
     instance, ready = instances.get(uow, actor, instance_id)
-    history = records(uow, actor, instance)
+    history, found = timeline(uow, actor, instance, only or TimelineFilter())
     done: set[str] = set()
     failed: list[str] = []
     for event in uow.history.for_instance(instance.id):
@@ -327,6 +495,7 @@ def item_page(uow: UnitOfWork, actor: Principal, instance_id: int) -> ItemPage:
         failed_elements=failed if instance.status == "error" else [],
         bulletin=uow.bulletins.for_instance(instance.id),
         feedback=_feedback(uow, actor, instance),
+        timeline=found,
     )
 
 

@@ -28,11 +28,9 @@ from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
 from service.process import checkpoints, instances, item_view
-from service.process.form_data import UNIT_KEYS
 
 MAX_LIMIT = 200
-LIST_ENTRIES = 50  # a list longer than this travels as its first entries and its length
-WORDS_CHARS = 2000
+LIST_ENTRIES = item_view.LIST_ENTRIES  # a list longer than this travels as its first entries and its length
 # The events that change an instance's engine state: a command with one of these and no checkpoint was
 # written before checkpoints existed, and the data after it is known only in part.
 ENGINE_KINDS = frozenset(
@@ -123,35 +121,7 @@ class Replay:
     partial: bool
 
 
-class _Labels:
-    """Labels and option words of the instance's data keys: its forms' fields, then the service's own keys."""
-
-    def __init__(self, words: item_view.Reading) -> None:
-        self.labels: dict[str, str] = {}
-        self.choices: dict[str, dict[str, str]] = {}
-        for labels, choices in words.forms.values():
-            for key, label in labels.items():
-                self.labels.setdefault(key, label)
-            for key, options in choices.items():
-                self.choices.setdefault(key, options)
-        self.units = words.units
-
-    def label(self, key: str) -> str:
-        return self.labels.get(key) or item_view.SERVICE_LABELS.get(key, key)
-
-    def entry(self, key: str, value: Any) -> dict[str, Any]:
-        count = len(value) if isinstance(value, list) else None
-        shown = value[:LIST_ENTRIES] if isinstance(value, list) else value
-        named = self.units if key in UNIT_KEYS or key.endswith("_units") else self.choices.get(key, {})
-        words = item_view._words(shown, named, self.labels, key, self.units)
-        if count is not None and count > LIST_ENTRIES:
-            words += f"\n……共 {count} 项，仅显示前 {LIST_ENTRIES} 项"
-        if len(words) > WORDS_CHARS:
-            words = words[:WORDS_CHARS] + "……"
-        return {"key": key, "label": self.label(key), "value": shown, "count": count, "words": words}
-
-
-def _changes(labels: _Labels, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+def _changes(labels: item_view.DataWords, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     added, changed, removed = [], [], []
     for key in sorted(after):
         if key not in before:
@@ -212,7 +182,7 @@ def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0,
     start_seq, state = _cached_before(uow, instance.id, seqs[0])
     events = _events_through(uow, instance.id, start_seq, seqs[-1])
     words = item_view.reading(uow, instance)
-    labels = _Labels(words)
+    labels = item_view.DataWords(words)
     flows = sequence_flows(instance.definition.bpmn_xml)
     sees_data = actor.sees_everything or bool(actor.acting_lanes())
     steps: list[dict[str, Any]] = []
@@ -280,7 +250,7 @@ def _command_ends(events: Sequence[Any], seq: int) -> bool:
 def _step(
     actor: Principal,
     words: item_view.Reading,
-    labels: _Labels,
+    labels: item_view.DataWords,
     flows: Sequence[tuple[str, str, str]],
     event: Any,
     state: _State,
@@ -291,7 +261,7 @@ def _step(
     first_of_command: bool,
     sees_data: bool,
 ) -> dict[str, Any]:
-    record = item_view.record_of(actor, words, event)
+    record = item_view.record_of(actor, words, event, labels)
     active = set(state.ready)
     waiting = set(state.waiting)
     taken = [fid for fid, src, dst in flows if src in done and (dst in done or dst in active or dst in waiting)]
