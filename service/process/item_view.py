@@ -270,10 +270,13 @@ class DataWords:
     """The process data in words, key by key: the label of the form field (any of the instance's forms)
     or the service's own name, and the value with options and units by name."""
 
-    def __init__(self, words: Reading) -> None:
+    def __init__(self, words: Reading, prefer: str | None = None) -> None:
+        """`prefer`: the form whose labels come first (the one the step's task filled in); then the
+        others in the order of their keys, so the same key reads the same on both databases."""
         self.labels: dict[str, str] = {}
         self.choices: dict[str, dict[str, str]] = {}
-        for labels, choices in words.forms.values():
+        order = sorted(words.forms, key=lambda key: (key != prefer, key))
+        for labels, choices in (words.forms[key] for key in order):
             for key, label in labels.items():
                 self.labels.setdefault(key, label)
             for key, options in choices.items():
@@ -382,6 +385,8 @@ def timeline(
     before → after, and with the system steps shown, each checkpoint's data changes by label — filtered."""
     words = reading(uow, instance)
     data_words = DataWords(words)
+    by_form: dict[str | None, DataWords] = {None: data_words}
+    form: str | None = None  # the form of the task the current command completed
     kinds: dict[str, str] = {}
     people: dict[str, str] = {}
     system = 0
@@ -391,7 +396,12 @@ def timeline(
         payload = event.payload or {}
         changes = None
         system += event.kind in SYSTEM_KINDS
+        if event.kind == "task_completed":
+            task = words.tasks.get(str(payload.get("task_id")))
+            form = task.form_key if task else None
         if event.kind == checkpoints.KIND:
+            labelled = by_form.setdefault(form, DataWords(words, form))
+            form = None
             before = data
             gone = set(payload.get("removed") or [])
             data = {k: v for k, v in data.items() if k not in gone}
@@ -400,13 +410,13 @@ def timeline(
                 continue
             changes = [
                 (
-                    data_words.label(k),
-                    data_words.words(k, before[k]) if k in before else "（无）",
-                    data_words.words(k, v),
+                    labelled.label(k),
+                    labelled.words(k, before[k]) if k in before else "（无）",
+                    labelled.words(k, v),
                 )
                 for k, v in sorted((payload.get("set") or {}).items())
                 if k not in HIDDEN_KEYS
-            ] + [(data_words.label(k), data_words.words(k, before.get(k)), "（删除）") for k in sorted(gone)]
+            ] + [(labelled.label(k), labelled.words(k, before.get(k)), "（删除）") for k in sorted(gone)]
         if event.kind in SYSTEM_KINDS and not only.system:
             continue
         record = record_of(actor, words, event, data_words, changes)

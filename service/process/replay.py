@@ -46,6 +46,8 @@ ENGINE_KINDS = frozenset(
         "task_reassigned",
     }
 )
+# The events a command begins with (the engine's own steps and the checkpoint follow them).
+STARTS = (ENGINE_KINDS - {"engine_steps"}) | {"instance_withdrawn", "instance_suspended", "instance_resumed"}
 STATUS_OF = {
     "instance_started": "running",
     "instance_completed": "completed",
@@ -182,7 +184,7 @@ def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0,
     start_seq, state = _cached_before(uow, instance.id, seqs[0])
     events = _events_through(uow, instance.id, start_seq, seqs[-1])
     words = item_view.reading(uow, instance)
-    labels = item_view.DataWords(words)
+    by_form: dict[str | None, item_view.DataWords] = {}
     flows = sequence_flows(instance.definition.bpmn_xml)
     sees_data = actor.sees_everything or bool(actor.acting_lanes())
     steps: list[dict[str, Any]] = []
@@ -190,8 +192,10 @@ def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0,
     n = 0
     while n < len(events):
         key = _group_key(events[n])
-        group = []
+        group: list[Any] = []
         while n < len(events) and _group_key(events[n]) == key:  # one command: its events, its checkpoint
+            if events[n].kind in STARTS and group and not any(e.kind in STARTS for e in group):
+                break  # what the previous command's subscribers wrote (a generated document) ends here
             group.append(events[n])
             n += 1
             if group[-1].kind == checkpoints.KIND:
@@ -208,6 +212,9 @@ def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0,
             state.data = {**state.data, **legacy}
             state.partial = True
             state.ready = ()  # not recorded then
+        tasks = (words.tasks.get(str((e.payload or {}).get("task_id"))) for e in group if e.kind == "task_completed")
+        form = next((t.form_key for t in tasks if t is not None), None)
+        labels = by_form.setdefault(form, item_view.DataWords(words, form))  # the labels of the form it filled
         first = True
         for event, done, failed, status in in_group:
             if event.seq in wanted:

@@ -74,7 +74,7 @@ def test_an_auditor_steps_through_an_item_on_its_diagram(
         page.keyboard.press("ArrowLeft")
     # Then the diff names the changed requirements by the form's label, with before and after
     change = page.locator("#replay-changes li[data-key='requirements']")
-    expect(change).to_contain_text("整改要求")
+    expect(change).to_contain_text("工作要求")
     expect(change).to_contain_text("每周报送进度 → 按住建部验收标准")
     expect(diagram).to_have_attribute("data-current", "approve")
     at = int(replay.get_attribute("data-index") or 0)

@@ -63,7 +63,7 @@ def test_every_step_shows_the_state_after_it_and_what_it_changed_in_labels(clien
     assert send_back["state"]["active"] == ["register"]
     assert "approve" in send_back["state"]["finished"] and send_back["state"]["taken"]
     changed = {c["key"]: c for c in second_register["changes"]["changed"]}
-    assert changed["requirements"]["label"] == "整改要求"
+    assert changed["requirements"]["label"] == "工作要求"  # as the 登记 form names it
     assert changed["requirements"]["before"] == "每周报送进度"
     assert changed["requirements"]["value"] == "按住建部验收标准"
     assert approved["state"]["active"] == ["handle"] and approved["state"]["waiting"]

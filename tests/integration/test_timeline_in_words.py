@@ -76,6 +76,6 @@ def test_the_timeline_filters_by_kind_person_and_date_and_shows_system_steps_whe
     # 显示系统步骤: the engine's steps and each checkpoint's data changes, by the form's labels
     with_system, html = _timeline(browser, iid, system="1")
     assert {"engine_steps", "checkpoint"} <= set(with_system) and len(with_system) > len(everything)
-    assert "整改要求：每周报送进度 → 按住建部验收标准" in html
+    assert "工作要求：每周报送进度 → 按住建部验收标准" in html
     page = browser.get(f"/items/{iid}", query_string={"system": "1", "kind": "checkpoint"}, headers=HTML)
     assert 'value="checkpoint" selected' in page.get_data(as_text=True)
