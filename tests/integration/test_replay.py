@@ -150,3 +150,17 @@ def test_the_replay_page_and_its_link_from_the_item_page(app, client, tokens):
     stranger = app.test_client()
     sign_in(stranger, "fgj_ll")
     assert stranger.get(f"/items/{iid}/replay", headers=HTML).status_code == 404
+
+
+def test_a_units_staff_replay_without_the_other_units_parts(client, tokens):
+    """Given an item of 住建局 (lead) and 财政局 (co-handling) where 住建局 reported, when 财政局's staff replay
+    it, then 住建局's report is a hidden step and the data panel (every unit's reports) is withheld."""
+    from tests.integration.test_supervised_item_flow import REPORT
+
+    iid = _sent_back_and_approved(client, tokens)
+    Actor(client, tokens["zjj_ll"]).do(iid, "handle", REPORT)
+    steps = _all_steps(Actor(client, tokens["czj_ll"]), iid)
+    reports = [s for s in steps if s["kind"] == "task_completed" and s["hidden"]]
+    assert reports and all(s["fields"] == [] and s["changes"] is None for s in reports)
+    assert all(s["state"]["data"] is None for s in steps)
+    assert any(s["kind"] == "task_completed" and not s["hidden"] for s in steps)  # the shared steps stay
