@@ -75,7 +75,7 @@
     var box = document.getElementById("replay-changes");
     box.textContent = "";
     var c = step.changes;
-    if (!c) { box.appendChild(el("p", "muted", step.state.data === null ? M.hidden : M.unchanged)); return; }
+    if (!c) { box.appendChild(el("p", "muted", step.state.data === null ? M.hidden : M.same)); return; }
     var list = el("ul", "replay-diff");
     c.added.forEach(function (e) { var li = el("li", "added", M.added + " " + e.label + "：" + e.words); li.dataset.key = e.key; list.appendChild(li); });
     c.changed.forEach(function (e) {
