@@ -292,10 +292,10 @@ class DataWords:
         shown = value[:LIST_ENTRIES] if isinstance(value, list) else value
         named = self.units if key in UNIT_KEYS or key.endswith("_units") else self.choices.get(key, {})
         text = _words(shown, named, self.labels, key, self.units)
-        if count is not None and count > LIST_ENTRIES:
-            text += f"\n……共 {count} 项，仅显示前 {LIST_ENTRIES} 项"
         if len(text) > WORDS_CHARS:
             text = text[:WORDS_CHARS] + "……"
+        if count is not None and count > LIST_ENTRIES:  # after the cut, so the length always shows
+            text += f"\n……共 {count} 项，仅显示前 {LIST_ENTRIES} 项"
         return {"key": key, "label": self.label(key), "value": shown, "count": count, "words": text}
 
     def words(self, key: str, value: Any) -> str:
