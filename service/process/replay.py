@@ -189,6 +189,8 @@ def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0,
     sees_data = actor.sees_everything or bool(actor.acting_lanes())
     steps: list[dict[str, Any]] = []
     partial_any = False
+    previous: Any = None  # the last event of the command before
+    kept_start = start_seq >= seqs[0] - 1
     n = 0
     while n < len(events):
         key = _group_key(events[n])
@@ -200,6 +202,10 @@ def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0,
             n += 1
             if group[-1].kind == checkpoints.KIND:
                 break
+        if previous is not None and group[-1].seq >= seqs[0] and not kept_start:
+            _remember(instance.id, previous.seq, previous.hash, state)  # where this page begins, for next time
+            kept_start = True
+        previous = group[-1]
         before = state.data
         legacy: dict[str, Any] = {}
         in_group: list[tuple[Any, frozenset[str], tuple[str, ...], str]] = []
