@@ -32,6 +32,7 @@ def init_web(app: Flask) -> None:
         views_notifications,
         views_operations,
         views_organisation,
+        views_replay,
         views_scoring,
         views_security,
         views_stalls,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -30,7 +31,7 @@ def item(principal: Principal, instance_id: int) -> ResponseReturnValue:
 def render_item(principal: Principal, instance_id: int, **extra: Any) -> str:
     """The item page; `extra` carries a refused form's errors and typed values back to it."""
     with services().uow() as uow:
-        view = item_view.item_page(uow, principal, instance_id, now=services().ctx.now())
+        view = item_view.item_page(uow, principal, instance_id, timeline_filter(), now=services().ctx.now())
         deadlines = panel.panel(uow, principal, view.instance)
         campaign = _campaign_parts(uow, principal, view)
         referrals = accountability.for_item(uow, principal, instance_id)
@@ -48,6 +49,25 @@ def render_item(principal: Principal, instance_id: int, **extra: Any) -> str:
         **extra,
     )
     return page_html
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # a malformed date filters nothing
+
+
+def timeline_filter() -> item_view.TimelineFilter:
+    """The timeline's filters from the page's GET parameters (kind, person, since, until, system)."""
+    args = request.args
+    return item_view.TimelineFilter(
+        kind=args.get("kind") or None,
+        person=args.get("person") or None,
+        since=_day(args.get("since")),
+        until=_day(args.get("until")),
+        system=args.get("system") == "1",
+    )
 
 
 def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) -> dict[str, Any]:

@@ -106,7 +106,9 @@ def test_two_groups_three_rectification_items_to_archive(client, tokens):
     page = client.get(f"/items/{iid}", headers=HTML).get_data(as_text=True)
     assert "{'" not in page and "': " not in page
     assert "（1）问题描述：霞阳镇存在违法占地；责任单位：霞阳镇人民政府；整改时限（工作日）：10" in page
-    assert 'class="show-engine"' in page and 'data-kind="engine_steps"' in page
+    assert "显示系统步骤" in page and 'data-kind="engine_steps"' not in page
+    page = client.get(f"/items/{iid}", query_string={"system": "1"}, headers=HTML).get_data(as_text=True)
+    assert 'data-kind="engine_steps"' in page
     assert "整改事项：（1）编号：督办〔" in page and "· 系统</div>" in page
 
 

@@ -217,6 +217,24 @@ class HistoryRepository(Repository):
         )
         return [(r[0], r[1], r[2]) for r in self.session.execute(stmt).all()]
 
+    def step_seqs(self, instance_id: int, skip_kind: str, offset: int, limit: int) -> tuple[list[int], int]:
+        """The seqs of one page of an instance's events other than `skip_kind`, and how many there are."""
+        where = (HistoryEvent.instance_id == instance_id, HistoryEvent.kind != skip_kind)
+        total = self.session.scalar(select(func.count()).select_from(HistoryEvent).where(*where)) or 0
+        stmt = select(HistoryEvent.seq).where(*where).order_by(HistoryEvent.seq).offset(offset).limit(limit)
+        return list(self.session.scalars(stmt).all()), total
+
+    def between(self, instance_id: int, after_seq: int, upto_seq: int) -> Sequence[HistoryEvent]:
+        """The events with after_seq < seq <= upto_seq, in order."""
+        stmt = select(HistoryEvent).where(
+            HistoryEvent.instance_id == instance_id, HistoryEvent.seq > after_seq, HistoryEvent.seq <= upto_seq
+        )
+        return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
+
+    def hash_at(self, instance_id: int, seq: int) -> str | None:
+        stmt = select(HistoryEvent.hash).where(HistoryEvent.instance_id == instance_id, HistoryEvent.seq == seq)
+        return self.session.scalar(stmt)
+
     def count(self, instance_id: int, kind: str | None = None) -> int:
         stmt = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         if kind:
