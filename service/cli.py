@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from service import cli_users
+from service import cli_history, cli_users
 from service.access.principal import SYSTEM, Principal
 from service.config import Settings
 from service.errors import DubanError
@@ -267,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list_instances)
     ls.add_parser("users", help="用户").set_defaults(func=cmd_list_users)
     cli_users.add_parsers(sub)
+    cli_history.add_parsers(sub)
     return parser
 
 
