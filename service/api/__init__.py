@@ -55,6 +55,7 @@ def init_api(app: Flask) -> Api:
         notifications,
         operations,
         organisation,
+        replay_check,
         scoring,
         session,
         tasks,
@@ -65,7 +66,8 @@ def init_api(app: Flask) -> Api:
     issue9 = (access,)  # 三员分立: passwords, user management, audit log
     issue11 = (campaigns, accountability)  # Flow A: a campaign's rectification items, archives; 督查问责
     issue12 = (modeling, migrations, operations)  # process administration in the browser
-    for module in (*modules, *issue4, *issue9, *issue11, *issue12):
+    issue13 = (replay_check,)  # auditors: verified re-execution
+    for module in (*modules, *issue4, *issue9, *issue11, *issue12, *issue13):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)
     docs_assets.replace_swagger_ui(app)
