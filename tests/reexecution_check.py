@@ -27,6 +27,7 @@ class Tally:
     skipped: int = 0  # beyond the bound
     seconds: float = 0.0
     divergences: list[str] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # (seconds, which instance)
 
 
 TALLY = Tally()
@@ -53,12 +54,17 @@ def check_database(services: Any, label: str) -> None:
         TALLY.skipped += len(ids) - bound
         ids = ids[-bound:]
     for instance_id in ids:
+        began = time.perf_counter()
         with services.uow() as uow:
             try:
                 result = replay.check(uow, services.ctx, instance_id)
             except Exception as exc:  # noqa: BLE001 - reported with the others, never hides the rest
                 TALLY.divergences.append(f"{label} 实例 {instance_id}: 无法重新执行（{type(exc).__name__}: {exc}）")
                 continue
+        spent = time.perf_counter() - began
+        TALLY.slowest = sorted([*TALLY.slowest, (spent, f"{label} 实例 {instance_id}（{result.steps_checked} 步）")])[
+            -3:
+        ]
         if not result.consistent:
             TALLY.divergences.append(f"{label} 实例 {instance_id}: {result.words()}")
     TALLY.databases += 1
@@ -71,4 +77,7 @@ def summary() -> str:
     text = f"重新执行核对：{t.databases} 个测试数据库、{t.instances} 个已办结实例，用时 {t.seconds:.1f} 秒"
     if t.skipped:
         text += f"（超出每库上限，另有 {t.skipped} 个未核对）"
-    return text + (f"，{len(t.divergences)} 个不一致" if t.divergences else "，全部一致")
+    text += f"，{len(t.divergences)} 个不一致" if t.divergences else "，全部一致"
+    if t.slowest:
+        text += "；最慢：" + "、".join(f"{which} {seconds:.2f} 秒" for seconds, which in reversed(t.slowest))
+    return text

@@ -249,3 +249,11 @@ def test_a_history_without_checkpoints_is_compared_at_the_end_only(client, token
         uow.commit()
     result = _check(Actor(client, tokens["shenji"]), iid)
     assert result["consistent"] and result["only_final"] and result["summary"] == "一致（仅核对最终状态）"
+
+
+def test_the_endpoint_is_documented_in_chinese_and_an_unknown_instance_is_404(client, tokens):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/process-instances/{instance_id}/history/replay-check"]["post"]
+    assert operation["summary"] == "重新执行核对" and "检查点" in operation["description"]
+    response = Actor(client, tokens["shenji"]).post("/process-instances/999999/history/replay-check")
+    assert response.status_code == 404 and response.get_json()["error"]
