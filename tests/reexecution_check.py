@@ -3,8 +3,10 @@ finishes, and in CI"): before a test database is closed — the session's, and e
 — every completed instance on it is re-executed (service.reexecution.replay) and a divergence fails the
 run (tests/conftest.py: pytest_sessionfinish), with the list printed.
 
-Bounded: at most DUBAN_REEXECUTE_MAX instances per database (default 400, the newest first when there
-are more: say so in the output); DUBAN_REEXECUTE=0 turns the check off (a developer's quick run).
+Bounded: at most DUBAN_REEXECUTE_MAX instances per database (default 400, the newest when there are more)
+and DUBAN_REEXECUTE_SECONDS of re-execution per database (default 30; the instances are taken oldest
+first, and those left when the time is up are counted as not checked — the output says how many).
+DUBAN_REEXECUTE=0 turns the check off (a developer's quick run).
 A test that tampers with a history on purpose names the instance with `expect_divergence`.
 """
 
@@ -47,13 +49,19 @@ def check_database(services: Any, label: str) -> None:
         return
     started = time.perf_counter()
     bound = int(os.environ.get("DUBAN_REEXECUTE_MAX", "400"))
+    budget = float(os.environ.get("DUBAN_REEXECUTE_SECONDS", "30"))
     expected = _EXPECTED.pop(id(services), set())
     with services.uow() as uow:
         ids = [i for i in replay.all_ids(uow, status="completed") if i not in expected]
     if len(ids) > bound:
         TALLY.skipped += len(ids) - bound
         ids = ids[-bound:]
+    checked = 0
     for instance_id in ids:
+        if time.perf_counter() - started > budget:
+            TALLY.skipped += len(ids) - checked
+            break
+        checked += 1
         began = time.perf_counter()
         with services.uow() as uow:
             try:
@@ -68,7 +76,7 @@ def check_database(services: Any, label: str) -> None:
         if not result.consistent:
             TALLY.divergences.append(f"{label} 实例 {instance_id}: {result.words()}")
     TALLY.databases += 1
-    TALLY.instances += len(ids)
+    TALLY.instances += checked
     TALLY.seconds += time.perf_counter() - started
 
 
@@ -76,7 +84,7 @@ def summary() -> str:
     t = TALLY
     text = f"重新执行核对：{t.databases} 个测试数据库、{t.instances} 个已办结实例，用时 {t.seconds:.1f} 秒"
     if t.skipped:
-        text += f"（超出每库上限，另有 {t.skipped} 个未核对）"
+        text += f"（超出每库上限，另有 {t.skipped} 个未核对）"  # DUBAN_REEXECUTE_MAX / _SECONDS
     text += f"，{len(t.divergences)} 个不一致" if t.divergences else "，全部一致"
     if t.slowest:
         text += "；最慢：" + "、".join(f"{which} {seconds:.2f} 秒" for seconds, which in reversed(t.slowest))

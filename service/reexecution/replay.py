@@ -103,8 +103,9 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _input_of(event: HistoryEvent, at: datetime) -> _Step | None:
-    """The engine input an event records (run at `at`), or None when it records none."""
+def _input_of(event: HistoryEvent, at: datetime, running: bool = True) -> _Step | None:
+    """The engine input an event records (run at `at`), or None when it records none. `running`: the
+    instance was running before it (a migration then advances the engine, as jobs._move_one does)."""
     p, kind = event.payload or {}, event.kind
     if kind == "instance_started":
         step = {"op": "start", "at": at, "data": p.get("data") or {}}
@@ -126,7 +127,7 @@ def _input_of(event: HistoryEvent, at: datetime) -> _Step | None:
     if kind in MOVE_KINDS and "new" in p and "timers" in p:
         return _Step(event.seq, {"op": "move", "at": at, "data": {"deadline": p["new"]}})
     if kind == "migrated":
-        return _Step(event.seq, {"op": "migrate", "at": at}, version=p.get("to_version"))
+        return _Step(event.seq, {"op": "migrate", "at": at, "advance": running}, version=p.get("to_version"))
     if kind == "admin_retry":
         return _Step(event.seq, {"op": "retry", "at": at})
     return None
@@ -143,15 +144,24 @@ def _plan(events: Sequence[HistoryEvent]) -> _Plan:
     pending: _Step | None = None
     timer_element = ""
     last_at: datetime | None = None
+    recorded = "running"  # the status as recorded so far: whether a migration advanced the engine
     for event in events:
         at = _utc(event.at)
         if event.kind in STATUS_KINDS:
             plan.steps.append(_Step(event.seq, None, status=STATUS_KINDS[event.kind]))
+            recorded = STATUS_KINDS[event.kind]
             continue
+        if event.kind == checkpoints.KIND:
+            after = str((event.payload or {}).get("status") or recorded)
+        elif event.kind == "error":
+            after = "error"
+        else:
+            after = recorded
+        running, recorded = recorded == "running", after
         if event.kind == "timer_fired":
             timer_element = str((event.payload or {}).get("element_id") or "")
         if only_final:
-            step = _input_of(event, at)
+            step = _input_of(event, at, running)
             by_scheduler = event.actor == SYSTEM_ACTOR and event.kind in ("timer_fired", "checkpoint")
             if step is None and by_scheduler and at != last_at:  # the first event of a scheduler's firing
                 step = _Step(event.seq, {"op": "advance", "at": at}, element_id=timer_element)
@@ -170,7 +180,7 @@ def _plan(events: Sequence[HistoryEvent]) -> _Plan:
         if event.kind == "error" and pending is None:
             plan.steps.append(_Step(event.seq, None, status="error"))  # a step that could not be saved
             continue
-        found = _input_of(event, at)
+        found = _input_of(event, at, running)
         if found is not None:
             pending = found
     return plan
