@@ -1,11 +1,19 @@
 """`duban history verify|digest|digests|export|verify-export`: the history chains from the server's shell
-(issue 13 points 3 and 6). Each command is `run_*(services, args)`, so the tests drive them on their own
-services; `verify-export` needs no database at all."""
+(issue 13 points 2, 3 and 6). Each command is `run_*(services, args)`, so the tests drive them on their own
+services; `verify-export` needs no database at all.
+
+    duban history verify ID | --all        the hash chain, the anchored head and the daily digests
+    duban history verify --replay ID       re-execution (service.reexecution): 一致, or the first divergence
+    duban history verify --replay-all      every instance (--status to take one status only)
+
+Exit code 0 when everything is 一致, 1 on any divergence or broken chain. Re-execution reads only and runs
+the engine in its engine processes."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +22,7 @@ from service.config import Settings
 from service.errors import InvalidInput
 from service.history_integrity import checks, export
 from service.process import digests, history
+from service.reexecution import replay
 from service.wiring import Services, build_services
 
 
@@ -24,7 +33,38 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD：{text}") from exc
 
 
+def _replay(services: Services, instance_id: int) -> bool:
+    with services.uow() as uow:
+        result = replay.check(uow, services.ctx, instance_id)
+    print(f"实例 {instance_id}：{result.words()}（{result.steps_checked} 步）")
+    return bool(result.consistent)
+
+
+def run_replay(services: Services, args: argparse.Namespace) -> int:
+    """Re-execute one instance (--replay) or all (--replay-all) and compare step by step."""
+    ok = True
+    if getattr(args, "replay", None) is not None:
+        ok = _replay(services, args.replay)
+    if getattr(args, "replay_all", False):
+        with services.uow() as uow:
+            ids = replay.all_ids(uow, status=getattr(args, "status", None))
+        started, diverged = time.perf_counter(), 0
+        for instance_id in ids:
+            diverged += not _replay(services, instance_id)
+        print(f"共重新执行 {len(ids)} 个实例，{diverged} 个不一致，用时 {time.perf_counter() - started:.1f} 秒")
+        ok = ok and diverged == 0
+    return 0 if ok else 1
+
+
 def run_verify(services: Services, args: argparse.Namespace) -> int:
+    replaying = getattr(args, "replay", None) is not None or getattr(args, "replay_all", False)
+    if replaying and not args.all and args.instance_id is None:
+        return run_replay(services, args)
+    chain = _verify_chains(services, args)
+    return max(chain, run_replay(services, args) if replaying else 0)
+
+
+def _verify_chains(services: Services, args: argparse.Namespace) -> int:
     bad = 0
     if args.all:
         found = checks.verify_all(services.uow)
@@ -98,6 +138,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("instance_id", type=int, nargs="?")
     p.add_argument("--all", action="store_true")
     p.add_argument("--quiet", action="store_true", help="与 --all 同用：只列出不一致的实例")
+    p.add_argument("--replay", type=int, metavar="ID", help="重新执行该实例并逐步核对")
+    p.add_argument("--replay-all", action="store_true", dest="replay_all", help="重新执行全部实例并逐步核对")
+    p.add_argument("--status", choices=["running", "completed", "error", "suspended", "withdrawn"])
     p.set_defaults(func=with_services(run_verify))
     p = group.add_parser("digest", help="生成某日（默认昨天，北京时间）的每日摘要")
     p.add_argument("--day", type=_day)

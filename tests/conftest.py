@@ -28,6 +28,7 @@ from service.db.migrate import upgrade
 from service.db.models import Base
 from service.wiring import Services, build_services
 from service.workdays import calendar
+from tests import reexecution_check
 from tests.databases import fresh_database, session_database_url
 
 PASSWORD = "duban-demo"
@@ -131,7 +132,25 @@ def services(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iter
         session_database_url(tmp_path_factory.mktemp("db")), tmp_path_factory.mktemp("data"), clock
     )
     yield built
-    built.close()
+    try:
+        reexecution_check.check_database(built, "会话数据库")
+    finally:
+        built.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The suite-wide re-execution check's figures, and every divergence it found."""
+    if not reexecution_check.enabled() or not reexecution_check.TALLY.databases:
+        return
+    terminalreporter.write_line(reexecution_check.summary())
+    for line in reexecution_check.TALLY.divergences:
+        terminalreporter.write_line(f"  {line}", red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A divergence found by the re-execution of the finished instances fails the run."""
+    if reexecution_check.TALLY.divergences and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -170,6 +189,7 @@ def own_database() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
             built = build_test_services(url, tmp_path_factory.mktemp(f"data-{name}"), clock)
             try:
                 yield built
+                reexecution_check.check_database(built, name)
             finally:
                 built.close()
                 workdays.use(previous)

@@ -57,6 +57,7 @@ def init_api(app: Flask) -> Api:
         operations,
         organisation,
         replay,
+        replay_check,
         scoring,
         session,
         stalls,
@@ -68,7 +69,7 @@ def init_api(app: Flask) -> Api:
     issue9 = (access,)  # 三员分立: passwords, user management, audit log
     issue11 = (campaigns, accountability)  # Flow A: a campaign's rectification items, archives; 督查问责
     issue12 = (modeling, migrations, operations)  # process administration in the browser
-    issue13 = (stalls, integrity, replay)  # auditors: where processes stall; digests, proofs, export; replay
+    issue13 = (stalls, integrity, replay, replay_check)  # auditors: stalls, integrity and export, replay, re-run
     for module in (*modules, *issue4, *issue9, *issue11, *issue12, *issue13):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs_assets.bp, url_prefix=API_PREFIX)

@@ -24,8 +24,20 @@ from service.engine.runtime import ProcessEngine
 # set_variable: an administrator corrects one top-level variable (data: {"name": ..., "value": ...});
 # nothing runs, so a failed instance stays failed until it is retried
 # set_task_data: one ready task's data changes (task_id; data: the values), nothing runs (转办 to a unit)
+# reexecute: recorded inputs run one after another from `state` (data: {"inputs", "unit_keys"}), an
+# observation after each (reexecution.py); a "migrate" input ends the request (target_key)
 Operation = Literal[
-    "create", "start", "complete", "advance", "retry", "move", "plan", "migrate", "set_variable", "set_task_data"
+    "create",
+    "start",
+    "complete",
+    "advance",
+    "retry",
+    "move",
+    "plan",
+    "migrate",
+    "set_variable",
+    "set_task_data",
+    "reexecute",
 ]
 
 
@@ -54,6 +66,7 @@ class EngineOutcome:
     task_not_ready: bool = False  # "complete" of a task the engine does not have ready
     plan: dict[str, Any] | None = None  # "plan" / "migrate": MigrationPlan.as_dict()
     waiting: list[str] = field(default_factory=list)  # element ids of the timers waiting after the command
+    observations: list[dict[str, Any]] = field(default_factory=list)  # "reexecute": one per input run
 
     @classmethod
     def failed(cls, error: ExecutionFailed) -> EngineOutcome:
@@ -73,6 +86,10 @@ def execute(
     """Run one command. Engine failures become `record.error`; nothing here raises for bad scripts.
     `target` is the compiled version a "plan" or "migrate" moves to."""
     now = request.now
+    if request.op == "reexecute":
+        from service.engine.reexecution import reexecute
+
+        return reexecute(engine, compiled, request, target)
     if request.op in ("plan", "migrate"):
         assert target is not None and request.target_key is not None and request.state is not None
         return _migrate(engine, compiled, target, request)

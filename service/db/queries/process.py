@@ -146,6 +146,13 @@ class InstanceRepository(Repository):
             stmt = stmt.where(ProcessInstance.business_number == business_number)
         return self._page(stmt, (ProcessInstance.id.desc(),), offset, limit)
 
+    def ids(self, *, status: str | None = None) -> Sequence[int]:
+        """Every instance's id (of one status), oldest first: what a pass over all instances walks."""
+        stmt = select(ProcessInstance.id)
+        if status:
+            stmt = stmt.where(ProcessInstance.status == status)
+        return self.session.scalars(stmt.order_by(ProcessInstance.id)).all()
+
     def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
         """Ids of running instances whose next timer is due, locked for this transaction.
         On PostgreSQL, rows another worker holds are skipped (SKIP LOCKED), so workers never wait
