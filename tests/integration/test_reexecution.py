@@ -165,8 +165,9 @@ def test_a_migrated_instance_re_executes_on_both_versions(client, tokens, servic
 
 
 def _rewrite(services: Any, iid: int, seq: int, change: Any) -> None:
-    """Change one event's payload in the database and recompute the chain from it, as a tamperer who
-    knows the hashing would: the chain check then passes, and only re-execution can tell."""
+    """Change one event's payload in the database and recompute the chain from it and the anchored head, as a
+    tamperer who knows the hashing would: the chain check then passes (until a daily digest covers it), and
+    re-execution tells at once."""
     with services.uow() as uow:
         uow.begin_write()
         events = list(uow.history.for_instance(iid))
@@ -179,6 +180,9 @@ def _rewrite(services: Any, iid: int, seq: int, change: Any) -> None:
                 event.instance_id, event.seq, event.kind, event.actor, event.at, event.payload, prev
             )
             prev = event.hash
+        instance = uow.instances.get(iid)
+        assert instance is not None
+        instance.history_head = prev  # and the head anchored on the row: only the day's digest still knows
         uow.commit()
 
 
@@ -212,7 +216,7 @@ def test_the_shell_re_executes_one_instance_or_all_and_fails_on_a_divergence(cli
     report(client, tokens, "zjj", iid, REPORT)
     assert shell(["history", "verify", str(iid), "--replay", str(iid)]) == 0
     out = capsys.readouterr().out
-    assert f"实例 {iid}：历史链完好" in out and f"实例 {iid}：一致" in out
+    assert f"{iid}\t一致\t历史完整" in out and f"实例 {iid}：一致" in out  # the chain, then the re-execution
 
     events = office.get(f"/process-instances/{iid}/history").get_json()
     register = next(e for e in events if e["kind"] == "task_completed" and e["payload"]["element_id"] == "register")
