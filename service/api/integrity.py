@@ -78,7 +78,7 @@ def export_instance(instance_id: int) -> Response:
     """导出实例（instance.json + 可读的 index.html + BPMN；可用 duban history verify-export 离线校验）"""
     actor = current_principal()
     with current_services().uow() as uow:
-        body = export.export_instance(uow, actor, instance_id)
+        body = export.export_instance(uow, actor, instance_id, current_services().ctx.now())
     return file_response(
         body, mimetype=ZIP, filename=f"流程实例-{instance_id}.zip", fallback=f"instance-{instance_id}.zip"
     )

@@ -16,15 +16,19 @@ import html
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from service import workdays
+from service.access import audit_log
 from service.access.principal import Principal
 from service.db.session import UnitOfWork
+from service.engine.diagram import sequence_flows
 from service.errors import InvalidInput, NotFound
+from service.history_integrity import diagram_page
 from service.process import digests, history, instances
 from service.process.item_view import EVENT_WORDS
 
@@ -115,8 +119,22 @@ STYLE = (
 )
 
 
-def instance_html(document: dict[str, Any]) -> str:
-    """The readable page: what it is, whether it verifies, the path taken, the timeline. No external assets."""
+def _passed(events: list[dict[str, Any]], flows: Sequence[tuple[str, str, str]]) -> set[str]:
+    """The elements a history passed through, and the flows between two of them."""
+    done: set[str] = set()
+    for ev in events:
+        payload = ev["payload"] or {}
+        if ev["kind"] in ("task_completed", "timer_fired") and payload.get("element_id"):
+            done.add(str(payload["element_id"]))
+        for el in payload.get("elements", []) if ev["kind"] == "engine_steps" else []:
+            if isinstance(el, dict) and el.get("element_id"):
+                done.add(str(el["element_id"]))
+    return done | {fid for fid, src, dst in flows if src in done and dst in done}
+
+
+def instance_html(document: dict[str, Any], bpmn: bytes | None = None) -> str:
+    """The readable page: what it is, whether it verifies, the diagram with the path on it, the steps, the
+    timeline. No external assets."""
     e = html.escape
     inst, definition = document["instance"], document["definition"]
     check = document["verification_at_export"]
@@ -136,6 +154,8 @@ def instance_html(document: dict[str, Any]) -> str:
         f"<li>{e(p['day'])}：第 {p['count']} 个事件，摘要根 <code>{e(p['root'])}</code></li>"
         for p in document["proofs"]
     )
+    xml = bpmn.decode("utf-8") if bpmn else ""
+    drawn = diagram_page.section(xml, _passed(document["events"], sequence_flows(xml))) if xml else ""
     mark = (
         f'<p class="ok">✔ {e(check["message"])}</p>' if check["ok"] else f'<p class="bad">✘ {e(check["message"])}</p>'
     )
@@ -149,6 +169,7 @@ def instance_html(document: dict[str, Any]) -> str:
         f"<h2>完整性（导出时）</h2>{mark}"
         f"<p>锚定链头：<code>{e(str(inst['history_head']))}</code>（{inst['history_count']} 个事件）</p>"
         f"<ul>{proofs or '<li>尚无每日摘要覆盖</li>'}</ul>"
+        f"{drawn}"
         f"<h2>经过的步骤</h2><ol>{''.join(f'<li>{e(p)}</li>' for p in path) or '<li>（无）</li>'}</ol>"
         "<h2>时间线</h2><table><tr><th>序号</th><th>时间</th><th>办理人</th><th>事件</th><th>内容</th></tr>"
         f"{rows}</table><p>离线校验：<code>duban history verify-export 本文件所在的 zip</code></p></body></html>"
@@ -158,17 +179,21 @@ def instance_html(document: dict[str, Any]) -> str:
 def _write_instance(zf: zipfile.ZipFile, uow: UnitOfWork, instance_id: int, prefix: str) -> dict[str, Any]:
     document, bpmn = instance_document(uow, instance_id)
     zf.writestr(prefix + "instance.json", json.dumps(document, ensure_ascii=False, indent=1, default=str))
-    zf.writestr(prefix + "index.html", instance_html(document))
+    zf.writestr(prefix + "index.html", instance_html(document, bpmn))
     zf.writestr(prefix + document["definition"]["bpmn_file"], bpmn)
     return document
 
 
-def export_instance(uow: UnitOfWork, actor: Principal, instance_id: int) -> bytes:
+def export_instance(uow: UnitOfWork, actor: Principal, instance_id: int, now: datetime | None = None) -> bytes:
+    """One instance's package; with `now` (a person's download) an auditor's export is logged."""
     digests.require_reader(actor)
-    instances.readable(uow, actor, instance_id)
+    instance = instances.readable(uow, actor, instance_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         _write_instance(zf, uow, instance_id, "")
+    if now is not None:
+        details = {"instance_id": instance.id, "what": "history_export"}
+        audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_EXPORTED, now, instance.business_number, details)
     return buffer.getvalue()
 
 

@@ -21,8 +21,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from service.access import audit_log
 from service.access.principal import Principal
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
@@ -173,8 +175,28 @@ def _apply(state: _State, event: Any, legacy: dict[str, Any]) -> None:
         state.ready = tuple(e for e in state.ready if e != payload.get("element_id"))
 
 
-def replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int = 0, limit: int = 50) -> Replay:
-    """One page of an instance's steps with the state after each; whoever may read the instance."""
+def replay(
+    uow: UnitOfWork,
+    actor: Principal,
+    instance_id: int,
+    offset: int = 0,
+    limit: int = 50,
+    *,
+    now: datetime | None = None,
+) -> Replay:
+    """One page of an instance's steps with the state after each; whoever may read the instance. With `now`
+    it is a person opening the replay, and an auditor's view of the history is logged (once per opening,
+    not per page the slider loads)."""
+    found = _replay(uow, actor, instance_id, offset, limit)
+    if now is not None:
+        details = {"instance_id": found.instance.id, "replay": True}
+        audit_log.record_auditor_view(
+            uow, actor, audit_log.AUDITOR_VIEWED_HISTORY, now, found.instance.business_number, details
+        )
+    return found
+
+
+def _replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int, limit: int) -> Replay:
     instance = instances.readable(uow, actor, instance_id)
     offset, limit = max(0, offset), max(1, min(limit, MAX_LIMIT))
     seqs, total = uow.history.step_seqs(instance.id, checkpoints.KIND, offset, limit)

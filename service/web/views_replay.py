@@ -17,7 +17,9 @@ from service.web.pages import page, services
 @page
 def item_replay(principal: Principal, instance_id: int) -> ResponseReturnValue:
     with services().uow() as uow:
-        first = replay.replay(uow, principal, instance_id, 0, 1)  # who may read it, and how many steps
+        first = replay.replay(
+            uow, principal, instance_id, 0, 1, now=services().ctx.now()
+        )  # who may read it, how many steps
         instance = first.instance
         info = {
             "instance_id": instance.id,

@@ -138,3 +138,18 @@ def test_the_audit_page_shows_an_auditor_the_auditors_views(app: Any, tokens: An
         assert page.status_code == 200
         text = page.get_data(as_text=True)
         assert "审计查看流程历史" in text and "审计查看文书" in text
+
+
+def test_the_replay_and_the_history_export_read_by_an_auditor_are_logged(
+    app: Any, client: Any, tokens: Any, item: Any
+) -> None:
+    iid, number, _ = item
+    browser = app.test_client()
+    sign_in(browser, "shenji")
+    assert browser.get(f"/items/{iid}/replay", headers=HTML).status_code == 200
+    # the slider's pages are not views of their own: one entry per opening
+    assert Actor(client, tokens["shenji"]).get(f"/process-instances/{iid}/replay").status_code == 200
+    assert _views_of(client, tokens, "shenji", number) == [("auditor_viewed_history", number)]
+    assert Actor(client, tokens["shenji"]).get(f"/process-instances/{iid}/export").status_code == 200
+    exported = _entries(client, tokens["shenjiguan"], actor="shenji", action="auditor_exported", target=number)
+    assert [e["details"]["what"] for e in exported] == ["history_export"]
