@@ -21,7 +21,7 @@ from service.http.caller import current_principal
 from service.http.paging import paginate
 from service.http.services import current_services
 from service.operations import use_cases as operations
-from service.process import history, instances
+from service.process import instances
 
 blp = Blueprint("instances", __name__, description="流程实例")
 
@@ -81,9 +81,9 @@ def get_history(instance_id: int) -> Any:
 def verify_history(instance_id: int) -> Any:
     """校验历史链未被篡改"""
     actor = current_principal()
-    with current_services().uow() as uow:
-        instances.readable(uow, actor, instance_id)
-        return history.verify(uow, instance_id)
+    services = current_services()
+    with services.uow() as uow:
+        return instances.verify_history(uow, actor, instance_id, services.ctx.now())
 
 
 @blp.post("/process-instances/<int:instance_id>/retry")

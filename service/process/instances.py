@@ -154,6 +154,15 @@ def view(
     return instance, ready
 
 
+def verify_history(uow: UnitOfWork, actor: Principal, instance_id: int, now: datetime) -> history.Verification:
+    """The chain check of a readable instance; an auditor's check is logged as a view of its history."""
+    instance = readable(uow, actor, instance_id)
+    result = history.verify(uow, instance.id)
+    details = {"instance_id": instance.id, "what": "verify"}
+    audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_VIEWED_HISTORY, now, instance.business_number, details)
+    return result
+
+
 def history_of(uow: UnitOfWork, actor: Principal, instance_id: int, now: datetime) -> Sequence[HistoryEvent]:
     """Every history event of a readable instance, by seq; an auditor's read is logged."""
     instance = readable(uow, actor, instance_id)

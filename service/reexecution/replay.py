@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from service.access import audit_log
 from service.access.principal import ADMIN, AUDITOR, LEAD_LANE, UNIT_LANE, Principal
 from service.db.models import HistoryEvent, ProcessDefinition
 from service.db.session import UnitOfWork
@@ -252,7 +253,14 @@ def replay_check(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instanc
     """Re-execute one instance and compare (reading only). 审计 and 系统管理员."""
     if not may_replay(actor):
         raise Forbidden("只有审计人员和系统管理员可以重新执行核对")
-    return check(uow, ctx, instance_id)
+    result = check(uow, ctx, instance_id)
+    instance = uow.instances.get(instance_id)
+    if instance is not None:  # an auditor's re-execution reads the whole history: logged as a view of it
+        details = {"instance_id": instance_id, "what": "replay_check", "consistent": result.consistent}
+        audit_log.record_auditor_view(
+            uow, actor, audit_log.AUDITOR_VIEWED_HISTORY, ctx.now(), instance.business_number, details
+        )
+    return result
 
 
 def check(uow: UnitOfWork, ctx: ServiceContext, instance_id: int) -> ReplayResult:

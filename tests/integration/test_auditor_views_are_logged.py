@@ -153,3 +153,15 @@ def test_the_replay_and_the_history_export_read_by_an_auditor_are_logged(
     assert Actor(client, tokens["shenji"]).get(f"/process-instances/{iid}/export").status_code == 200
     exported = _entries(client, tokens["shenjiguan"], actor="shenji", action="auditor_exported", target=number)
     assert [e["details"]["what"] for e in exported] == ["history_export"]
+
+
+def test_an_auditor_checking_the_history_is_logged_as_a_view_of_it(client: Any, tokens: Any, item: Any) -> None:
+    iid, number, _ = item
+    auditor = Actor(client, tokens["shenji"])
+    assert auditor.get(f"/process-instances/{iid}/history/verify").get_json()["ok"] is True
+    assert auditor.post(f"/process-instances/{iid}/history/replay-check").get_json()["consistent"] is True
+    found = _entries(client, tokens["shenjiguan"], actor="shenji", action="auditor_viewed_history", target=number)
+    assert sorted(e["details"]["what"] for e in found) == ["replay_check", "verify"]
+    admin = Actor(client, tokens["admin"])
+    assert admin.post(f"/process-instances/{iid}/history/replay-check").status_code == 200
+    assert _entries(client, tokens["shenjiguan"], actor="admin", target=number) == []
