@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -128,12 +129,24 @@ def run_verify_export(args: argparse.Namespace) -> int:
     return 0 if verdict == export.CONSISTENT else 1
 
 
+def _with_services(run: Callable[[Services, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command on the configured database, its services (connections, engine processes) closed after."""
+
+    def command(args: argparse.Namespace) -> int:
+        services = build_services(Settings())
+        try:
+            return run(services, args)
+        finally:
+            services.close()
+
+    return command
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `history` command group."""
     group = sub.add_parser("history", help="历史链：校验、每日摘要、导出").add_subparsers(
         dest="history_command", required=True
     )
-    with_services = lambda run: lambda args: run(build_services(Settings()), args)  # noqa: E731
     p = group.add_parser("verify", help="校验一个实例（或 --all 全部）的历史链、锚定链头与每日摘要")
     p.add_argument("instance_id", type=int, nargs="?")
     p.add_argument("--all", action="store_true")
@@ -141,19 +154,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--replay", type=int, metavar="ID", help="重新执行该实例并逐步核对")
     p.add_argument("--replay-all", action="store_true", dest="replay_all", help="重新执行全部实例并逐步核对")
     p.add_argument("--status", choices=["running", "completed", "error", "suspended", "withdrawn"])
-    p.set_defaults(func=with_services(run_verify))
+    p.set_defaults(func=_with_services(run_verify))
     p = group.add_parser("digest", help="生成某日（默认昨天，北京时间）的每日摘要")
     p.add_argument("--day", type=_day)
-    p.set_defaults(func=with_services(run_digest))
+    p.set_defaults(func=_with_services(run_digest))
     p = group.add_parser("digests", help="列出每日摘要，或 --export 导出为 JSON（交外部保存）")
     p.add_argument("--export", metavar="FILE")
-    p.set_defaults(func=with_services(run_digests))
+    p.set_defaults(func=_with_services(run_digests))
     p = group.add_parser("export", help="导出一个实例，或 --from/--to 期间发起的全部实例（zip）")
     p.add_argument("instance_id", type=int, nargs="?")
     p.add_argument("--from", dest="since", type=_day)
     p.add_argument("--to", dest="until", type=_day)
     p.add_argument("-o", "--output", required=True)
-    p.set_defaults(func=with_services(run_export))
+    p.set_defaults(func=_with_services(run_export))
     p = group.add_parser("verify-export", help="离线校验导出文件：一致，或第一个问题")
     p.add_argument("file")
     p.add_argument("--digests", metavar="FILE", help="外部保存的摘要副本（duban history digests --export）")
