@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from service.engine.errors import ExecutionFailed, readable_error
 from service.engine.parser import CompiledDefinition
-from service.engine.records import ReadyTask, StepRecord, TimerMove
+from service.engine.records import ReadyTask, StepRecord, TimerMove, task_data_digests
 from service.engine.runtime import ProcessEngine
 
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
@@ -67,6 +67,7 @@ class EngineOutcome:
     plan: dict[str, Any] | None = None  # "plan" / "migrate": MigrationPlan.as_dict()
     waiting: list[str] = field(default_factory=list)  # element ids of the timers waiting after the command
     observations: list[dict[str, Any]] = field(default_factory=list)  # "reexecute": one per input run
+    ready_data: list[list[str]] = field(default_factory=list)  # records.task_data_digests, of the full data
 
     @classmethod
     def failed(cls, error: ExecutionFailed) -> EngineOutcome:
@@ -131,10 +132,12 @@ def execute(
         record = engine.advance(workflow, clock)
     ready = engine.ready_user_tasks(workflow)
     for task in ready:
+        task.data = json_safe(task.data)
+    digests = task_data_digests(ready)  # before the projected tasks' data is cut down below
+    for task in ready:
         if task.id in request.known_ready:  # already projected: only its unit is read again (the ledger)
             task.data = {"unit": task.data["unit"]} if isinstance(task.data.get("unit"), str) else {}
             continue
-        task.data = json_safe(task.data)
         if task.due_expression:
             engine.on_element(task.element_id, task.name)
             try:
@@ -145,7 +148,7 @@ def execute(
         state = engine.dump(workflow, request.cache_key)
     except (TypeError, ValueError, RecursionError) as exc:  # a value the checks in the sandbox missed
         return EngineOutcome.failed(ExecutionFailed(f"流程数据无法保存：{readable_error(exc)}"))
-    return _outcome(engine, workflow, state, record, ready, moves=moves)
+    return _outcome(engine, workflow, state, record, ready, moves=moves, ready_data=digests)
 
 
 def _outcome(
@@ -198,4 +201,5 @@ def _migrate(
             except Exception:  # noqa: BLE001 - the default deadline applies
                 task.due = None
     state = engine.dump(workflow, request.target_key)
-    return _outcome(engine, workflow, state, record, ready, plan=verdict.as_dict())
+    digests = task_data_digests(ready)
+    return _outcome(engine, workflow, state, record, ready, plan=verdict.as_dict(), ready_data=digests)

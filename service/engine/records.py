@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,17 @@ class ReadyTask:
     data: dict[str, Any]
     due: str | None = None  # the `due` expression's value, evaluated in the engine process
     position: str | None = None  # property `position`: only the unit's staff holding it act (e.g. 负责人)
+
+
+def task_data_digests(tasks: Iterable[ReadyTask]) -> list[list[str]]:
+    """[element id, sha256 of its data (first 16 hex)] of each ready user task, sorted: what the tasks hold
+    beyond the process data (a subprocess's or a unit branch's own values), free of the random task ids
+    so a re-execution can compare it with a checkpoint (service.process.checkpoints)."""
+    pairs = []
+    for task in tasks:
+        text = json.dumps(task.data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+        pairs.append([task.element_id, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]])
+    return sorted(pairs)
 
 
 class FiredTimer(tuple[str, str]):

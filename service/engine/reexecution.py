@@ -3,8 +3,8 @@
 Each input is run exactly as its command ran the first time — load the state, one command, dump — by
 `commands.execute` itself, at the input's recorded time (the engine clock is the event's `at`, so
 today()/now() and timers give what they gave). After each input an observation goes back: the process
-data, the ready user tasks and waiting timers (element ids), completed, the error. The service compares
-them with the stored checkpoints (service.audit.reexecution).
+data, the ready user tasks and waiting timers (element ids), each ready task's data digest, completed, the
+error. The service compares them with the stored checkpoints (service.reexecution).
 
 The inputs name tasks by element id (and the unit they belonged to), never by the engine task id:
 SpiffWorkflow gives every task a random id, so a re-execution's ids differ from the stored ones.
@@ -48,6 +48,7 @@ def _observe(outcome: EngineOutcome, missing: str | None = None) -> dict[str, An
         "data": outcome.data,
         "ready": sorted({t.element_id for t in outcome.ready}),
         "waiting": sorted(set(outcome.waiting)),
+        "ready_data": outcome.ready_data,
         "completed": outcome.completed,
         "error": error.message if error else None,
         "missing_task": missing,

@@ -392,8 +392,9 @@ def _save_moved(
         values["completed_at"] = now
         history.append(uow, instance.id, "instance_completed", job.actor, now, {})
     checkpoints.record(
-        uow, instance.id, before=instance.data, after=outcome.data, ready=[t.element_id for t in outcome.ready],
-        waiting=outcome.waiting, status=status, state=outcome.state, actor=job.actor, now=now,
+        uow, instance.id, before=instance.data, after=outcome.data, ready=outcome.ready,
+        ready_data=outcome.ready_data, waiting=outcome.waiting,
+        status=status, state=outcome.state, actor=job.actor, now=now,
     )  # fmt: skip
     if not uow.instances.save_state(instance, expected, values):  # held by the lock: cannot happen
         raise RuntimeError("instance changed under its lock")

@@ -137,8 +137,9 @@ def _checkpoint(
     is the process data saved with it (by default the engine's)."""
     data = outcome.data if after is None else after
     checkpoints.record(
-        uow, instance.id, before=instance.data, after=data, ready=[t.element_id for t in outcome.ready],
-        waiting=outcome.waiting, status=status, state=outcome.state, actor=actor.username, now=now,
+        uow, instance.id, before=instance.data, after=data, ready=outcome.ready,
+        ready_data=outcome.ready_data, waiting=outcome.waiting,
+        status=status, state=outcome.state, actor=actor.username, now=now,
     )  # fmt: skip
 
 

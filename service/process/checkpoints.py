@@ -1,11 +1,14 @@
 """After every command that changes an instance's engine state, one `checkpoint` history event: what the
 process data became (the keys set and removed against the data before), the user tasks ready and the
-timers waiting, the status, and the sha256 of the saved engine state. It is in the hash chain like every
+timers waiting, a digest of each ready task's own data, the status, and the sha256 of the saved engine
+state. It is in the hash chain like every
 event, so a replay shows the instance as it was after any step, and a re-execution of the recorded inputs
 can be compared with what was stored, step by step.
 
 Payload: {"set": {key: value}, "removed": [key], "ready": [element id], "waiting": [element id],
-          "status": str, "state_sha256": hex}
+          "ready_data": [[element id, sha256/16 of the task's data]], "status": str, "state_sha256": hex}
+`ready_data` covers what lives only in tasks (a subprocess's values, a unit branch's): checkpoints
+written before it existed lack it, and a re-execution then compares the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from service.db.session import UnitOfWork
+from service.engine.records import ReadyTask
 from service.process import history
 
 KIND = "checkpoint"
@@ -37,17 +41,20 @@ def record(
     *,
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any],
-    ready: Iterable[str],
+    ready: Iterable[ReadyTask],
+    ready_data: list[list[str]],
     waiting: Iterable[str],
     status: str,
     state: str | None,
     actor: str,
     now: datetime,
 ) -> None:
+    tasks = list(ready)
     payload = {
         **data_changes(before or {}, after),
-        "ready": sorted(set(ready)),
+        "ready": sorted({t.element_id for t in tasks}),
         "waiting": sorted(set(waiting)),
+        "ready_data": ready_data,
         "status": status,
         "state_sha256": state_digest(state),
     }

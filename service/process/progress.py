@@ -161,7 +161,8 @@ def persist(
         instance.id,
         before=None if expected_version == 1 else instance.data,  # the first step: all its data is new
         after=outcome.data,
-        ready=[t.element_id for t in outcome.ready],
+        ready=outcome.ready,
+        ready_data=outcome.ready_data,
         waiting=outcome.waiting,
         status=status,
         state=outcome.state,

@@ -10,7 +10,8 @@ The inputs, read from the history in order:
   the target version), `deadline_extended` / `deadline_recomputed` (move), `admin_retry` (retry).
 Every command ends with its `checkpoint` (service.process.checkpoints); each input runs at that
 checkpoint's `at`, the time the command ran with. After each, the re-executed process data, ready user
-tasks, waiting timers and status are compared with the checkpoint. `state_sha256` cannot be compared:
+tasks, waiting timers, each ready task's own data (by digest: a subprocess's or a unit branch's values
+live only there) and status are compared with the checkpoint. `state_sha256` cannot be compared:
 SpiffWorkflow gives every task a random id, so two runs never serialize alike. Then the final data and
 status are compared with the instance row.
 
@@ -233,6 +234,16 @@ def _compare(step: _Step, observed: Mapping[str, Any], status: str, expected_dat
             return Divergence(step.seq, where, f"{label}不一致", sorted(p.get(name) or []), observed[name])
     if p.get("status") != status:
         return Divergence(step.seq, where, "状态不一致", p.get("status"), status)
+    if "ready_data" in p and p["ready_data"] != observed["ready_data"]:  # absent in older checkpoints
+        stored = {tuple(pair) for pair in p["ready_data"]}
+        differing = sorted({e for e, _ in stored.symmetric_difference(tuple(x) for x in observed["ready_data"])})
+        return Divergence(
+            step.seq,
+            where,
+            f"待办任务中的数据不一致（{'、'.join(differing[:10])}）",
+            p["ready_data"],
+            observed["ready_data"],
+        )
     return None
 
 

@@ -261,3 +261,25 @@ def test_the_endpoint_is_documented_in_chinese_and_an_unknown_instance_is_404(cl
     assert operation["summary"] == "重新执行核对" and "检查点" in operation["description"]
     response = Actor(client, tokens["shenji"]).post("/process-instances/999999/history/replay-check")
     assert response.status_code == 404 and response.get_json()["error"]
+
+
+def test_a_changed_report_held_only_by_its_units_task_is_caught_at_its_step(client, tokens, services):
+    """Given an item whose lead unit reported 办结 and whose report waits for the unit's 负责人, and the
+    report rewritten in the database (chain recomputed) — its text lives only in the unit branch's tasks,
+    not yet in the process data — when it is re-executed, then the divergence is reported at that
+    completion, naming the task whose data differs."""
+    office = Actor(client, tokens["dcs_li"])
+    iid = _approved(client, tokens)
+    Actor(client, tokens["zjj_ll"]).do(iid, "handle", REPORT)
+    events = office.get(f"/process-instances/{iid}/history").get_json()
+    handle = next(e for e in events if e["kind"] == "task_completed" and e["payload"]["element_id"] == "handle")
+    after = next(e for e in events if e["kind"] == "checkpoint" and e["seq"] > handle["seq"])
+    assert "progress" not in after["payload"]["set"]  # the report is not (yet) process data
+    _rewrite(services, iid, handle["seq"], lambda p: {**p, "data": {**p["data"], "progress": "改写的进展"}})
+    expect_divergence(services, iid)
+
+    result = _check(Actor(client, tokens["shenji"]), iid)
+    assert result["consistent"] is False
+    divergence = result["divergence"]
+    assert divergence["seq"] == handle["seq"] and divergence["element_id"] == "handle"
+    assert divergence["message"].startswith("待办任务中的数据不一致") and "head_confirm" in divergence["message"]
