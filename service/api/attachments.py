@@ -77,9 +77,9 @@ def upload(form: dict[str, Any], instance_id: int) -> Any:
 @blp.response(200, AttachmentSchema(many=True))
 def list_for_instance(instance_id: int) -> Any:
     """流程实例的附件列表（按上传时间）"""
-    actor = current_principal()
-    with current_services().uow() as uow:
-        return attachments.list_for_instance(uow, actor, instance_id)
+    actor, services = current_principal(), current_services()
+    with services.uow() as uow:
+        return attachments.list_for_instance(uow, actor, instance_id, now=services.ctx.now())
 
 
 @blp.get("/attachments/<int:attachment_id>/download")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -95,15 +96,12 @@ class ScoreRulesUpdate(Schema):
     based_on = fields.Integer(validate=ID_RANGE, metadata={"description": "编辑时看到的版本号；已被他人改过则返回 409"})
 
 
-def _sheet(query: dict[str, Any]) -> scoring.ScoreSheet:
-    actor = current_principal()
-    services = current_services()
-    now = services.ctx.now()
+def _sheet(uow: Any, query: dict[str, Any], now: datetime) -> scoring.ScoreSheet:
     period = periods.resolve(query.get("period"), query.get("start"), query.get("end"), workdays.as_date(now))
-    with services.uow() as uow:
-        return scoring.scores(
-            uow, actor, start=period.start, end=period.end, unit=query.get("unit") or None, now=now, period=period
-        )
+    return scoring.scores(
+        uow, current_principal(), start=period.start, end=period.end, unit=query.get("unit") or None, now=now,
+        period=period,
+    )  # fmt: skip
 
 
 @blp.get("/scores")
@@ -111,7 +109,9 @@ def _sheet(query: dict[str, Any]) -> scoring.ScoreSheet:
 @blp.response(200, ScoreSheetSchema)
 def scores(query: dict[str, Any]) -> Any:
     """各单位考核得分（按期间；每条扣分、加分都有说明）"""
-    return _sheet(query)
+    services = current_services()
+    with services.uow() as uow:
+        return _sheet(uow, query, services.ctx.now())
 
 
 @blp.get("/scores/export.xlsx")
@@ -119,9 +119,12 @@ def scores(query: dict[str, Any]) -> Any:
 @blp.response(200, description="考核得分 Excel 文件（“得分”与“明细”两个工作表）", content_type=XLSX)
 def export(query: dict[str, Any]) -> Any:
     """导出考核得分（Excel）"""
-    sheet = _sheet(query)
+    services = current_services()
+    now = services.ctx.now()
+    with services.uow() as uow:
+        sheet = _sheet(uow, query, now)
+        body = scoring.export_xlsx(uow, current_principal(), sheet, now)
     label = sheet.period or f"{sheet.start:%Y%m%d}-{sheet.end:%Y%m%d}"
-    body = scoring.write_xlsx(sheet)
     return file_response(body, mimetype=XLSX, filename=f"考核得分-{label}.xlsx", fallback=f"scores-{label}.xlsx")
 
 

@@ -170,11 +170,18 @@ def _archive_of(uow: UnitOfWork, actor: Principal, instance_id: int) -> Archive:
     return archive
 
 
-def describe(uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: int) -> dict[str, Any]:
-    """The archive of an instance the actor may read, with the result of checking it now."""
+def describe(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, instance_id: int, *, log_view: bool = True
+) -> dict[str, Any]:
+    """The archive of an instance the actor may read, with the result of checking it now. An auditor's
+    look is logged (`log_view=False` for a page whose own view is logged already)."""
     archive = _archive_of(uow, actor, instance_id)
     _, found = _verified(ctx, archive)
     columns = {c.key: getattr(archive, c.key) for c in Archive.__table__.columns if c.key != "storage_key"}
+    if log_view:
+        number = str(archive.manifest.get("instance", {}).get("business_number", instance_id))
+        details = {"instance_id": instance_id, "what": "archive", "archive_no": archive.archive_no}
+        audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_VIEWED_DOCUMENT, ctx.now(), number, details)
     return {**columns, "verified": not found, "problems": found}
 
 

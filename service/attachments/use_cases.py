@@ -148,9 +148,17 @@ def keep_generated_at(
         raise
 
 
-def list_for_instance(uow: UnitOfWork, actor: Principal, instance_id: int) -> list[Attachment]:
-    instances.readable(uow, actor, instance_id)
-    return list(uow.attachments.for_instance(instance_id))
+def list_for_instance(
+    uow: UnitOfWork, actor: Principal, instance_id: int, *, now: datetime | None = None
+) -> list[Attachment]:
+    """The instance's attachments (names, sizes, who uploaded them); an auditor's look is logged."""
+    instance = instances.readable(uow, actor, instance_id)
+    found = list(uow.attachments.for_instance(instance_id))
+    details = {"instance_id": instance_id, "what": "attachment_list", "count": len(found)}
+    audit_log.record_auditor_view(
+        uow, actor, audit_log.AUDITOR_VIEWED_INSTANCE, now or system_clock(), instance.business_number, details
+    )
+    return found
 
 
 def open_for_download(

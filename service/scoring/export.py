@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from service.access import audit_log
+from service.access.principal import Principal
+from service.db.session import UnitOfWork
 from service.documents import xlsx
 from service.scoring.use_cases import ScoreSheet
 
@@ -76,3 +80,14 @@ def write_xlsx(sheet_data: ScoreSheet) -> bytes:
                 ]
             )
     return xlsx.workbook_bytes(workbook)
+
+
+def export_xlsx(uow: UnitOfWork, actor: Principal, sheet: ScoreSheet, now: datetime) -> bytes:
+    """The sheet as a workbook for someone who may see it (`scores` checked that); an auditor's export is
+    in the audit log (who, which period, which unit)."""
+    body = write_xlsx(sheet)
+    period = sheet.period or f"{sheet.start:%Y%m%d}-{sheet.end:%Y%m%d}"
+    unit = {"unit": sheet.units[0].unit} if len(sheet.units) == 1 else {}
+    details = {"export": "考核得分", "period": period, **unit}
+    audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_EXPORTED, now, f"考核得分 {sheet.label}", details)
+    return body

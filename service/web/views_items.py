@@ -74,7 +74,7 @@ def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) ->
     """A campaign's rectification items (first 200), or the campaign an item came from; the archive."""
     rows, total = reading.items_of(uow, principal, view.instance.id)
     try:
-        archive = archive_use_cases.describe(uow, services().ctx, principal, view.instance.id)
+        archive = archive_use_cases.describe(uow, services().ctx, principal, view.instance.id, log_view=False)
     except NotFound:
         archive = None
     return {

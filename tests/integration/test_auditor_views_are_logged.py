@@ -165,3 +165,28 @@ def test_an_auditor_checking_the_history_is_logged_as_a_view_of_it(client: Any, 
     admin = Actor(client, tokens["admin"])
     assert admin.post(f"/process-instances/{iid}/history/replay-check").status_code == 200
     assert _entries(client, tokens["shenjiguan"], actor="admin", target=number) == []
+
+
+def test_the_attachment_list_and_the_scores_export_read_by_an_auditor_are_logged(
+    client: Any, tokens: Any, item: Any
+) -> None:
+    iid, number, _ = item
+    auditor = Actor(client, tokens["shenji"])
+    # When the auditor lists the item's attachments and exports the unit scores of a quarter
+    listed = auditor.get(f"/process-instances/{iid}/attachments")
+    assert listed.status_code == 200 and [a["filename"] for a in listed.get_json()] == ["审计附件.pdf"]
+    exported = auditor.get("/scores/export.xlsx", query_string={"period": "2026Q4"})
+    assert exported.status_code == 200, exported.get_json()
+    # Then the list is a view of the instance naming what was seen, the workbook an export naming the period
+    views = _entries(client, tokens["shenjiguan"], actor="shenji", target=number)
+    assert [(e["action"], e["details"]["what"], e["details"]["count"]) for e in views] == [
+        ("auditor_viewed_instance", "attachment_list", 1)
+    ]
+    exports = _entries(client, tokens["shenjiguan"], actor="shenji", action="auditor_exported")
+    scores = [(e["target"], e["details"]["period"]) for e in exports if e["details"].get("export") == "考核得分"]
+    assert scores == [("考核得分 2026年第四季度", "2026Q4")]
+    # And the office's same reads leave nothing
+    office = Actor(client, tokens["dcs_li"])
+    assert office.get(f"/process-instances/{iid}/attachments").status_code == 200
+    assert office.get("/scores/export.xlsx", query_string={"period": "2026Q4"}).status_code == 200
+    assert _entries(client, tokens["shenjiguan"], actor="dcs_li", action="auditor_exported") == []
