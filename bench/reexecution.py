@@ -21,7 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=300)
     args = parser.parse_args()
-    from service.reexecution import replay
+    from service.reexecution import replay, running
     from tests.api_helpers import Actor, confirm
     from tests.conftest import START, FakeClock, build_test_services, make_app, token_cache
 
@@ -51,7 +51,7 @@ def main() -> None:
                 took = time.perf_counter() - began
             print(f"rounds: {args.rounds}; recorded over HTTP in {recorded:.1f} s")
             print(f"re-execution: {result.words()}; {result.steps_checked} inputs checked")
-            print(f"engine round-trips: {result.requests} (CHUNK {replay.CHUNK}); time {took:.2f} s, "
+            print(f"engine round-trips: {result.requests} (CHUNK {running.CHUNK}); time {took:.2f} s, "
                   f"{1000 * took / max(1, result.steps_checked):.1f} ms per input")  # fmt: skip
         finally:
             services.close()
