@@ -66,7 +66,7 @@ def main() -> None:
     from service.config import Settings
     from service.db.migrate import upgrade
     from service.db.models import Base
-    from service.instance_migration import jobs
+    from service.instance_migration import jobs, moving, verdicts, worker
     from service.process import definitions, instances, tasks
     from service.wiring import build_services
 
@@ -109,11 +109,11 @@ def main() -> None:
 
     began = time.perf_counter()
     with services.uow() as uow:
-        _, _, verdicts = jobs.dry_run(uow, ctx, SYSTEM, KEY, 1, 2)
+        _, _, found = verdicts.dry_run(uow, ctx, SYSTEM, KEY, 1, 2)
     dry = time.perf_counter() - began
-    movable = sum(1 for v in verdicts if v.plan["can_move"])
+    movable = sum(1 for v in found if v.plan["can_move"])
     print(
-        f"dry run: {len(verdicts)} instances in {dry:.2f} s ({dry / len(verdicts) * 1000:.1f} ms each), "
+        f"dry run: {len(found)} instances in {dry:.2f} s ({dry / len(found) * 1000:.1f} ms each), "
         f"{movable} movable"
     )
 
@@ -125,7 +125,7 @@ def main() -> None:
     print(f"start request (job for {args.instances} instances, 202): {request * 1000:.0f} ms")
 
     per_instance: list[float] = []
-    original = jobs._move_one
+    original = moving.move_one
 
     def timed(uow: Any, job_ctx: Any, instance_id: int) -> bool:
         t0 = time.perf_counter()
@@ -134,9 +134,9 @@ def main() -> None:
         finally:
             per_instance.append((time.perf_counter() - t0) * 1000)
 
-    jobs._move_one = timed  # type: ignore[assignment]
+    moving.move_one = timed  # type: ignore[assignment]
     began = time.perf_counter()
-    done = jobs.run_pending(services.uow, ctx)
+    done = worker.run_pending(services.uow, ctx)
     wall = time.perf_counter() - began
     with services.uow() as uow:
         result, _ = jobs.get_job(uow, SYSTEM, job_id)
