@@ -4,52 +4,28 @@
     scripts/with-postgres.sh sh -c '.venv/bin/python -m bench.migration_bulk --database-url "$DUBAN_TEST_DATABASE_URL"'
 
 A fresh temporary SQLite database (or the PostgreSQL of --database-url, whose duban tables are dropped
-first) is migrated with the real migrations; a small process (登记 → 审核, both user tasks) is deployed,
+first) is set up as bench.completions builds it (migrations, demo organisation, the built-in flows); the
+tests' small process (tests/migration_diagrams.py: 登记 → 审核, both user tasks) is deployed,
 --instances instances are started through the use case, --stuck of them are moved on to 审核, then
 version 2 (审核 removed, 复核 added) is deployed. It then times, through the use cases the API calls:
 the dry run of every instance; the request that starts the job (one request for all instances); and the
 job run to the end by the worker's function, with each instance's own time (lock, engine, history, save,
-commit). It prints figures and never asserts timings.
+commit): median, p95, p99, max. It prints figures and never asserts timings.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from bench.completions import build, median, percentile
+from tests.migration_diagrams import FORM, FORM_FILE, diagram
+
 KEY = "bench_migration"
-FORM = {"type": "default", "components": [{"type": "textfield", "key": "note", "label": "备注"}]}
-
-
-def diagram(*tasks: tuple[str, str]) -> bytes:
-    ids = ["start", *[t[0] for t in tasks], "end"]
-    refs = "".join(f"<bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i, _ in tasks)
-    body = [f'<bpmn:laneSet id="ls"><bpmn:lane id="lane_office" name="督查室">{refs}</bpmn:lane></bpmn:laneSet>']
-    body.append('<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/>')
-    for element_id, name in tasks:
-        body.append(
-            f'<bpmn:userTask id="{element_id}" name="{name}"><bpmn:extensionElements><spiffworkflow:properties>'
-            '<spiffworkflow:property name="formKey" value="note_form" /></spiffworkflow:properties>'
-            "</bpmn:extensionElements></bpmn:userTask>"
-        )
-    for n, (source, target) in enumerate(zip(ids, ids[1:], strict=False)):
-        body.append(f'<bpmn:sequenceFlow id="f{n}" sourceRef="{source}" targetRef="{target}"/>')
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="{BPMN}" xmlns:spiffworkflow="{SPIFF}" id="d" targetNamespace="http://duban.bench">
-  <bpmn:process id="{KEY}" name="迁移基准" isExecutable="true">{"".join(body)}</bpmn:process>
-</bpmn:definitions>""".encode()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -59,38 +35,21 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    from sqlalchemy import text
-
-    from service.access.organisation import load_demo
     from service.access.principal import OFFICE, SYSTEM, Principal
-    from service.config import Settings
-    from service.db.migrate import upgrade
-    from service.db.models import Base
-    from service.instance_migration import jobs
+    from service.instance_migration import jobs, moving, verdicts, worker
     from service.process import definitions, instances, tasks
-    from service.wiring import build_services
 
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    services = build_services(
-        Settings(database_url=url, secret_key="bench", scheduler_interval=0, data_dir=Path(tmp.name))
-    )
-    if services.db.dialect.name == "postgresql":
-        with services.db.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade(services.db)
-    with services.uow() as uow:
-        load_demo(uow)
-        uow.commit()
+    services = build(url, drop_existing=bool(args.database_url))
     ctx, office = services.ctx, Principal("bench_office", "督查室", frozenset({OFFICE}), None)
-    form = ("note_form.form.json", json.dumps(FORM).encode())
+    form = (FORM_FILE, json.dumps(FORM).encode())
 
     def deploy(content: bytes) -> None:
         with services.uow() as uow:
             definitions.deploy(uow, ctx, SYSTEM, [(f"{KEY}.bpmn", content), form])
 
-    deploy(diagram(("register", "登记"), ("review", "审核")))
+    deploy(diagram(KEY, ("register", "登记"), ("review", "审核")))
     began = time.perf_counter()
     ids = []
     for n in range(args.instances):
@@ -103,19 +62,16 @@ def main() -> None:
             with services.uow() as uow:
                 tasks.complete(uow, ctx, office, task_id, {"note": "x"})
     setup = time.perf_counter() - began
-    deploy(diagram(("register", "登记（新）"), ("recheck", "复核")))
+    deploy(diagram(KEY, ("register", "登记（新）"), ("recheck", "复核")))
     print(f"database: {services.db.dialect.name}; {args.instances} instances on v1 ({args.stuck} at the removed task)")
     print(f"setup (start {args.instances} instances): {setup:.1f} s")
 
     began = time.perf_counter()
     with services.uow() as uow:
-        _, _, verdicts = jobs.dry_run(uow, ctx, SYSTEM, KEY, 1, 2)
+        _, _, found = verdicts.dry_run(uow, ctx, SYSTEM, KEY, 1, 2)
     dry = time.perf_counter() - began
-    movable = sum(1 for v in verdicts if v.plan["can_move"])
-    print(
-        f"dry run: {len(verdicts)} instances in {dry:.2f} s ({dry / len(verdicts) * 1000:.1f} ms each), "
-        f"{movable} movable"
-    )
+    movable = sum(1 for v in found if v.plan["can_move"])
+    print(f"dry run: {len(found)} instances in {dry:.2f} s ({dry / len(found) * 1000:.1f} ms each), {movable} movable")
 
     began = time.perf_counter()
     with services.uow() as uow:
@@ -125,7 +81,7 @@ def main() -> None:
     print(f"start request (job for {args.instances} instances, 202): {request * 1000:.0f} ms")
 
     per_instance: list[float] = []
-    original = jobs._move_one
+    original = moving.move_one
 
     def timed(uow: Any, job_ctx: Any, instance_id: int) -> bool:
         t0 = time.perf_counter()
@@ -134,9 +90,9 @@ def main() -> None:
         finally:
             per_instance.append((time.perf_counter() - t0) * 1000)
 
-    jobs._move_one = timed  # type: ignore[assignment]
+    moving.move_one = timed  # type: ignore[assignment]
     began = time.perf_counter()
-    done = jobs.run_pending(services.uow, ctx)
+    done = worker.run_pending(services.uow, ctx)
     wall = time.perf_counter() - began
     with services.uow() as uow:
         result, _ = jobs.get_job(uow, SYSTEM, job_id)
@@ -146,9 +102,10 @@ def main() -> None:
         f"status {status}, moved {moved}, refused {refused}"
     )
     print(
-        f"per instance: median {statistics.median(per_instance):.1f} ms, p99 {percentile(per_instance, 0.99):.1f} ms, "
-        f"max {max(per_instance):.1f} ms"
+        f"per instance: median {median(per_instance):.1f} ms, p95 {percentile(per_instance, 95):.1f} ms, "
+        f"p99 {percentile(per_instance, 99):.1f} ms, max {max(per_instance):.1f} ms"
     )
+    services.close()
     tmp.cleanup()
 
 

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.migration_bulk import FORM, KEY, diagram
+from bench.completions import build, median
+from tests.migration_diagrams import FORM, FORM_FILE, diagram
+
+KEY = "bench_replay"
 
 
 def main() -> None:
@@ -33,35 +35,19 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    from sqlalchemy import text
-
-    from service.access.organisation import load_demo
     from service.access.principal import AUDITOR, SYSTEM, Principal
-    from service.config import Settings
-    from service.db.migrate import upgrade
-    from service.db.models import Base
+    from service.engine.records import ReadyTask, task_data_digests
     from service.process import checkpoints, definitions, history, instances, replay
-    from service.wiring import build_services
 
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    services = build_services(
-        Settings(database_url=url, secret_key="bench", scheduler_interval=0, data_dir=Path(tmp.name))
-    )
-    if services.db.dialect.name == "postgresql":
-        with services.db.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade(services.db)
-    with services.uow() as uow:
-        load_demo(uow)
-        uow.commit()
+    services = build(url, drop_existing=bool(args.database_url))
     ctx = services.ctx
     auditor = Principal("bench_auditor", "审计", frozenset({AUDITOR}), None)
     with services.uow() as uow:
         definitions.deploy(
-            uow, ctx, SYSTEM, [(f"{KEY}.bpmn", diagram(("register", "登记"), ("review", "审核"))),
-                               ("note_form.form.json", json.dumps(FORM).encode())]
+            uow, ctx, SYSTEM, [(f"{KEY}.bpmn", diagram(KEY, ("register", "登记"), ("review", "审核"))),
+                               (FORM_FILE, json.dumps(FORM).encode())]
         )  # fmt: skip
     with services.uow() as uow:
         iid = instances.start(uow, ctx, SYSTEM, KEY, {}).id
@@ -83,9 +69,11 @@ def main() -> None:
             )
             history.append(uow, iid, "engine_steps", "dcs_li", at, {"elements": [{"element_id": "f1", "name": ""}]})
             after = {**data, **submitted}
-            ready = [("review", "register")[n % 2]]
-            checkpoints.record(uow, iid, before=data, after=after, ready=ready, waiting=[], status="running",
-                               state=json.dumps(after), actor="dcs_li", now=at)  # fmt: skip
+            waits = ("review", "register")[n % 2]
+            ready = [ReadyTask(f"t{n + 1}", waits, waits, "lane_office", KEY, "note_form", None, {})]
+            checkpoints.record(uow, iid, before=data, after=after, ready=ready, ready_data=task_data_digests(ready),
+                               waiting=[], status="running", state=json.dumps(after), actor="dcs_li",
+                               now=at)  # fmt: skip
             data = after
         uow.commit()
     setup = time.perf_counter() - began
@@ -98,7 +86,7 @@ def main() -> None:
             start = time.perf_counter()
             fn()
             times.append((time.perf_counter() - start) * 1000)
-        return statistics.median(times)
+        return median(times)
 
     def page(offset: int) -> Any:
         with services.uow() as uow:
@@ -127,6 +115,7 @@ def main() -> None:
         f"({every / max(1, -(-total // replay.MAX_LIMIT)):.1f} ms a page)"
     )
     services.close()
+    tmp.cleanup()
 
 
 if __name__ == "__main__":

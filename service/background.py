@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from service.campaigns import rectification
 from service.db.session import UnitOfWork
-from service.instance_migration import jobs as migration_jobs
+from service.instance_migration import worker as migration_worker
 from service.notifications import dispatch
 from service.process import digests
 from service.process.context import ServiceContext
@@ -36,7 +36,7 @@ def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers:
     except Exception:
         log.exception("rectification items pass failed")
     try:  # a bulk instance migration, a slice at a time so that timers keep firing meanwhile
-        migration_jobs.run_pending(uow_factory, ctx, budget_seconds=MIGRATION_SLICE_SECONDS)
+        migration_worker.run_pending(uow_factory, ctx, budget_seconds=MIGRATION_SLICE_SECONDS)
     except Exception:
         log.exception("instance migration pass failed")
     try:  # yesterday's history digest (Asia/Shanghai), once

@@ -46,6 +46,15 @@ class Actor:
         return response.get_json()
 
 
+def approved_item(client: Any, tokens: dict[str, str], data: dict[str, Any]) -> int:
+    """A 督办事项 registered by the office with `data` and approved by the leader: its units' 办理 are ready."""
+    office = Actor(client, tokens["dcs_li"])
+    iid = int(office.start("supervision_item", data)["id"])
+    office.do(iid, "register", data)
+    Actor(client, tokens["changwu"]).do(iid, "approve", {"decision": "approve"})
+    return iid
+
+
 CONFIRM = {"head_decision": "confirm"}  # the unit 负责人's 确认 of its 办结报告
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from service import operations
 from service.api.schemas import (
     HistoryEventSchema,
     InstanceDetail,
@@ -20,7 +21,6 @@ from service.api.schemas import (
 from service.http.caller import current_principal
 from service.http.paging import paginate
 from service.http.services import current_services
-from service.operations import use_cases as operations
 from service.process import instances
 
 blp = Blueprint("instances", __name__, description="流程实例")

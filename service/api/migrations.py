@@ -10,6 +10,7 @@ from service.api.migration_schemas import DryRunResult, Job, JobCreated, Migrati
 from service.http.caller import current_principal
 from service.http.services import current_services
 from service.instance_migration import jobs
+from service.instance_migration import verdicts as migration_verdicts
 
 blp = Blueprint("migrations", __name__, description="流程实例迁移")
 
@@ -23,7 +24,7 @@ def dry_run(body: dict[str, Any], key: str) -> Any:
     actor = current_principal()
     services = current_services()
     with services.uow() as uow:
-        from_version, to_version, verdicts = jobs.dry_run(
+        from_version, to_version, verdicts = migration_verdicts.dry_run(
             uow, services.ctx, actor, key, body["from_version"], body["to_version"], body.get("instance_ids")
         )
         return {

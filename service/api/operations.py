@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from service import operations
 from service.api.operations_schemas import (
     AvailableOperations,
     OperationRequest,
@@ -17,7 +18,6 @@ from service.api.operations_schemas import (
 from service.api.schemas import InstanceSummary
 from service.http.caller import current_principal
 from service.http.services import current_services
-from service.operations import use_cases as operations
 
 blp = Blueprint("operations", __name__, description="流程操作（挂起、恢复、撤回、重试、转办、更正变量）")
 

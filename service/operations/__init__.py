@@ -21,26 +21,37 @@ While suspended no task can be completed (process.tasks answers 409: the instanc
 timer fires (the scheduler claims running instances only); on resume, timers that fell due meanwhile fire
 on the next pass. A withdrawn instance's ready tasks are cancelled (they leave every 待办 list), its timers
 are cleared and it cannot be resumed. See docs/decisions/0014-instance-operations.md.
+
+By concern: rules.py (who may, in which status; the checks every operation makes first), status.py
+(挂起 / 恢复 / 撤回 / 重试), reassignment.py (转办), variables.py (更正流程变量), records.py (the 台账 row and
+the checkpoint an operation writes), listing.py (what may be done now, the administrator's list).
 """
 
-from service.operations.use_cases import (
+from service.operations.listing import Available, available, list_instances
+from service.operations.reassignment import reassign
+from service.operations.rules import (
     OPERATIONS,
+    REASSIGN,
+    RESUME,
+    RETRY,
     STATUS_FILTERS,
-    Available,
-    available,
-    correct_variable,
-    list_instances,
+    SUSPEND,
+    VARIABLES,
+    WITHDRAW,
     may,
-    reassign,
-    resume,
-    retry,
-    suspend,
-    withdraw,
 )
+from service.operations.status import resume, retry, suspend, withdraw
+from service.operations.variables import correct_variable
 
 __all__ = [
     "OPERATIONS",
+    "REASSIGN",
+    "RESUME",
+    "RETRY",
     "STATUS_FILTERS",
+    "SUSPEND",
+    "VARIABLES",
+    "WITHDRAW",
     "Available",
     "available",
     "correct_variable",

@@ -19,6 +19,9 @@ from service.db.models import HumanTask, ProcessInstance
 from service.engine.records import FiredTimer, ReadyTask
 from service.process.names import LEAD_UNIT
 
+# The task-data key naming the unit a unit lane's task belongs to (a 转办 to another unit rewrites it).
+UNIT_KEYS = {UNIT_LANE: "unit", LEAD_LANE: LEAD_UNIT}
+
 
 @dataclass(frozen=True)
 class StepSaved:
@@ -39,6 +42,6 @@ class StepSaved:
 
 def task_unit(task: ReadyTask) -> str | None:
     """The unit a task belongs to: a 承办单位 task's `unit`, a 牵头单位 task's `lead_unit`; else None."""
-    key = {UNIT_LANE: "unit", LEAD_LANE: LEAD_UNIT}.get(task.lane or "")
+    key = UNIT_KEYS.get(task.lane or "")
     unit = task.data.get(key) if key else None
     return str(unit) if unit not in (None, "") else None

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from service.instance_migration import jobs
+from service.instance_migration import worker as migration_worker
 from tests.api_helpers import Actor
 from tests.browser.driver import Person
 from tests.integration.test_instance_migration import started_at, version_1, version_2
@@ -45,7 +45,7 @@ def test_migrate_a_running_instance_in_a_dry_run_and_for_real(
     page.fill("#migration-reason", "审核环节改为复核")
     page.click("#start-migration")
     expect(page.locator("#job-progress")).to_be_visible()
-    assert jobs.run_pending(services.uow, services.ctx) == 2  # the background worker's pass
+    assert migration_worker.run_pending(services.uow, services.ctx) == 2  # the background worker's pass
     # Then the page shows the job done: one moved, one not moved with its reason
     expect(page.locator("#job-progress")).to_have_attribute("data-status", "done", timeout=15000)
     expect(page.locator("#job-progress")).to_contain_text("已迁移 1")

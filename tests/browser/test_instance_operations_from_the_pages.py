@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.api_helpers import Actor
+from tests.api_helpers import approved_item
 from tests.browser.driver import Person
 
 
@@ -24,11 +24,7 @@ def _assigned_item(client: Any, tokens: dict[str, str], title: str) -> int:
         "co_units": [],
         "time_limit_days": 10,
     }
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    iid = int(office.start("supervision_item", item)["id"])
-    office.do(iid, "register", item)
-    leader.do(iid, "approve", {"decision": "approve"})
-    return iid
+    return approved_item(client, tokens, item)
 
 
 def test_suspend_resume_and_withdraw_from_the_item_page(

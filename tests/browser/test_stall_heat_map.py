@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.api_helpers import Actor, confirm
+from tests.api_helpers import Actor, approved_item, confirm
 from tests.browser.driver import Person
 from tests.integration.test_supervised_item_flow import REPORT
 
@@ -25,14 +25,11 @@ def _returned_item(client: Any, tokens: dict[str, str], clock: Any, title: str) 
         "co_units": [],
         "time_limit_days": 10,
     }
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    iid = int(office.start("supervision_item", item)["id"])
-    office.do(iid, "register", item)
-    leader.do(iid, "approve", {"decision": "approve"})
+    iid = approved_item(client, tokens, item)
     clock.advance(days=2)
     Actor(client, tokens["shuikou_ll"]).do(iid, "handle", REPORT)
     confirm(client, tokens, "shuikou", iid)
-    office.do(iid, "review", {"review_decision": "return", "return_reason": "请补充照片"})
+    Actor(client, tokens["dcs_li"]).do(iid, "review", {"review_decision": "return", "return_reason": "请补充照片"})
     return iid
 
 

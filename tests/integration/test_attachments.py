@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, approved_item
 from tests.integration.test_supervised_item_flow import ITEM, REPORT
 
 
@@ -51,11 +51,7 @@ def stored_files(services) -> set[Path]:  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def item(client, tokens):  # type: ignore[no-untyped-def]
     """A supervised item waiting for 住建局's handling report: (instance id, handle task id)."""
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    data = {**ITEM, "co_units": []}
-    iid = office.start("supervision_item", data)["id"]
-    office.do(iid, "register", data)
-    leader.do(iid, "approve", {"decision": "approve"})
+    iid = approved_item(client, tokens, {**ITEM, "co_units": []})
     return iid, Actor(client, tokens["zjj_ll"]).task(iid, "handle")["id"]
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.process import scheduler
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, approved_item
 
 ITEM = {
     "title": "延期测试：集镇污水管网建设",
@@ -19,12 +19,7 @@ ITEM = {
 
 
 def _assigned_item(client: Any, tokens: dict[str, str], title: str) -> int:
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    data = {**ITEM, "title": title}
-    iid = int(office.start("supervision_item", data)["id"])
-    office.do(iid, "register", data)
-    leader.do(iid, "approve", {"decision": "approve"})
-    return iid
+    return approved_item(client, tokens, {**ITEM, "title": title})
 
 
 def _timer_events(office: Actor, iid: int) -> list[str]:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import Actor
+from tests.api_helpers import Actor, approved_item
 from tests.integration.test_supervised_item_flow import ITEM, REPORT
 
 
 @pytest.fixture()
 def item(client, tokens):  # type: ignore[no-untyped-def]
     """A supervised item waiting for 住建局's handling report: (instance id, handle task id)."""
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    data = {**ITEM, "co_units": []}
-    iid = office.start("supervision_item", data)["id"]
-    office.do(iid, "register", data)
-    leader.do(iid, "approve", {"decision": "approve"})
+    iid = approved_item(client, tokens, {**ITEM, "co_units": []})
     return iid, Actor(client, tokens["zjj_ll"]).task(iid, "handle")["id"]
 
 

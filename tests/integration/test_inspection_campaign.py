@@ -8,23 +8,14 @@ import docx
 
 from tests.access_helpers import HTML, sign_in
 from tests.api_helpers import Actor, confirm
-from tests.integration.test_annual_plan import PLAN, adopt_plan
+from tests.campaign_helpers import campaign_on_plan
+from tests.integration.test_annual_plan import PLAN
 
 
 def test_two_groups_three_rectification_items_to_archive(client, tokens):
     office, reviewer = Actor(client, tokens["dcs_li"]), Actor(client, tokens["dcld"])
-    iid = office.start("inspection_campaign", {"title": "耕地保护综合督查", "lead_unit": "zrzyj"})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "耕地保护综合督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
+    start = {"title": "耕地保护综合督查", "lead_unit": "zrzyj"}
+    iid = campaign_on_plan(client, tokens, "耕地保护综合督查", start)
     office.do(iid, "inspection_plan", PLAN)
     inspections = office.tasks(iid, "field_inspection")
     assert len(inspections) == 2
@@ -117,18 +108,7 @@ def test_the_notice_is_issued_visits_are_recorded_and_feedback_reaches_the_units
     督查通知 (.docx) is issued once the groups are set, each visit is 明察 or 暗访, and the inspected units get
     the group's 反馈意见."""
     office = Actor(client, tokens["dcs_li"])
-    iid = office.start("inspection_campaign", {})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "禁烧督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
+    iid = campaign_on_plan(client, tokens, "禁烧督查")
     task = office.task(iid, "inspection_plan")
     people = office.get(f"/tasks/{task['id']}").get_json()["options"]["cadre_options"]
     assert {"user:dcs_li", "user:dcs_wang"} <= {o["value"] for o in people}
@@ -166,18 +146,7 @@ def test_the_notice_is_issued_visits_are_recorded_and_feedback_reaches_the_units
 def test_invited_deputies_read_the_campaign_that_names_them(client, tokens):
     """004 §三.3 (issue 11, point 10): 人大代表 / 政协委员 are invited from a list; the invited read the campaign."""
     office = Actor(client, tokens["dcs_li"])
-    iid = office.start("inspection_campaign", {})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "邀请代表督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
+    iid = campaign_on_plan(client, tokens, "邀请代表督查")
     task = office.task(iid, "inspection_plan")
     invitees = office.get(f"/tasks/{task['id']}").get_json()["options"]["invitee_options"]
     assert {o["value"] for o in invitees} >= {"renda_wang", "zhengxie_liu"}

@@ -12,36 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from service.db.models import AuditEntry, MigrationJob
-from service.instance_migration import jobs
+from service.instance_migration import worker as migration_worker
 from tests.api_helpers import Actor
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-FORM = {"type": "default", "components": [{"type": "textfield", "key": "note", "label": "备注"}]}
-
-
-def diagram(key: str, *tasks: tuple[str, str]) -> bytes:
-    """start → the user tasks in order → end, all in the 督查室 lane, each with the note form."""
-    ids = ["start", *[t[0] for t in tasks], "end"]
-    refs = "".join(f"<bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i, _ in tasks)
-    body = [f'<bpmn:laneSet id="ls"><bpmn:lane id="lane_office" name="督查室">{refs}</bpmn:lane></bpmn:laneSet>']
-    body.append('<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/>')
-    for element_id, name in tasks:
-        body.append(
-            f'<bpmn:userTask id="{element_id}" name="{name}"><bpmn:extensionElements><spiffworkflow:properties>'
-            '<spiffworkflow:property name="formKey" value="note_form" /></spiffworkflow:properties>'
-            "</bpmn:extensionElements></bpmn:userTask>"
-        )
-    for n, (source, target) in enumerate(zip(ids, ids[1:], strict=False)):
-        body.append(f'<bpmn:sequenceFlow id="f{n}" sourceRef="{source}" targetRef="{target}"/>')
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="{BPMN}" xmlns:spiffworkflow="{SPIFF}" id="d_{key}" targetNamespace="http://duban.test">
-  <bpmn:process id="{key}" name="迁移测试 {key}" isExecutable="true">{"".join(body)}</bpmn:process>
-</bpmn:definitions>""".encode()
+from tests.migration_diagrams import FORM, FORM_FILE, diagram
 
 
 def deploy(admin: Actor, key: str, content: bytes) -> int:
-    files = [(io.BytesIO(content), f"{key}.bpmn"), (io.BytesIO(json.dumps(FORM).encode()), "note_form.form.json")]
+    files = [(io.BytesIO(content), f"{key}.bpmn"), (io.BytesIO(json.dumps(FORM).encode()), FORM_FILE)]
     response = admin.post("/process-definitions", data={"files": files}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     return int(response.get_json()["version"])
@@ -120,7 +97,7 @@ def test_a_job_moves_what_can_move_and_leaves_the_rest_untouched(client, tokens,
     queued = admin.get(f"/migrations/{job_id}").get_json()
     assert (queued["status"], queued["done"]) == ("queued", 0)
 
-    assert jobs.run_pending(services.uow, services.ctx) == 3  # what the background worker runs
+    assert migration_worker.run_pending(services.uow, services.ctx) == 3  # what the background worker runs
 
     job = admin.get(f"/migrations/{job_id}").get_json()
     assert (job["status"], job["total"], job["done"], job["moved"], job["refused"]) == ("done", 3, 3, 2, 1)
@@ -163,7 +140,7 @@ def test_only_chosen_instances_move_and_a_second_job_finds_nothing_left(client, 
     version_2(admin, "mig_some")
     body = {"from_version": 1, "to_version": 2, "reason": "先迁一件", "instance_ids": [first["id"]]}
     assert admin.post("/process-definitions/mig_some/migrations", json=body).status_code == 202
-    jobs.run_pending(services.uow, services.ctx)
+    migration_worker.run_pending(services.uow, services.ctx)
     assert admin.instance(first["id"])["definition_version"] == 2
     assert admin.instance(second["id"])["definition_version"] == 1
     assert [v["instance_id"] for v in dry_run(admin, "mig_some").get_json()["instances"]] == [second["id"]]
@@ -202,9 +179,9 @@ def test_a_job_left_by_a_dead_worker_is_taken_over(client, tokens, services, clo
         job = uow.session.scalars(select(MigrationJob).where(MigrationJob.id == job_id)).one()
         job.status, job.claimed_by, job.heartbeat_at = "running", "dead-worker", clock()
         uow.commit()
-    assert jobs.run_pending(services.uow, services.ctx) == 0  # still held
-    clock.advance(seconds=jobs.STALE_SECONDS + 1)
-    assert jobs.run_pending(services.uow, services.ctx, worker="second") == 1
+    assert migration_worker.run_pending(services.uow, services.ctx) == 0  # still held
+    clock.advance(seconds=migration_worker.STALE_SECONDS + 1)
+    assert migration_worker.run_pending(services.uow, services.ctx, worker="second") == 1
     job = admin.get(f"/migrations/{job_id}").get_json()
     assert (job["status"], job["moved"]) == ("done", 1)
     assert admin.instance(instance["id"])["definition_version"] == 2
@@ -229,7 +206,7 @@ def test_an_instance_not_running_is_moved_but_keeps_its_status(client, tokens, s
     assert [v["instance_id"] for v in dry_run(admin, key).get_json()["instances"]] == [instance["id"]]
     body = {"from_version": 1, "to_version": 2, "reason": "不在运行的实例也迁移"}
     assert admin.post(f"/process-definitions/{key}/migrations", json=body).status_code == 202
-    jobs.run_pending(services.uow, services.ctx)
+    migration_worker.run_pending(services.uow, services.ctx)
     after = admin.instance(instance["id"])
     assert (after["definition_version"], after["status"]) == (2, status)
     assert admin.instance(done["id"])["definition_version"] == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from service.config import ROOT
-from service.instance_migration import jobs
+from service.instance_migration import worker as migration_worker
 from tests.api_helpers import Actor, confirm
 from tests.conftest import own_database
 from tests.integration.test_supervised_item_flow import ITEM, REPORT
@@ -51,7 +51,7 @@ def test_an_item_being_handled_moves_to_a_new_version_and_goes_on(client, tokens
     clock.advance(hours=2)  # a timer restarted by the move would now wake two hours later
     started = admin.post("/process-definitions/supervision_item/migrations", json={**body, "reason": "环节改名"})
     assert started.status_code == 202
-    assert jobs.run_pending(services.uow, services.ctx) == 1
+    assert migration_worker.run_pending(services.uow, services.ctx) == 1
     job = admin.get(f"/migrations/{started.get_json()['id']}").get_json()
     assert (job["moved"], job["refused"]) == (1, 0), job["results"]
 

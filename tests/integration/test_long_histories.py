@@ -13,20 +13,10 @@ from sqlalchemy import text
 
 from service.campaigns import rectification
 from tests.api_helpers import Actor, confirm
+from tests.campaign_helpers import campaign_in_rectification, item_returned, problems
 from tests.conftest import own_database
-from tests.integration.test_annual_plan import adopt_plan
 
 services, app, tokens = own_database()
-
-ITEM = {
-    "title": "长期反复退回的事项",
-    "content": "测试",
-    "source_type": "文件",
-    "source_ref": "文号",
-    "lead_unit": "fgj",
-    "co_units": [],
-    "time_limit_days": 15,
-}
 
 
 @pytest.mark.slow
@@ -36,12 +26,7 @@ def test_an_item_returned_300_times_still_works(client, tokens):
         Actor(client, tokens["changwu"]),
         Actor(client, tokens["fgj_ll"]),
     )
-    iid = office.start("supervision_item", ITEM)["id"]
-    office.do(iid, "register", ITEM)
-    leader.do(iid, "approve", {"decision": "approve"})
-    for n in range(300):
-        unit.do(iid, "handle", {"progress": f"第{n + 1}次", "completion": "in_progress"})
-        office.do(iid, "review", {"review_decision": "return", "return_reason": f"退回{n + 1}"})
+    iid = item_returned(client, tokens, 300)
     handle = unit.task(iid, "handle")
     assert unit.get(f"/tasks/{handle['id']}").get_json()["data"]["round"] == 301
     unit.complete(handle["id"], {"progress": "终于完成", "completion": "done"})
@@ -59,38 +44,7 @@ def test_an_item_returned_300_times_still_works(client, tokens):
 @pytest.mark.slow
 def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client, tokens, services):
     office = Actor(client, tokens["dcs_li"])
-    iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "大规模整改督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
-    office.do(
-        iid,
-        "inspection_plan",
-        {
-            "purpose": "整改督查",
-            "basis": "年度计划",
-            "period": "十二月",
-            "targets": "全县",
-            "content": "整改落实",
-            "groups": [{"name": "一组", "leader": "user:dcs_li"}],
-        },
-    )
-    units = ["xiayang", "miandu", "shidu", "shuikou", "luyuan", "fgj", "czj", "zrzyj", "zjj", "jyj", "wjj"]
-    problems = [{"description": f"问题{i}", "unit": units[i % len(units)]} for i in range(1200)]
-    office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": problems})
-    office.do(iid, "inspection_feedback", {"feedback": "已当场反馈", "feedback_units": units})
-    office.do(iid, "group_report", {"report": "报告内容"})
-    office.do(iid, "comprehensive_report", {"report": "报告内容"})
-    Actor(client, tokens["dcld"]).do(iid, "leader_review", {"review_decision": "approve"})
-    office.do(iid, "publish_bulletin", {"bulletin_title": "整改通报"})
+    iid = campaign_in_rectification(client, tokens, 1200)
 
     # The first items exist at once; the background pass makes the rest, in batches (issue 11, point 5)
     first = office.get(f"/process-instances/{iid}/rectification-items", query_string={"per_page": 500}).get_json()
@@ -102,7 +56,7 @@ def test_a_campaign_with_1200_rectification_items_finds_every_ready_task(client,
     listing = office.get(f"/process-instances/{iid}/rectification-items", query_string={"per_page": 500, "page": 3})
     assert all(r["item_id"] and r["status"] == "handling" for r in listing.get_json()["items"])
     per_unit = Actor(client, tokens["shuikou_ll"]).get("/tasks", query_string={"per_page": 1}).get_json()
-    assert per_unit["total"] >= len([p for p in problems if p["unit"] == "shuikou"])
+    assert per_unit["total"] >= len([p for p in problems(1200) if p["unit"] == "shuikou"])
     # and the last of them can still be worked on, in its own small instance
     last = listing.get_json()["items"][-1]
     worker = Actor(client, tokens[f"{last['lead_unit']}_ll"])

@@ -10,7 +10,7 @@ from typing import Any
 from docx import Document
 
 from service.process import scheduler
-from tests.api_helpers import Actor, confirm
+from tests.api_helpers import Actor, approved_item, confirm
 
 ITEM = {
     "title": "催办测试：农村饮水安全巩固提升",
@@ -23,12 +23,7 @@ ITEM = {
 
 
 def _assigned(client: Any, tokens: dict[str, str], title: str) -> int:
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    data = {**ITEM, "title": title}
-    iid = int(office.start("supervision_item", data)["id"])
-    office.do(iid, "register", data)
-    leader.do(iid, "approve", {"decision": "approve"})
-    return iid
+    return approved_item(client, tokens, {**ITEM, "title": title})
 
 
 def _docx_text(client: Any, office: Actor, attachment_id: int) -> str:

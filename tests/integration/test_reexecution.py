@@ -17,7 +17,7 @@ import pytest
 
 from service import cli
 from service.config import ROOT
-from service.instance_migration import jobs
+from service.instance_migration import worker as migration_worker
 from service.process import history, scheduler
 from tests.api_helpers import CONFIRM, Actor, confirm, report
 from tests.conftest import own_database
@@ -156,7 +156,7 @@ def test_a_migrated_instance_re_executes_on_both_versions(client, tokens, servic
     body = {"from_version": version, "to_version": version + 1, "instance_ids": [iid], "reason": "环节改名"}
     started = admin.post("/process-definitions/supervision_item/migrations", json=body)
     assert started.status_code == 202, started.get_json()
-    assert jobs.run_pending(services.uow, services.ctx) == 1
+    assert migration_worker.run_pending(services.uow, services.ctx) == 1
     assert admin.instance(iid)["definition_version"] == version + 1
     lead.do(iid, "handle", REPORT)
     confirm(client, tokens, "zjj", iid)

@@ -12,9 +12,8 @@ import pytest
 from service.campaigns import rectification
 from service.process import checkpoints, replay
 from tests.api_helpers import Actor, confirm
+from tests.campaign_helpers import campaign_in_rectification, item_returned
 from tests.conftest import own_database
-from tests.integration.test_annual_plan import adopt_plan
-from tests.integration.test_long_histories import ITEM
 
 services, app, tokens = own_database()
 
@@ -44,17 +43,7 @@ def _matches(step: dict[str, Any], data: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_an_item_returned_300_times_replays_every_round(client, tokens, services):
-    office, leader, unit = (
-        Actor(client, tokens["dcs_li"]),
-        Actor(client, tokens["changwu"]),
-        Actor(client, tokens["fgj_ll"]),
-    )
-    iid = office.start("supervision_item", ITEM)["id"]
-    office.do(iid, "register", ITEM)
-    leader.do(iid, "approve", {"decision": "approve"})
-    for n in range(300):
-        unit.do(iid, "handle", {"progress": f"第{n + 1}次", "completion": "in_progress"})
-        office.do(iid, "review", {"review_decision": "return", "return_reason": f"退回{n + 1}"})
+    iid = item_returned(client, tokens, 300)
     auditor = Actor(client, tokens["shenji"])
     replay.forget()
     steps, total = _pages(auditor, iid)
@@ -85,38 +74,7 @@ def test_an_item_returned_300_times_replays_every_round(client, tokens, services
 @pytest.mark.slow
 def test_a_campaign_with_1200_rectification_items_replays_with_its_lists_cut(client, tokens, services):
     office = Actor(client, tokens["dcs_li"])
-    iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "大规模整改督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
-    office.do(
-        iid,
-        "inspection_plan",
-        {
-            "purpose": "整改督查",
-            "basis": "年度计划",
-            "period": "十二月",
-            "targets": "全县",
-            "content": "整改落实",
-            "groups": [{"name": "一组", "leader": "user:dcs_li"}],
-        },
-    )
-    units = ["xiayang", "miandu", "shidu", "shuikou", "luyuan", "fgj", "czj", "zrzyj", "zjj", "jyj", "wjj"]
-    problems = [{"description": f"问题{i}", "unit": units[i % len(units)]} for i in range(1200)]
-    office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": problems})
-    office.do(iid, "inspection_feedback", {"feedback": "已当场反馈", "feedback_units": units})
-    office.do(iid, "group_report", {"report": "报告内容"})
-    office.do(iid, "comprehensive_report", {"report": "报告内容"})
-    Actor(client, tokens["dcld"]).do(iid, "leader_review", {"review_decision": "approve"})
-    office.do(iid, "publish_bulletin", {"bulletin_title": "整改通报"})
+    iid = campaign_in_rectification(client, tokens, 1200)
     rectification.spawn_pending(services.uow, services.ctx, iid, most=5000)
 
     auditor = Actor(client, tokens["shenji"])

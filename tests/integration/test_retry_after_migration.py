@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 
-from service.instance_migration import jobs
+from service.instance_migration import worker as migration_worker
 from tests.api_helpers import Actor
 
 NS = (
@@ -65,7 +65,7 @@ def test_an_instance_in_error_is_migrated_to_the_fixed_version_and_retried(clien
         json={"from_version": 1, "to_version": 2, "reason": "修正除以零"},
     )
     assert started.status_code == 202, started.get_json()
-    jobs.run_pending(services.uow, services.ctx)
+    migration_worker.run_pending(services.uow, services.ctx)
     moved = admin.instance(iid)
     assert (moved["definition_version"], moved["status"]) == (2, "error")  # moved, not advanced
 

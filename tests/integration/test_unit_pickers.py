@@ -6,7 +6,8 @@ Issue 11: a unit typed as a name, or an unknown code, used to be accepted and cr
 from __future__ import annotations
 
 from tests.api_helpers import Actor
-from tests.integration.test_annual_plan import PLAN, adopt_plan
+from tests.campaign_helpers import campaign_on_plan
+from tests.integration.test_annual_plan import PLAN
 from tests.integration.test_supervised_item_flow import ITEM
 
 
@@ -36,18 +37,7 @@ def test_an_unknown_lead_unit_is_refused_on_its_field_and_nothing_moves(client, 
 
 def test_a_problem_found_in_the_field_names_a_real_unit(client, tokens):
     office = Actor(client, tokens["dcs_li"])
-    iid = office.start("inspection_campaign", {})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "耕地保护督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
+    iid = campaign_on_plan(client, tokens, "耕地保护督查")
     office.do(iid, "inspection_plan", PLAN)
     task = office.tasks(iid, "field_inspection")[0]  # one per group
     found = [

@@ -8,31 +8,11 @@ from typing import Any
 
 from service.campaigns import rectification
 from tests.api_helpers import Actor
+from tests.campaign_helpers import campaign_in_rectification
 from tests.conftest import own_database
-from tests.integration.test_annual_plan import adopt_plan
 
 services, app, tokens = own_database()  # the campaign's many items stay out of the other modules' 待办
 UNITS = ["xiayang", "miandu", "zjj"]
-
-
-def campaign_in_rectification(client: Any, tokens: dict[str, str], problems: int) -> int:
-    office = Actor(client, tokens["dcs_li"])
-    iid = office.start("inspection_campaign", {"title": "撤回测试督查"})["id"]
-    _, plan = adopt_plan(client, tokens)
-    chosen = {"plan_item": plan[0]["value"], "lead_unit": plan[0]["lead_unit"]}
-    office.do(iid, "plan_check", {"title": "撤回测试督查", "plan_status": "on_plan", **chosen})
-    office.do(iid, "inspection_plan", {
-        "purpose": "整改督查", "basis": "年度计划", "period": "十二月", "targets": "全县", "content": "整改落实",
-        "groups": [{"name": "一组", "leader": "user:dcs_li"}],
-    })  # fmt: skip
-    found = [{"description": f"问题{i}", "unit": UNITS[i % len(UNITS)]} for i in range(problems)]
-    office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": found})
-    office.do(iid, "inspection_feedback", {"feedback": "已当场反馈", "feedback_units": UNITS})
-    office.do(iid, "group_report", {"report": "报告内容"})
-    office.do(iid, "comprehensive_report", {"report": "报告内容"})
-    Actor(client, tokens["dcld"]).do(iid, "leader_review", {"review_decision": "approve"})
-    office.do(iid, "publish_bulletin", {"bulletin_title": "整改通报"})
-    return int(iid)
 
 
 def items(office: Actor, iid: int) -> list[dict[str, Any]]:
@@ -50,7 +30,7 @@ def test_a_withdrawn_campaign_takes_its_rectification_items_along(client, tokens
     campaign with a reason, then every created item is 已撤回 with a history event naming the campaign, no
     unit has a task of them, and the background pass creates none of the 5."""
     office = Actor(client, tokens["dcs_li"])
-    iid = campaign_in_rectification(client, tokens, 25)
+    iid = campaign_in_rectification(client, tokens, 25, title="撤回测试督查", units=UNITS)
     created = [r["item_id"] for r in items(office, iid) if r["item_id"]]
     assert len(created) == 20
     liaison = Actor(client, tokens["xiayang_ll"])
@@ -78,7 +58,7 @@ def test_a_withdrawn_rectification_item_no_longer_holds_its_campaign_back(client
     duplicate), then the campaign still waits for the second; when the second is withdrawn too, the campaign
     goes on with both in its results."""
     office = Actor(client, tokens["dcs_li"])
-    iid = campaign_in_rectification(client, tokens, 2)
+    iid = campaign_in_rectification(client, tokens, 2, title="撤回测试督查", units=UNITS)
     first, second = (r["item_id"] for r in items(office, iid))
 
     assert office.post(f"/process-instances/{first}/withdraw", json={"reason": "与另一问题重复"}).status_code == 200
