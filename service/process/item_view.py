@@ -107,10 +107,11 @@ def item_page(
 ) -> ItemPage:
     """What the item page shows. With `now` it is a person's view of the page, and an auditor's is logged."""
     instance, ready = instances.get(uow, actor, instance_id)
-    history, found = timeline(uow, actor, instance, only or TimelineFilter())
+    events = uow.history.for_instance(instance.id)  # read once: the timeline and the diagram's marks
+    history, found = timeline(uow, actor, instance, only or TimelineFilter(), events)
     done: set[str] = set()
     failed: list[str] = []
-    for event in uow.history.for_instance(instance.id):
+    for event in events:
         payload = event.payload or {}
         if event.kind == "error" and payload.get("element_id"):
             failed = [str(payload["element_id"])]

@@ -4,7 +4,7 @@ filtered by kind, person and date; a unit's staff see only their own unit's part
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +27,8 @@ from service.process.history_words import (
     step_text,
     value_words,
 )
+
+TIMELINE_PAGE = 100  # records a page of the timeline shows: an item returned 300 times has 600 and more
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class TimelineFilter:
     since: date | None = None
     until: date | None = None
     system: bool = False
+    page: int = 1  # of TIMELINE_PAGE records, 1 = the newest
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class Timeline:
     kinds: list[tuple[str, str]]  # the kinds this history has: (kind, word)
     people: list[tuple[str, str]]  # who acted in it: (username, name)
     system_steps: int  # how many of the engine's own steps there are
+    total: int = 0  # records that match the filters
+    page: int = 1
+    pages: int = 1
 
 
 def unit_of(task: HumanTask | None) -> str | None:
@@ -124,7 +130,7 @@ def record_of(
     administrative operations with what they changed (before → after)."""
     payload = event.payload or {}
     task = words.tasks.get(str(payload.get("task_id")))
-    unit = unit_of(task) if event.kind == "task_completed" else None
+    unit = _unit(words, event)
     if not visible_to(actor, unit):
         return None
     labels, choices = words.forms.get(task.form_key or "", ({}, {})) if task else ({}, {})
@@ -157,11 +163,40 @@ def record_of(
     )
 
 
+def _unit(words: Reading, event: Any) -> str | None:
+    """The unit whose part of the item a history event is: a completed task's unit, else None (shared)."""
+    if event.kind != "task_completed":
+        return None
+    task = words.tasks.get(str((event.payload or {}).get("task_id")))
+    return task.unit if task else None
+
+
+def _checkpoint_changes(
+    labelled: DataWords, before: Mapping[str, Any], payload: Mapping[str, Any]
+) -> list[tuple[str, str, str]]:
+    """A checkpoint's data changes by label: (label, before, after), set keys then removed ones."""
+    gone = sorted(set(payload.get("removed") or []))
+    return [
+        (labelled.label(k), labelled.words(k, before[k]) if k in before else "（无）", labelled.words(k, v))
+        for k, v in sorted((payload.get("set") or {}).items())
+        if k not in HIDDEN_KEYS
+    ] + [(labelled.label(k), labelled.words(k, before.get(k)), "（删除）") for k in gone]
+
+
 def timeline(
-    uow: UnitOfWork, actor: Principal, instance: ProcessInstance, only: TimelineFilter
+    uow: UnitOfWork,
+    actor: Principal,
+    instance: ProcessInstance,
+    only: TimelineFilter,
+    events: Sequence[Any] | None = None,
 ) -> tuple[list[Record], Timeline]:
     """The item page's timeline: every event in words with what it changed — administrative operations
-    before → after, and with the system steps shown, each checkpoint's data changes by label — filtered."""
+    before → after, and with the system steps shown, each checkpoint's data changes by label — filtered,
+    one page of TIMELINE_PAGE records (page 1 the newest), oldest first. `events`: the instance's history
+    when the caller has read it already.
+
+    One pass decides which events the reader sees and which match the filters (cheap); only the page's
+    records are put into words."""
     words = reading(uow, instance)
     data_words = DataWords(words)
     by_form: dict[str | None, DataWords] = {None: data_words}
@@ -169,40 +204,27 @@ def timeline(
     kinds: dict[str, str] = {}
     people: dict[str, str] = {}
     system = 0
-    out = []
+    matching: list[tuple[Any, str | None, Mapping[str, Any]]] = []  # (event, checkpoint's form, data before)
     data: dict[str, Any] = {}
-    for event in uow.history.for_instance(instance.id):
+    for event in uow.history.for_instance(instance.id) if events is None else events:
         payload = event.payload or {}
-        changes = None
         system += event.kind in SYSTEM_KINDS
+        before: Mapping[str, Any] = data
+        checkpoint_form = None
         if event.kind == "task_completed":
             task = words.tasks.get(str(payload.get("task_id")))
             form = task.form_key if task else None
         if event.kind == checkpoints.KIND:
-            labelled = by_form.setdefault(form, DataWords(words, form))
-            form = None
-            before = data
+            checkpoint_form, form = form, None
             gone = set(payload.get("removed") or [])
             data = {k: v for k, v in data.items() if k not in gone}
             data.update(payload.get("set") or {})
-            if not only.system:
-                continue
-            changes = [
-                (
-                    labelled.label(k),
-                    labelled.words(k, before[k]) if k in before else "（无）",
-                    labelled.words(k, v),
-                )
-                for k, v in sorted((payload.get("set") or {}).items())
-                if k not in HIDDEN_KEYS
-            ] + [(labelled.label(k), labelled.words(k, before.get(k)), "（删除）") for k in sorted(gone)]
         if event.kind in SYSTEM_KINDS and not only.system:
             continue
-        record = record_of(actor, words, event, data_words, changes)
-        if record is None:
+        if not visible_to(actor, _unit(words, event)):
             continue
-        kinds.setdefault(event.kind, record.kind_word)
-        people.setdefault(event.actor, record.actor)
+        kinds.setdefault(event.kind, EVENT_WORDS.get(event.kind, event.kind))
+        people.setdefault(event.actor, words.actor_name(event.actor))
         day = event.at.astimezone(workdays.SHANGHAI).date()
         if (
             (only.kind and event.kind != only.kind)
@@ -211,9 +233,28 @@ def timeline(
             or (only.until and day > only.until)
         ):
             continue
+        matching.append((event, checkpoint_form, before))
+    pages = max(1, -(-len(matching) // TIMELINE_PAGE))
+    page = min(max(1, only.page), pages)
+    shown = matching[max(0, len(matching) - page * TIMELINE_PAGE) : len(matching) - (page - 1) * TIMELINE_PAGE]
+    out = []
+    for event, checkpoint_form, before in shown:
+        changes = None
+        if event.kind == checkpoints.KIND:
+            if checkpoint_form not in by_form:
+                by_form[checkpoint_form] = DataWords(words, checkpoint_form)
+            changes = _checkpoint_changes(by_form[checkpoint_form], before, event.payload or {})
+        record = record_of(actor, words, event, data_words, changes)
+        assert record is not None  # visible: checked above
         out.append(record)
     found = Timeline(
-        only, sorted(kinds.items(), key=lambda kv: kv[1]), sorted(people.items(), key=lambda kv: kv[1]), system
+        only,
+        sorted(kinds.items(), key=lambda kv: kv[1]),
+        sorted(people.items(), key=lambda kv: kv[1]),
+        system,
+        total=len(matching),
+        page=page,
+        pages=pages,
     )
     return out, found
 

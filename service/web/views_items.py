@@ -67,7 +67,15 @@ def timeline_filter() -> timeline.TimelineFilter:
         since=_day(args.get("since")),
         until=_day(args.get("until")),
         system=args.get("system") == "1",
+        page=_number(args.get("tpage")),
     )
+
+
+def _number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or "1"), 1_000_000))
+    except ValueError:
+        return 1  # a malformed page number is the first page
 
 
 def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) -> dict[str, Any]:
