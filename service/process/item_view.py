@@ -19,6 +19,8 @@ from service.process import form_data, instances, tasks, time_limits
 from service.process.names import INSPECTION_CAMPAIGN, LEAD_UNIT
 from service.process.timeline import Record, Timeline, TimelineFilter, records, timeline, unit_of, visible_to
 
+TASK_RECORDS = 100  # the task page's 办理记录: an item returned 300 times has 600 and more
+
 # The well-known item keys of docs/process-conventions.md, in the order of a 督办通知单.
 FACT_KEYS = (
     ("title", "事项名称"),
@@ -43,10 +45,11 @@ class TaskPage:
     instance: ProcessInstance
     form: dict[str, Any] | None
     facts: list[tuple[str, str, Any]]  # (key, label, value)
-    records: list[Record]
+    records: list[Record]  # the newest TASK_RECORDS steps people took
     form_data: dict[str, Any]
     draft_saved_at: datetime | None
     may_act: bool
+    records_total: int = 0  # all the steps; the item page's timeline pages through them
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,14 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
     instance = uow.instances.get(task.instance_id)
     assert instance is not None
     data, draft_saved_at = form_data.for_task(uow, actor, task, form, now)
+    earlier, total = records(uow, actor, instance, kinds={"task_completed"}, newest=TASK_RECORDS)
     return TaskPage(
         task=task,
         instance=instance,
         form=form,
         facts=facts_of(task.data),
-        records=[r for r in records(uow, actor, instance, kinds={"task_completed"})],
+        records=earlier,
+        records_total=total,
         form_data=data,
         draft_saved_at=draft_saved_at,
         may_act=task.state == "ready" and actor.may_act_on(task),

@@ -260,16 +260,22 @@ def timeline(
 
 
 def records(
-    uow: UnitOfWork, actor: Principal, instance: ProcessInstance, *, kinds: set[str] | None = None
-) -> list[Record]:
+    uow: UnitOfWork,
+    actor: Principal,
+    instance: ProcessInstance,
+    *,
+    kinds: set[str] | None = None,
+    newest: int | None = None,
+) -> tuple[list[Record], int]:
+    """The events the actor may read in words (of `kinds`, read alone from the database), the newest
+    `newest` of them when given; and how many there are in all."""
     words = reading(uow, instance)
-    out = []
-    for event in uow.history.for_instance(instance.id):
-        if kinds is not None and event.kind not in kinds:
-            continue
-        if event.kind == checkpoints.KIND and kinds is None:
-            continue  # the engine's own bookkeeping (what the replay reads), not a step people took
-        record = record_of(actor, words, event)
-        if record is not None:
-            out.append(record)
-    return out
+    visible = [
+        event
+        for event in uow.history.for_instance(instance.id, kinds)
+        # a checkpoint is the engine's own bookkeeping (what the replay reads), not a step people took
+        if (kinds is not None or event.kind != checkpoints.KIND) and visible_to(actor, _unit(words, event))
+    ]
+    shown = visible if newest is None else visible[max(0, len(visible) - newest) :]
+    out = [record_of(actor, words, event) for event in shown]
+    return [r for r in out if r is not None], len(visible)

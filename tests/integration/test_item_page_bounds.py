@@ -97,3 +97,20 @@ def test_the_pages_of_the_timeline_neither_skip_nor_repeat(client, tokens, servi
         pages = _pages(services, iid, only)
         assert all(len(p) == TIMELINE_PAGE for p in pages[1:])  # only the oldest page is short
         assert [seq for page in pages for seq in page] == expected
+
+
+def test_the_task_page_shows_the_newest_steps_and_links_to_the_rest(app, client, tokens):
+    """Given the same kind of item (112 steps people took), when the unit's liaison opens its 办理 task, then
+    办理记录 lists the newest 100, ending with the last 退回, says how many there are and links to the item
+    page, where the timeline pages through all of them."""
+    iid = _returned_item(client, tokens)
+    handle = Actor(client, tokens["fgj_ll"]).task(iid, "handle")
+    browser = app.test_client()
+    sign_in(browser, "fgj_ll")
+    html = browser.get(f"/tasks/{handle['id']}", headers=HTML).get_data(as_text=True)
+    part = html.split('id="task-records"', 1)[1].split("</ol>", 1)[0]
+    assert len(re.findall(r'<li data-kind="task_completed">', part)) == TIMELINE_PAGE
+    # the oldest 12 steps (登记, 审批, the first 5 rounds) are left out: 退回6 is the oldest return shown
+    assert f"退回{ROUNDS}</div>" in part and "退回6</div>" in part and "退回5</div>" not in part
+    more = html.split('id="task-records-more"', 1)[1].split("</p>", 1)[0]
+    assert "共 112 条，显示最近 100 条" in more and f'href="/items/{iid}"' in more

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -213,8 +213,11 @@ class HistoryRepository(Repository):
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         return self.session.scalars(stmt.order_by(HistoryEvent.seq.desc()).limit(1)).first()
 
-    def for_instance(self, instance_id: int) -> Sequence[HistoryEvent]:
+    def for_instance(self, instance_id: int, kinds: Collection[str] | None = None) -> Sequence[HistoryEvent]:
+        """An instance's events in order; with `kinds`, only events of those kinds."""
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        if kinds is not None:
+            stmt = stmt.where(HistoryEvent.kind.in_(sorted(kinds)))
         return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
 
     def heads_before(self, end: datetime) -> Sequence[tuple[int, str, int]]:
