@@ -11,7 +11,9 @@ from service.config import Settings
 from service.wiring import Services, build_services
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+def create_app(settings: Settings | None = None, services: Services | None = None, *, warm: bool = True) -> Flask:
+    """The application. `warm`: start the engine processes now (gunicorn's workers); `duban serve` starts
+    them once it is listening, so they do not compete with its own start-up for the CPU."""
     services = services or build_services(settings)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(
@@ -35,7 +37,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     register_error_handlers(app)
     security_headers.init_app(app)
     _reads_do_not_queue(app)
-    services.ctx.engines.warm()  # the engine processes start importing now, not on the first request
+    if warm:
+        services.ctx.engines.warm()  # the engine processes start importing now, not on the first request
     return app
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,7 +111,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.background import SchedulerThread
 
     services = _services()
-    app = create_app(services=services)
+    app = create_app(services=services, warm=False)
+    threading.Thread(target=_warm_when_listening, args=(services, args.host, args.port), daemon=True).start()
     scheduler = None
     if services.settings.scheduler_interval > 0 and not args.no_scheduler:
         scheduler = SchedulerThread(services.uow, services.ctx, services.settings.scheduler_interval)
@@ -120,6 +123,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if scheduler:
         scheduler.stop()
     return 0
+
+
+def _warm_when_listening(services: Services, host: str, port: int, timeout: float = 30.0) -> None:
+    """Start the engine processes once the server accepts connections: on 2 cores, three children importing
+    the engine alongside the service's own start-up delayed its first answer by a second and more. A command
+    that comes before they are up starts one itself (service.engine.isolation.EnginePool)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.05)
+    services.ctx.engines.warm()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

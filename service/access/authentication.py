@@ -6,6 +6,7 @@ mode (DUBAN_DEMO_MODE) the demo password signs nobody in for work: the user must
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -22,8 +23,15 @@ from service.errors import Forbidden, Unauthorized
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-# Compared against when the user does not exist, so timing does not reveal valid usernames.
-_DUMMY_HASH = generate_password_hash("duban-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the user does not exist, so timing does not reveal valid usernames. Made on
+    first use: hashing costs ~0.1 s, which every start of the service paid at import time."""
+    return generate_password_hash("duban-dummy-password")
+
+
 WRONG = "用户名或密码错误"
 
 
@@ -54,7 +62,7 @@ def verify_password(uow: UnitOfWork, username: str, password: str, now: datetime
     user = uow.users.by_username(username)
     failed = {"channel": channel}
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         audit_log.record(uow, audit_log.SIGN_IN_FAILED, username, now, username, {**failed, "reason": "unknown"})
         uow.commit()
         raise Unauthorized(WRONG)

@@ -30,7 +30,7 @@ from service.engine.diagram import sequence_flows
 from service.errors import InvalidInput, NotFound
 from service.history_integrity import diagram_page
 from service.process import digests, history, instances
-from service.process.item_view import EVENT_WORDS
+from service.process.history_words import EVENT_WORDS
 
 FORMAT = "duban-history-export/1"
 CONSISTENT = "一致"

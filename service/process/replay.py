@@ -29,10 +29,10 @@ from service.access.principal import Principal
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.diagram import sequence_flows
-from service.process import checkpoints, instances, item_view
+from service.process import checkpoints, history_words, instances, timeline
 
 MAX_LIMIT = 200
-LIST_ENTRIES = item_view.LIST_ENTRIES  # a list longer than this travels as its first entries and its length
+LIST_ENTRIES = history_words.LIST_ENTRIES  # a list longer than this travels as its first entries and its length
 # The events that change an instance's engine state: a command with one of these and no checkpoint was
 # written before checkpoints existed, and the data after it is known only in part.
 ENGINE_KINDS = frozenset(
@@ -125,7 +125,9 @@ class Replay:
     partial: bool
 
 
-def _changes(labels: item_view.DataWords, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+def _changes(
+    labels: history_words.DataWords, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, list[Any]]:
     added, changed, removed = [], [], []
     for key in sorted(after):
         if key not in before:
@@ -205,8 +207,8 @@ def _replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int, li
     wanted = set(seqs)
     start_seq, state = _cached_before(uow, instance.id, seqs[0])
     events = _events_through(uow, instance.id, start_seq, seqs[-1])
-    words = item_view.reading(uow, instance)
-    by_form: dict[str | None, item_view.DataWords] = {}
+    words = history_words.reading(uow, instance)
+    by_form: dict[str | None, history_words.DataWords] = {}
     flows = sequence_flows(instance.definition.bpmn_xml)
     sees_data = actor.sees_everything or bool(actor.acting_lanes())
     steps: list[dict[str, Any]] = []
@@ -242,7 +244,7 @@ def _replay(uow: UnitOfWork, actor: Principal, instance_id: int, offset: int, li
             state.ready = ()  # not recorded then
         tasks = (words.tasks.get(str((e.payload or {}).get("task_id"))) for e in group if e.kind == "task_completed")
         form = next((t.form_key for t in tasks if t is not None), None)
-        labels = by_form.setdefault(form, item_view.DataWords(words, form))  # the labels of the form it filled
+        labels = by_form.setdefault(form, history_words.DataWords(words, form))  # the labels of the form it filled
         first = True
         for event, done, failed, status in in_group:
             if event.seq in wanted:
@@ -284,8 +286,8 @@ def _command_ends(events: Sequence[Any], seq: int) -> bool:
 
 def _step(
     actor: Principal,
-    words: item_view.Reading,
-    labels: item_view.DataWords,
+    words: history_words.Reading,
+    labels: history_words.DataWords,
     flows: Sequence[tuple[str, str, str]],
     event: Any,
     state: _State,
@@ -296,14 +298,14 @@ def _step(
     first_of_command: bool,
     sees_data: bool,
 ) -> dict[str, Any]:
-    record = item_view.record_of(actor, words, event, labels)
+    record = timeline.record_of(actor, words, event, labels)
     active = set(state.ready)
     waiting = set(state.waiting)
     taken = [fid for fid, src, dst in flows if src in done and (dst in done or dst in active or dst in waiting)]
     step: dict[str, Any] = {
         "seq": event.seq,
         "kind": event.kind,
-        "kind_word": item_view.EVENT_WORDS.get(event.kind, event.kind),
+        "kind_word": history_words.EVENT_WORDS.get(event.kind, event.kind),
         "actor": words.actor_name(event.actor),
         "at": event.at,
         "hidden": record is None,

@@ -17,7 +17,7 @@ from service.errors import Forbidden, InvalidInput, NotFound
 from service.http.field_errors import field_errors
 from service.i18n import gettext
 from service.operations import use_cases as operations
-from service.process import definitions, instances, item_view, start_contract
+from service.process import definitions, instances, item_view, start_contract, timeline
 from service.web import bp
 from service.web.pages import page, services
 
@@ -58,16 +58,24 @@ def _day(value: str | None) -> date | None:
         return None  # a malformed date filters nothing
 
 
-def timeline_filter() -> item_view.TimelineFilter:
+def timeline_filter() -> timeline.TimelineFilter:
     """The timeline's filters from the page's GET parameters (kind, person, since, until, system)."""
     args = request.args
-    return item_view.TimelineFilter(
+    return timeline.TimelineFilter(
         kind=args.get("kind") or None,
         person=args.get("person") or None,
         since=_day(args.get("since")),
         until=_day(args.get("until")),
         system=args.get("system") == "1",
+        page=_number(args.get("tpage")),
     )
+
+
+def _number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or "1"), 1_000_000))
+    except ValueError:
+        return 1  # a malformed page number is the first page
 
 
 def _campaign_parts(uow: Any, principal: Principal, view: item_view.ItemPage) -> dict[str, Any]:

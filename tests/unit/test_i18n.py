@@ -7,7 +7,7 @@ import re
 from service import i18n
 from service.config import ROOT
 from service.http import errors
-from service.process import item_view
+from service.process import history_words, item_view
 from service.web import filters, views_inbox
 
 WEB = ROOT / "service" / "web"
@@ -20,7 +20,7 @@ def _used_strings() -> set[str]:
     for module in WEB.glob("*.py"):
         found.update(re.findall(r'gettext\("([^"]+)"', module.read_text(encoding="utf-8")))
     found.update(label for _, label in item_view.FACT_KEYS)
-    found.update(item_view.EVENT_WORDS.values())
+    found.update(history_words.EVENT_WORDS.values())
     found.update(filters.STATUS_WORDS.values())
     found.update(filters.LIGHT_WORDS.values())
     found.update(views_inbox.TAB_TITLES.values())

@@ -43,7 +43,10 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
-    __table_args__ = (Index("ix_instances_wake", "status", "next_wake_at"),)
+    __table_args__ = (
+        Index("ix_instances_wake", "status", "next_wake_at"),
+        Index("ix_instances_started_by", "started_by", "started_at"),  # 我发起的
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(100), index=True)
@@ -73,6 +76,7 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_tasks_state_lane", "state", "lane"),
         Index("ix_tasks_state_unit", "state", "unit_code"),
+        Index("ix_tasks_completed_by", "completed_by", "completed_at"),  # 已办
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # engine task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)

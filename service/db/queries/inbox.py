@@ -65,7 +65,31 @@ def _text(q: str | None) -> ColumnElement[bool] | None:
 
 
 class InboxRepository(Repository):
-    def _tasks(self, scope: TaskScope, window: Window) -> Select[Any]:
+    def _task_ids(self, scope: TaskScope, window: Window, sort: str) -> Select[Any]:
+        """The ids of the tasks of a list; joined with their instance only when a filter or the sort needs it."""
+        stmt = select(HumanTask.id).where(*_task_filter(scope))
+        if window.due_after is not None:
+            stmt = stmt.where(HumanTask.due_at > window.due_after)
+        if window.due_until is not None:
+            stmt = stmt.where(HumanTask.due_at <= window.due_until)
+        text = _text(window.q)
+        if text is not None or window.process_key or sort == "number":
+            stmt = stmt.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        if text is not None:
+            stmt = stmt.where(text)
+        if window.process_key:
+            stmt = stmt.where(ProcessInstance.process_key == window.process_key)
+        return stmt
+
+    def tasks(self, scope: TaskScope, window: Window, sort: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        """One page of (task, business number, title, process key, ledger row), and the list's total.
+
+        The page is chosen by id first — sorting only the tasks' ids and dates, not every matching task's data
+        with its instance and ledger row — and then those rows are read whole."""
+        ids = self._task_ids(scope, window, sort)
+        total = self.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        order = (*TASK_SORTS[sort], HumanTask.id.asc())  # the id breaks ties: the same order every time
+        page = ids.order_by(*order).offset(offset).limit(limit).subquery()
         stmt = (
             select(
                 HumanTask,
@@ -74,22 +98,12 @@ class InboxRepository(Repository):
                 ProcessInstance.process_key,
                 LedgerItem,
             )
+            .join(page, page.c.id == HumanTask.id)
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .outerjoin(LedgerItem, LedgerItem.instance_id == HumanTask.instance_id)
-            .where(*_task_filter(scope))
+            .order_by(*order)
         )
-        if window.due_after is not None:
-            stmt = stmt.where(HumanTask.due_at > window.due_after)
-        if window.due_until is not None:
-            stmt = stmt.where(HumanTask.due_at <= window.due_until)
-        if (text := _text(window.q)) is not None:
-            stmt = stmt.where(text)
-        if window.process_key:
-            stmt = stmt.where(ProcessInstance.process_key == window.process_key)
-        return stmt
-
-    def tasks(self, scope: TaskScope, window: Window, sort: str, offset: int, limit: int) -> tuple[Sequence[Any], int]:
-        return self._page(self._tasks(scope, window), TASK_SORTS[sort], offset, limit, rows=True)
+        return self.session.execute(stmt).all(), total
 
     def count_tasks(self, scope: TaskScope) -> int:
         stmt = select(func.count()).select_from(HumanTask).where(*_task_filter(scope))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -172,6 +172,14 @@ class TaskRepository(Repository):
     def get(self, task_id: str) -> HumanTask | None:
         return self.session.get(HumanTask, task_id)
 
+    def briefs(self, instance_id: int) -> Sequence[tuple[str, str | None, str | None, Any]]:
+        """(id, form key, unit code, the data's `unit`) of every task of an instance, without the rest of
+        each task's data."""
+        unit = HumanTask.data["unit"]
+        stmt = select(HumanTask.id, HumanTask.form_key, HumanTask.unit_code, unit)
+        rows = self.session.execute(stmt.where(HumanTask.instance_id == instance_id)).all()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
         stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
         return self.session.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)).all()
@@ -205,8 +213,11 @@ class HistoryRepository(Repository):
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         return self.session.scalars(stmt.order_by(HistoryEvent.seq.desc()).limit(1)).first()
 
-    def for_instance(self, instance_id: int) -> Sequence[HistoryEvent]:
+    def for_instance(self, instance_id: int, kinds: Collection[str] | None = None) -> Sequence[HistoryEvent]:
+        """An instance's events in order; with `kinds`, only events of those kinds."""
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        if kinds is not None:
+            stmt = stmt.where(HistoryEvent.kind.in_(sorted(kinds)))
         return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
 
     def heads_before(self, end: datetime) -> Sequence[tuple[int, str, int]]:
