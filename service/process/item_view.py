@@ -89,6 +89,8 @@ def task_page(uow: UnitOfWork, actor: Principal, task_id: str, now: datetime) ->
     assert instance is not None
     data, draft_saved_at = form_data.for_task(uow, actor, task, form, now)
     earlier, total = records(uow, actor, instance, kinds={"task_completed"}, newest=TASK_RECORDS)
+    details = {"instance_id": instance.id, "what": "task", "task_id": task.id, "element_id": task.element_id}
+    audit_log.record_auditor_view(uow, actor, audit_log.AUDITOR_VIEWED_INSTANCE, now, instance.business_number, details)
     return TaskPage(
         task=task,
         instance=instance,

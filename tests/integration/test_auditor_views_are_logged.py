@@ -190,3 +190,15 @@ def test_the_attachment_list_and_the_scores_export_read_by_an_auditor_are_logged
     assert office.get(f"/process-instances/{iid}/attachments").status_code == 200
     assert office.get("/scores/export.xlsx", query_string={"period": "2026Q4"}).status_code == 200
     assert _entries(client, tokens["shenjiguan"], actor="dcs_li", action="auditor_exported") == []
+
+
+def test_a_task_page_read_by_an_auditor_is_logged(app: Any, client: Any, tokens: Any, item: Any) -> None:
+    iid, number, _ = item
+    handle = Actor(client, tokens["zjj_ll"]).task(iid, "handle")
+    browser = app.test_client()
+    sign_in(browser, "shenji")
+    assert browser.get(f"/tasks/{handle['id']}", headers=HTML).status_code == 200
+    views = _entries(client, tokens["shenjiguan"], actor="shenji", target=number)
+    assert [(e["action"], e["details"]["what"], e["details"]["element_id"]) for e in views] == [
+        ("auditor_viewed_instance", "task", "handle")
+    ]
