@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from service.engine.errors import ExecutionFailed, readable_error
 from service.engine.parser import CompiledDefinition
-from service.engine.records import ReadyTask, StepRecord, TimerMove, task_data_digests
+from service.engine.records import ReadyTask, StepRecord, TimerMove, data_digest, task_data_digests
 from service.engine.runtime import ProcessEngine
 
 # create: a new instance's initial state, running nothing (used when "start" failed in its scripts)
@@ -68,6 +68,7 @@ class EngineOutcome:
     waiting: list[str] = field(default_factory=list)  # element ids of the timers waiting after the command
     observations: list[dict[str, Any]] = field(default_factory=list)  # "reexecute": one per input run
     ready_data: list[list[str]] = field(default_factory=list)  # records.task_data_digests, of the full data
+    completed_task_data: str | None = None  # "complete": records.data_digest of the task's data before it
 
     @classmethod
     def failed(cls, error: ExecutionFailed) -> EngineOutcome:
@@ -106,7 +107,11 @@ def execute(
     else:
         assert request.state is not None
         workflow = engine.load(compiled, request.state, request.cache_key)
+    completed_digest = None
     if request.op == "complete":
+        found = engine.find_task(workflow, str(request.task_id))
+        if found is not None:  # which of several ready tasks of one element this was, for a re-execution
+            completed_digest = data_digest(json_safe(dict(found.data)))
         try:
             record = engine.complete(workflow, str(request.task_id), request.data, clock)
         except LookupError:
@@ -148,7 +153,8 @@ def execute(
         state = engine.dump(workflow, request.cache_key)
     except (TypeError, ValueError, RecursionError) as exc:  # a value the checks in the sandbox missed
         return EngineOutcome.failed(ExecutionFailed(f"流程数据无法保存：{readable_error(exc)}"))
-    return _outcome(engine, workflow, state, record, ready, moves=moves, ready_data=digests)
+    extra = {"completed_task_data": completed_digest}
+    return _outcome(engine, workflow, state, record, ready, moves=moves, ready_data=digests, **extra)
 
 
 def _outcome(

@@ -29,11 +29,13 @@ def task_data_digests(tasks: Iterable[ReadyTask]) -> list[list[str]]:
     """[element id, sha256 of its data (first 16 hex)] of each ready user task, sorted: what the tasks hold
     beyond the process data (a subprocess's or a unit branch's own values), free of the random task ids
     so a re-execution can compare it with a checkpoint (service.process.checkpoints)."""
-    pairs = []
-    for task in tasks:
-        text = json.dumps(task.data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-        pairs.append([task.element_id, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]])
-    return sorted(pairs)
+    return sorted([task.element_id, data_digest(task.data)] for task in tasks)
+
+
+def data_digest(data: dict[str, Any]) -> str:
+    """The first 16 hex digits of the sha256 of JSON-safe task data, keys sorted."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class FiredTimer(tuple[str, str]):

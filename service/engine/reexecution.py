@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from service.engine.parser import CompiledDefinition
-from service.engine.records import ReadyTask
+from service.engine.records import ReadyTask, data_digest
 
 if TYPE_CHECKING:
     from service.engine.commands import EngineOutcome, EngineRequest
@@ -33,11 +33,16 @@ def _unit_of(task: ReadyTask, unit_keys: Mapping[str, str]) -> Any:
 
 
 def _pick(ready: list[ReadyTask], step: Mapping[str, Any], unit_keys: Mapping[str, str]) -> ReadyTask | None:
-    """The ready task the input names: by element id, then by the unit it belonged to."""
+    """The ready task the input names: by element id, then by the unit it belonged to, then by the digest of
+    its data the completion recorded."""
     found = [t for t in ready if t.element_id == step.get("element_id")]
     unit = step.get("unit")
     if len(found) > 1 and unit:
         found = [t for t in found if _unit_of(t, unit_keys) == unit] or found
+    if len(found) > 1 and step.get("task_data"):  # e.g. two 督查组: the one whose data the completion had
+        from service.engine.commands import json_safe
+
+        found = [t for t in found if data_digest(json_safe(t.data)) == step["task_data"]] or found
     return found[0] if found else None
 
 

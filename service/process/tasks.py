@@ -89,7 +89,7 @@ def complete(
                 f"{error.message if error else '流程执行失败'}。填写的内容已保存为草稿，流程已转为异常，待管理员处理",
                 {"element_id": error.element_id if error else "", "status": "error"},
             )
-        _record(uow, actor, task, cleaned, now)
+        _record(uow, actor, task, cleaned, now, outcome.completed_task_data)
         progress.persist(
             uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task, submitted=cleaned
         )
@@ -120,7 +120,7 @@ def complete_waiting(
     if outcome.task_not_ready:
         return False
     if outcome.state is not None:
-        _record(uow, actor, task, data, now)
+        _record(uow, actor, task, data, now, outcome.completed_task_data)
     progress.persist(uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task)
     return True
 
@@ -162,7 +162,11 @@ def _keep_as_draft(uow: UnitOfWork, actor: Principal, task: HumanTask, cleaned: 
         draft.data, draft.saved_at = cleaned, now
 
 
-def _record(uow: UnitOfWork, actor: Principal, task: HumanTask, cleaned: dict[str, Any], now: Any) -> None:
+def _record(
+    uow: UnitOfWork, actor: Principal, task: HumanTask, cleaned: dict[str, Any], now: Any, task_data: str | None
+) -> None:
+    """The completion's history event; `task_data` (the digest of the task's data the engine completed) tells
+    a re-execution which of several ready tasks of one element it was (two 督查组 of a campaign)."""
     history.append(
         uow,
         task.instance_id,
@@ -176,6 +180,7 @@ def _record(uow: UnitOfWork, actor: Principal, task: HumanTask, cleaned: dict[st
             "lane": task.lane,
             "unit": task.unit_code,
             "data": cleaned,
+            **({"task_data": task_data} if task_data else {}),
         },
     )
     task.state, task.completed_at, task.completed_by = "completed", now, actor.username

@@ -48,6 +48,8 @@ def _input_of(event: HistoryEvent, at: datetime, running: bool = True) -> Step |
     if kind == "task_completed":
         element = str(p.get("element_id") or "")
         step = {"op": "complete", "at": at, "element_id": element, "unit": p.get("unit"), "data": p.get("data") or {}}
+        if p.get("task_data"):  # which of several ready tasks of the element (absent in older histories)
+            step["task_data"] = p["task_data"]
         return Step(event.seq, step | {"actor": event.actor}, element_id=element)
     if kind == "task_reassigned":
         before, after = p.get("before") or {}, p.get("after") or {}

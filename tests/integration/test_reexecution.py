@@ -283,3 +283,27 @@ def test_a_changed_report_held_only_by_its_units_task_is_caught_at_its_step(clie
     divergence = result["divergence"]
     assert divergence["seq"] == handle["seq"] and divergence["element_id"] == "handle"
     assert divergence["message"].startswith("待办任务中的数据不一致") and "head_confirm" in divergence["message"]
+
+
+@pytest.mark.parametrize("order", ["first_group_first", "second_group_first"])
+def test_two_inspection_groups_re_execute_consistently_in_either_order(client, tokens, services, order):
+    """Given a campaign whose two 督查组 each report their own findings, completed in either order — two ready
+    tasks of one element that no unit tells apart — when it is re-executed, then each completion goes to the
+    group that made it (by the digest of the task's data the completion recorded) and all agrees."""
+    from tests.campaign_helpers import campaign_on_plan
+    from tests.integration.test_annual_plan import PLAN
+
+    office = Actor(client, tokens["dcs_li"])
+    iid = campaign_on_plan(client, tokens, "两组督查", {"title": "两组督查", "lead_unit": "zrzyj"})
+    office.do(iid, "inspection_plan", PLAN)
+    inspections = office.tasks(iid, "field_inspection")
+    assert len(inspections) == 2
+    if order == "second_group_first":
+        inspections.reverse()
+    for n, task in enumerate(inspections):
+        found = [{"description": f"第{n + 1}组发现的问题", "unit": ["xiayang", "shidu"][n]}]
+        office.complete(task["id"], {"sites_visited": "实地查看", "problems_found": found})
+    events = office.get(f"/process-instances/{iid}/history").get_json()
+    done = [e for e in events if e["kind"] == "task_completed" and e["payload"]["element_id"] == "field_inspection"]
+    assert len(done) == 2 and all(len(e["payload"]["task_data"]) == 16 for e in done)
+    _consistent(client, tokens, iid)
