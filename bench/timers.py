@@ -264,11 +264,18 @@ def run_workers(url: str, at: datetime, workers: int, tmp: Path) -> tuple[float,
 
 
 # --- baselines ------------------------------------------------------------------------------------
-def baselines(services: Any, iid: int, at: datetime, reps: int = 200) -> tuple[list[float], list[float]]:
-    """Raw engine step of a due instance (engine process, no database) and a primary-key read, each `reps` times."""
+def baselines(
+    services: Any, iid: int, at: datetime, reps: int = 200, due_state: str | None = None
+) -> tuple[list[float], list[float]]:
+    """Raw engine step of a due instance (engine process, no database) and a primary-key read, each `reps`
+    times; `due_state`: the template's state as it was when due (the instance itself has fired since)."""
+    from dataclasses import replace
+
     with services.uow() as uow:
         instance = uow.instances.get(iid)
         files, request = services.ctx.engine_command(uow, instance, op="advance", now=at)
+    if due_state is not None:
+        request = replace(request, state=due_state)
     services.ctx.run_engine(files, request)  # warm: the child compiles the spec once
     engine = []
     for _ in range(reps):
@@ -349,11 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", default="", help="worker counts to run, e.g. 1,2 (default: 1, and 2 on PostgreSQL)"
     )
     parser.add_argument("--before", action="store_true", help="also time the previous per-instance path")
-    parser.add_argument("--seconds", type=float, default=0, help=argparse.SUPPRESS)  # run_all passes it; unused
     parser.add_argument("--worker-of", default="", help=argparse.SUPPRESS)
     parser.add_argument("--at", default="", help=argparse.SUPPRESS)
     parser.add_argument("--result", default="", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # run_all passes every benchmark the same arguments
     if args.worker_of:
         return worker_main(args.worker_of, args.at, args.result)
 
@@ -422,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         summary.append(("before (fire_one)", 1, seconds, counts["fired"], times))
     for n_workers in counts_wanted:
         due = fresh_set(f"W{n_workers}-")
+        again, _ = baselines(services, template_ids[0], at, reps=50, due_state=templates[0]["instance"]["state"])
+        print(f"raw engine step just before this run (the machine's load moves it): {fmt(again)}")
         since = high_water(services)
         seconds, results = run_workers(url, at, n_workers, tmp)
         counts = count(services, since, due, unit_of)
