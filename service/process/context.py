@@ -34,6 +34,8 @@ class ServiceContext:
     subscribers: Sequence[Subscriber] = ()
     # Where documents a subscriber makes during a step are kept (the data dir of service.config.Settings).
     data_dir: Path | None = None
+    # How long a timer pass's claim on a due instance lasts (service.process.scheduler; DUBAN_TIMER_LEASE_SECONDS).
+    timer_lease_seconds: float = 120.0
     _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 

@@ -2,12 +2,12 @@
 background loop of `duban serve` and `duban worker` (service/background.py); safe with several at once.
 
 A pass claims the due instances in batches (`CLAIM_BATCH`): one short write transaction marks them claimed
-by this pass for a lease (`LEASE`, wall-clock time) — on PostgreSQL with FOR UPDATE SKIP LOCKED, so two
-workers claiming at once take different rows and neither waits. The batch's rows and ready task ids are read
-in one query each, the engine steps run in the engine processes (as many at once as the pool has), and each
-instance is saved in its own transaction, which also ends its claim: a failure of one loses nobody else's.
-A claim left by a crashed worker runs out after the lease. The optimistic version check on save is the last
-line of defence either way. See docs/decisions/0024-timers-at-scale.md.
+by this pass for a lease (`ctx.timer_lease_seconds`, wall-clock time) — on PostgreSQL with FOR UPDATE SKIP
+LOCKED, so two workers claiming at once take different rows and neither waits. The batch's rows and ready
+task ids are read in one query each, the engine steps run in the engine processes (as many at once as the
+pool has), and each instance is saved in its own transaction, which also ends its claim: a failure of one
+loses nobody else's. A claim left by a crashed worker runs out after the lease. The optimistic version check
+on save is the last line of defence either way. See docs/decisions/0024-timers-at-scale.md.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: dateti
 
 
 CLAIM_BATCH = 50  # instances claimed in one transaction: a few seconds of work for one worker
-LEASE = timedelta(minutes=5)  # far longer than a batch takes; a crashed worker's claims run out after it
 PASS_SECONDS = 30.0  # a pass stops claiming after this, so the worker's other duties get their turn
 PER_INSTANCE = 100  # firings of one instance in one pass (a firing may make the next timer due at once)
 
@@ -149,6 +148,7 @@ def tick(
     counting = threading.Lock()
     started = time.monotonic()
     width = max(1, parallel or default_width)
+    lease = timedelta(seconds=ctx.timer_lease_seconds)  # far longer than a batch takes
     pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="duban-timers") if width > 1 else None
 
     def one(item: Prepared) -> bool:
@@ -175,7 +175,7 @@ def tick(
             with uow_factory() as uow:
                 uow.begin_write()
                 wall = _wall()
-                ids = uow.instances.claim_due(now, want, claimant, wall, wall + LEASE)
+                ids = uow.instances.claim_due(now, want, claimant, wall, wall + lease)
                 uow.commit()
             if not ids:
                 break
