@@ -167,6 +167,7 @@ def tick(
                 fired[item.instance_id] += 1
         return saved
 
+    claimed_any = False
     try:
         while limit is None or sum(fired.values()) < limit:
             if budget_seconds is not None and time.monotonic() - started > budget_seconds:
@@ -179,6 +180,7 @@ def tick(
                 uow.commit()
             if not ids:
                 break
+            claimed_any = True
             with uow_factory() as uow:
                 uow.begin_read()
                 batch = prepare(uow, ctx, ids, now)
@@ -191,10 +193,11 @@ def tick(
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-        with uow_factory() as uow:  # the claims of what failed, was skipped or was not due any more
-            uow.begin_write()
-            uow.instances.release_claims(claimant)
-            uow.commit()
+        if claimed_any:
+            with uow_factory() as uow:  # the claims of what failed, was skipped or was not due any more
+                uow.begin_write()
+                uow.instances.release_claims(claimant)
+                uow.commit()
     return sum(fired.values())
 
 
