@@ -99,8 +99,17 @@ class InstanceRepository(Repository):
             self.session.expire(instance)
         return saved
 
+    def _transaction(self) -> object:
+        """The innermost open transaction (a savepoint's, if one is open): what a remembered anchor belongs to."""
+        return self.session.get_nested_transaction() or self.session.get_transaction()
+
     def anchor(self, instance_id: int) -> tuple[str | None, int]:
-        """The anchored history head and event count, read from the row (never from a cached object)."""
+        """The anchored history head and event count, read from the row (never from a cached object) — or,
+        when this very transaction moved it last (`set_anchor`), the value it wrote: a command appends
+        several events (engine steps, timers, checkpoint) and each would read the row again."""
+        moved = self.session.info.get("history_anchor")
+        if moved is not None and moved[0] is self._transaction() and moved[1] == instance_id:
+            return moved[2], moved[3]
         stmt = select(ProcessInstance.history_head, ProcessInstance.history_count).where(
             ProcessInstance.id == instance_id
         )
@@ -116,6 +125,8 @@ class InstanceRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         self.session.execute(stmt)
+        # remembered for this transaction only: another one (after a commit or rollback) reads the row again
+        self.session.info["history_anchor"] = (self._transaction(), instance_id, head, count)
 
     def started_between(self, start: datetime, end: datetime) -> Sequence[int]:
         """Ids of the instances started in [start, end)."""
