@@ -68,5 +68,11 @@ class Settings:
     outbox_lease_seconds: float = field(
         default_factory=lambda: float(os.environ.get("DUBAN_OUTBOX_LEASE_SECONDS") or "300")
     )
+    # How long a timer pass's claim on a due instance lasts (service.process.scheduler): a crashed worker's
+    # claims run out after it. Longer than one batch of firings takes; a claim that runs out early only makes
+    # two workers compute one firing (the version check saves one).
+    timer_lease_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("DUBAN_TIMER_LEASE_SECONDS") or "120")
+    )
     # Makes the links in emails and webhook messages absolute, e.g. http://duban.example.gov.cn
     public_url: str = field(default_factory=lambda: os.environ.get("DUBAN_PUBLIC_URL", "").rstrip("/"))

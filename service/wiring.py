@@ -67,5 +67,6 @@ def build_services(settings: Settings | None = None) -> Services:
         notify_config=NotifyConfig.from_settings(settings),
         subscribers=STEP_SUBSCRIBERS,
         data_dir=settings.data_dir,
+        timer_lease_seconds=max(1.0, settings.timer_lease_seconds),
     )
     return Services(settings=settings, db=db, ctx=ctx)

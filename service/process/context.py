@@ -34,6 +34,8 @@ class ServiceContext:
     subscribers: Sequence[Subscriber] = ()
     # Where documents a subscriber makes during a step are kept (the data dir of service.config.Settings).
     data_dir: Path | None = None
+    # How long a timer pass's claim on a due instance lasts (service.process.scheduler; DUBAN_TIMER_LEASE_SECONDS).
+    timer_lease_seconds: float = 120.0
     _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
@@ -89,10 +91,16 @@ class ServiceContext:
         now: datetime,
         data: dict[str, Any] | None = None,
         task_id: str | None = None,
+        known_ready: frozenset[str] | None = None,
     ) -> tuple[Mapping[str, bytes], EngineRequest]:
         """What `run_engine` needs for a command on the instance's stored state, read in the read phase:
-        the definition's files and the request (tasks already projected need no `due` again)."""
-        known = frozenset(t.id for t in uow.tasks.ready_for_instance(instance.id))
+        the definition's files and the request (tasks already projected need no `due` again). A caller
+        preparing many instances passes their ready task ids (`known_ready`), read for all in one query."""
+        known = (
+            known_ready
+            if known_ready is not None
+            else frozenset(t.id for t in uow.tasks.ready_for_instance(instance.id))
+        )
         request = EngineRequest(
             op=op,
             cache_key=cache_key(instance.definition),

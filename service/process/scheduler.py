@@ -1,20 +1,33 @@
 """Fires due timers: a pass over every due instance (`tick`), or one instance (`wake`). Run by the
 background loop of `duban serve` and `duban worker` (service/background.py); safe with several at once.
 
-Each due instance is handled in its own transaction. On PostgreSQL the row is claimed with
-FOR UPDATE SKIP LOCKED, so two workers never take the same instance; on SQLite writers queue.
-The optimistic version check on save is the last line of defence either way.
+A pass claims the due instances in batches (`CLAIM_BATCH`): one short write transaction marks them claimed
+by this pass for a lease (`ctx.timer_lease_seconds`, wall-clock time) — on PostgreSQL with FOR UPDATE SKIP
+LOCKED, so two workers claiming at once take different rows and neither waits. The batch's rows and ready
+task ids are read in one query each, the engine steps run in the engine processes (as many at once as the
+pool has), and each instance is saved in its own transaction, which also ends its claim: a failure of one
+loses nobody else's. A claim left by a crashed worker runs out after the lease. The optimistic version check
+on save is the last line of defence either way. See docs/decisions/0024-timers-at-scale.md.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
+import os
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from service import workdays
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
+from service.engine.commands import EngineRequest
 from service.errors import Conflict
 from service.process import progress
 from service.process.context import ServiceContext
@@ -52,33 +65,140 @@ def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: dateti
     return True
 
 
+CLAIM_BATCH = 50  # instances claimed in one transaction: a few seconds of work for one worker
+PASS_SECONDS = 30.0  # a pass stops claiming after this, so the worker's other duties get their turn
+PER_INSTANCE = 100  # firings of one instance in one pass (a firing may make the next timer due at once)
+
+
+def _claimant() -> str:
+    """Names one pass: host, process and a random part (two passes of one process never share a name)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid4().hex[:12]}"
+
+
+def _wall() -> datetime:
+    """Real time, for the leases: the service clock (`ctx.now`, injected in tests) says what is due."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One claimed instance, read in the batch's read phase: what its engine step needs."""
+
+    instance_id: int
+    expected: int
+    files: Mapping[str, bytes]
+    request: EngineRequest
+
+
+def prepare(uow: UnitOfWork, ctx: ServiceContext, ids: Sequence[int], now: datetime) -> list[Prepared]:
+    """The read phase of a batch: the instances and their ready task ids in one query each (no N+1);
+    those no longer due (fired or changed by someone else meanwhile) are left out."""
+    known = uow.tasks.ready_ids_for_instances(ids)
+    prepared = []
+    order = {instance_id: n for n, instance_id in enumerate(ids)}
+    for instance in sorted(uow.instances.many(ids), key=lambda i: order[i.id]):
+        if _due(instance, now):
+            files, request = ctx.engine_command(uow, instance, op="advance", now=now, known_ready=known[instance.id])
+            prepared.append(Prepared(instance.id, instance.version, files, request))
+    return prepared
+
+
+def fire_prepared(
+    uow_factory: Callable[[], UnitOfWork],
+    ctx: ServiceContext,
+    item: Prepared,
+    now: datetime,
+    claimant: str,
+    release: bool = True,
+) -> bool:
+    """Engine step (no transaction open), then the instance's own write transaction: saved only if nobody
+    saved the instance since it was read; the claim ends with it (unless `release` is False)."""
+    outcome = ctx.run_engine(item.files, item.request)
+    with uow_factory() as uow:
+        uow.begin_write()
+        instance = uow.instances.lock(item.instance_id)
+        if instance is None or instance.version != item.expected or not _due(instance, now):
+            return False
+        progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected)
+        if release:
+            uow.instances.release_claims(claimant, [item.instance_id])
+        uow.commit()
+    return True
+
+
 def tick(
-    uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, now: datetime | None = None, batch: int = 100
+    uow_factory: Callable[[], UnitOfWork],
+    ctx: ServiceContext,
+    now: datetime | None = None,
+    limit: int | None = None,
+    budget_seconds: float | None = PASS_SECONDS,
+    parallel: int | None = None,
 ) -> int:
-    """One pass: wake every instance whose timer is due at `now`. Returns how many were woken."""
+    """One pass: fire every instance whose timer is due at `now` (at most `limit` firings; no new claims
+    after `budget_seconds`), `parallel` instances at once (default: the engine pool's size on PostgreSQL,
+    one on SQLite).
+    Returns how many firings were saved. An instance whose firing fails is left for the next pass."""
     now = now or ctx.now()
     with uow_factory() as uow:
         workdays.reload_if_changed(uow)  # a year entered through another process
-    woken = 0
-    skipped: set[int] = set()
-    while woken + len(skipped) < batch:
-        with uow_factory() as uow:
-            uow.begin_read()  # claiming reads; the firing writes in its own transaction
-            ids = [i for i in uow.instances.claim_due(now, limit=len(skipped) + 1) if i not in skipped]
+        # SQLite has one writer at a time: a second thread only waits for the write lock (measured slower)
+        default_width = 1 if uow.dialect == "sqlite" else getattr(ctx.engines, "size", 1)
+    claimant = _claimant()
+    fired: Counter[int] = Counter()
+    counting = threading.Lock()
+    started = time.monotonic()
+    width = max(1, parallel or default_width)
+    lease = timedelta(seconds=ctx.timer_lease_seconds)  # far longer than a batch takes
+    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="duban-timers") if width > 1 else None
+
+    def one(item: Prepared) -> bool:
+        try:
+            # an instance fired again and again in one pass keeps its claim: the pass moves on
+            saved = fire_prepared(
+                uow_factory, ctx, item, now, claimant, release=fired[item.instance_id] + 1 < PER_INSTANCE
+            )
+        except Conflict:
+            return False  # saved by someone else meanwhile; the next pass sees the new state
+        except Exception:
+            log.exception("timer pass failed for instance %s", item.instance_id)
+            return False  # keeps its claim until the pass ends: not retried in this pass
+        if saved:
+            with counting:
+                fired[item.instance_id] += 1
+        return saved
+
+    claimed_any = False
+    try:
+        while limit is None or sum(fired.values()) < limit:
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                break
+            want = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - sum(fired.values()))
+            with uow_factory() as uow:
+                uow.begin_write()
+                wall = _wall()
+                ids = uow.instances.claim_due(now, want, claimant, wall, wall + lease)
+                uow.commit()
             if not ids:
-                return woken
-            instance_id = ids[0]
-            try:
-                if fire_one(uow, ctx, instance_id, now):
-                    woken += 1
-                else:
-                    skipped.add(instance_id)
-            except Conflict:
-                skipped.add(instance_id)  # saved by someone else meanwhile; next pass sees the new state
-            except Exception:
-                log.exception("timer pass failed for instance %s", instance_id)
-                skipped.add(instance_id)
-    return woken
+                break
+            claimed_any = True
+            with uow_factory() as uow:
+                uow.begin_read()
+                batch = prepare(uow, ctx, ids, now)
+                uow.end_read()
+            if pool is None:
+                for item in batch:
+                    one(item)
+            else:
+                list(pool.map(one, batch))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        if claimed_any:
+            with uow_factory() as uow:  # the claims of what failed, was skipped or was not due any more
+                uow.begin_write()
+                uow.instances.release_claims(claimant)
+                uow.commit()
+    return sum(fired.values())
 
 
 def wake(

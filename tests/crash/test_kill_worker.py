@@ -133,7 +133,7 @@ def test_kill_9_of_the_worker_sends_no_timer_or_email_twice(tmp_path: Path, smtp
     web_log, worker_log = tmp_path / "web.log", tmp_path / "worker.log"
     with own_database(tmp_path) as url, time_limit(420, "the worker kill -9 test"):
         env = service_env(url, tmp_path, DUBAN_SMTP_HOST="127.0.0.1", DUBAN_SMTP_PORT=str(smtp.port),
-                          DUBAN_MAIL_FROM=MAIL_FROM, DUBAN_OUTBOX_LEASE_SECONDS="3",
+                          DUBAN_MAIL_FROM=MAIL_FROM, DUBAN_OUTBOX_LEASE_SECONDS="3", DUBAN_TIMER_LEASE_SECONDS="3",
                           DUBAN_OUTBOX_MAX_ATTEMPTS="100")  # fmt: skip
         prepare(env, tmp_path / "cli.log")
         web = WebServer(env, web_log)

@@ -66,6 +66,10 @@ class ProcessInstance(Base):
     # the newest event's hash and how many events there are (deleting the newest events shows).
     history_head: Mapped[str | None] = mapped_column(String(64), nullable=True)
     history_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A timer worker's claim on the instance's due timers (service.process.scheduler): which pass holds it
+    # and until when (wall-clock time; a crashed worker's claim runs out). NULL: nobody is firing it.
+    timer_claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    timer_claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
 
 

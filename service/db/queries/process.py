@@ -99,8 +99,17 @@ class InstanceRepository(Repository):
             self.session.expire(instance)
         return saved
 
+    def _transaction(self) -> object:
+        """The innermost open transaction (a savepoint's, if one is open): what a remembered anchor belongs to."""
+        return self.session.get_nested_transaction() or self.session.get_transaction()
+
     def anchor(self, instance_id: int) -> tuple[str | None, int]:
-        """The anchored history head and event count, read from the row (never from a cached object)."""
+        """The anchored history head and event count, read from the row (never from a cached object) — or,
+        when this very transaction moved it last (`set_anchor`), the value it wrote: a command appends
+        several events (engine steps, timers, checkpoint) and each would read the row again."""
+        moved = self.session.info.get("history_anchor")
+        if moved is not None and moved[0] is self._transaction() and moved[1] == instance_id:
+            return moved[2], moved[3]
         stmt = select(ProcessInstance.history_head, ProcessInstance.history_count).where(
             ProcessInstance.id == instance_id
         )
@@ -116,6 +125,8 @@ class InstanceRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         self.session.execute(stmt)
+        # remembered for this transaction only: another one (after a commit or rollback) reads the row again
+        self.session.info["history_anchor"] = (self._transaction(), instance_id, head, count)
 
     def started_between(self, start: datetime, end: datetime) -> Sequence[int]:
         """Ids of the instances started in [start, end)."""
@@ -153,19 +164,46 @@ class InstanceRepository(Repository):
             stmt = stmt.where(ProcessInstance.status == status)
         return self.session.scalars(stmt.order_by(ProcessInstance.id)).all()
 
-    def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
-        """Ids of running instances whose next timer is due, locked for this transaction.
-        On PostgreSQL, rows another worker holds are skipped (SKIP LOCKED), so workers never wait
-        on each other; SQLite has one writer at a time anyway."""
+    def claim_due(self, now: datetime, limit: int, claimant: str, wall: datetime, until: datetime) -> Sequence[int]:
+        """Claim up to `limit` running instances whose next timer is due at `now` and that no live claim
+        holds (none, or one that ran out before `wall`), oldest due first: mark them claimed by `claimant`
+        until `until`, in the caller's (write) transaction, and return their ids. On PostgreSQL the rows
+        another worker is claiming at this moment are skipped (FOR UPDATE SKIP LOCKED), so claimers never
+        wait on each other; SQLite has one writer at a time anyway. The claim is a lease, not a lock held
+        while firing: each instance is then fired in its own transaction."""
+        free = ProcessInstance.timer_claim_until.is_(None) | (ProcessInstance.timer_claim_until < wall)
         stmt = (
             select(ProcessInstance.id)
-            .where(ProcessInstance.status == "running", ProcessInstance.next_wake_at <= now)
-            .order_by(ProcessInstance.next_wake_at)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_wake_at <= now, free)
+            .order_by(ProcessInstance.next_wake_at, ProcessInstance.id)
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        return self.session.scalars(stmt).all()
+        ids = list(self.session.scalars(stmt).all())
+        if ids:
+            claim = (
+                update(ProcessInstance)
+                .where(ProcessInstance.id.in_(ids))
+                .values(timer_claimed_by=claimant, timer_claim_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            self.session.execute(claim)
+        return ids
+
+    def release_claims(self, claimant: str, ids: Sequence[int] | None = None) -> int:
+        """End `claimant`'s claims (on `ids`, or all of them); returns how many rows it still held."""
+        stmt = update(ProcessInstance).where(ProcessInstance.timer_claimed_by == claimant)
+        if ids is not None:
+            stmt = stmt.where(ProcessInstance.id.in_(list(ids)))
+        stmt = stmt.values(timer_claimed_by=None, timer_claim_until=None).execution_options(synchronize_session=False)
+        return int(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def many(self, ids: Sequence[int]) -> Sequence[ProcessInstance]:
+        """The instances of `ids` (with their definitions), in one query."""
+        if not ids:
+            return []
+        return self.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(ids)))).unique().all()
 
 
 class TaskRepository(Repository):
@@ -179,6 +217,17 @@ class TaskRepository(Repository):
         stmt = select(HumanTask.id, HumanTask.form_key, HumanTask.unit_code, unit)
         rows = self.session.execute(stmt.where(HumanTask.instance_id == instance_id)).all()
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def ready_ids_for_instances(self, instance_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+        """The ids of each instance's ready tasks, for many instances in one query."""
+        found: dict[int, set[str]] = {i: set() for i in instance_ids}
+        if instance_ids:
+            stmt = select(HumanTask.instance_id, HumanTask.id).where(
+                HumanTask.instance_id.in_(list(instance_ids)), HumanTask.state == "ready"
+            )
+            for instance_id, task_id in self.session.execute(stmt):
+                found[instance_id].add(task_id)
+        return {i: frozenset(t) for i, t in found.items()}
 
     def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
         stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")

@@ -9,7 +9,7 @@ Create Date: 2026-12-07 01:00:00
 from alembic import op
 
 revision = "0029_page_indexes"
-down_revision = "0026_history_integrity"
+down_revision = "0028_timer_scale"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""Feature: a timer pass claims due instances in batches, so that workers racing over the same due timers fire
+each exactly once, and one instance that fails does not stop the others.
+
+This module has a database of its own: its passes see only its instances. On PostgreSQL the race is real
+(two threads, two connections, FOR UPDATE SKIP LOCKED); on SQLite the writers queue.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from service.db.models import HistoryEvent, Notification, ProcessInstance
+from service.process import progress, scheduler
+from tests.api_helpers import Actor
+from tests.conftest import own_database
+
+services, app, tokens = own_database()
+
+ITEM = {
+    "title": "批量催办测试",
+    "content": "测试",
+    "source_type": "文件",
+    "source_ref": "县政办发〔2026〕2号",
+    "co_units": [],
+    "time_limit_days": 10,
+}
+UNITS = ["jyj", "wjj", "czj"]
+# Monday 2026-11-23 + 10 working days = 2026-12-07; 临期催办 3 working days before: 2026-12-02 09:00 +08:00
+REMINDER_DUE = datetime(2026, 12, 2, 1, 0, 1, tzinfo=UTC)
+
+
+def _items(client, tokens, n: int) -> list[int]:
+    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
+    ids = []
+    for k in range(n):
+        data = ITEM | {"lead_unit": UNITS[k % len(UNITS)], "title": f"批量催办测试{k}"}
+        iid = office.start("supervision_item", data)["id"]
+        office.do(iid, "register", data)
+        leader.do(iid, "approve", {"decision": "approve"})
+        ids.append(iid)
+    return ids
+
+
+def _fired(services, ids: list[int]) -> Counter[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    with services.uow() as uow:
+        rows = uow.session.execute(
+            select(HistoryEvent.instance_id, HistoryEvent.payload).where(
+                HistoryEvent.kind == "timer_fired", HistoryEvent.instance_id.in_(ids)
+            )
+        ).all()
+    return Counter((iid, payload["element_id"]) for iid, payload in rows)
+
+
+def _reminders(services, ids: list[int]) -> Counter[int]:  # type: ignore[no-untyped-def]
+    with services.uow() as uow:
+        rows = uow.session.scalars(
+            select(Notification.instance_id).where(Notification.kind == "reminder", Notification.instance_id.in_(ids))
+        ).all()
+    return Counter(rows)
+
+
+def _claims(services, ids: list[int]) -> dict[int, tuple[str | None, datetime | None]]:  # type: ignore[no-untyped-def]
+    """Each instance's timer claim: (who, until when)."""
+    with services.uow() as uow:
+        stmt = select(ProcessInstance.id, ProcessInstance.timer_claimed_by, ProcessInstance.timer_claim_until)
+        return {row[0]: (row[1], row[2]) for row in uow.session.execute(stmt.where(ProcessInstance.id.in_(ids)))}
+
+
+def _staff(services, unit: str) -> int:  # type: ignore[no-untyped-def]
+    with services.uow() as uow:
+        return len(uow.notifications.of_unit(unit))
+
+
+def test_two_passes_racing_fire_every_reminder_exactly_once(client, tokens, services, clock, monkeypatch):
+    # Given 24 supervision items whose 临期催办 is due, and small claim batches so that the passes interleave
+    ids = _items(client, tokens, 24)
+    clock.now = REMINDER_DUE
+    monkeypatch.setattr(scheduler, "CLAIM_BATCH", 3)
+    # When two passes (two workers) start at the same moment and run to the end
+    start = threading.Barrier(2)
+    woken: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            woken.append(scheduler.tick(services.uow, services.ctx, parallel=2))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors
+    # Then each instance's reminder fired once: one history event, one 催办 per staff member of its unit
+    assert sum(woken) == 24
+    assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
+    reminders = _reminders(services, ids)
+    assert all(reminders[iid] == _staff(services, UNITS[k % len(UNITS)]) for k, iid in enumerate(ids))
+    # And no claim is left behind; a further pass finds nothing to do
+    assert set(_claims(services, ids).values()) == {(None, None)}
+    assert scheduler.tick(services.uow, services.ctx) == 0
+    # And each item's history still proves itself
+    office = Actor(client, tokens["dcs_li"])
+    assert all(office.get(f"/process-instances/{iid}/history/verify").get_json()["ok"] for iid in ids)
+
+
+def test_an_instance_that_fails_does_not_stop_the_batch(client, tokens, services, clock, monkeypatch):
+    # Given 5 items due, the second of which fails while it is saved
+    ids = _items(client, tokens, 5)
+    clock.now = REMINDER_DUE
+    broken = ids[1]
+    real = progress.persist
+
+    def persist(uow, ctx, instance, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if instance.id == broken:
+            raise RuntimeError("disk full")
+        return real(uow, ctx, instance, *args, **kwargs)
+
+    monkeypatch.setattr(progress, "persist", persist)
+    # When a pass runs
+    assert scheduler.tick(services.uow, services.ctx) == 4
+    # Then the four others fired, the broken one did not, and it is neither claimed nor lost: still due
+    fired = _fired(services, ids)
+    assert [iid for iid in ids if fired[(iid, "remind_before_deadline")] == 1] == [i for i in ids if i != broken]
+    assert set(_claims(services, ids).values()) == {(None, None)}
+    with services.uow() as uow:
+        assert uow.instances.get(broken).next_wake_at <= clock.now
+    # And once the fault is gone the next pass fires it, once
+    monkeypatch.setattr(progress, "persist", real)
+    assert scheduler.tick(services.uow, services.ctx) == 1
+    assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
+
+
+def test_a_live_claim_is_left_alone_and_a_lapsed_one_is_taken_over(client, tokens, services, clock):
+    # Given two items due, both claimed by a worker: one claim still running, one that ran out (a crash)
+    live, lapsed = _items(client, tokens, 2)
+    clock.now = REMINDER_DUE
+    wall = datetime.now(UTC)
+    with services.uow() as uow:
+        uow.begin_write()
+        for iid, until in ((live, wall + timedelta(minutes=5)), (lapsed, wall - timedelta(seconds=1))):
+            stmt = update(ProcessInstance).where(ProcessInstance.id == iid)
+            uow.session.execute(stmt.values(timer_claimed_by="other-worker", timer_claim_until=until))
+        uow.commit()
+    # When a pass runs
+    assert scheduler.tick(services.uow, services.ctx) == 1
+    # Then only the lapsed claim was taken over and fired; the other worker's live claim is untouched
+    fired = _fired(services, [live, lapsed])
+    assert fired == Counter({(lapsed, "remind_before_deadline"): 1})
+    claims = _claims(services, [live, lapsed])
+    assert claims[live][0] == "other-worker" and claims[lapsed] == (None, None)
+    # And when that worker's claim runs out (here: is ended), the next pass fires it
+    with services.uow() as uow:
+        uow.begin_write()
+        uow.instances.release_claims("other-worker")
+        uow.commit()
+    assert scheduler.tick(services.uow, services.ctx) == 1
+    assert _fired(services, [live]) == Counter({(live, "remind_before_deadline"): 1})
