@@ -55,17 +55,24 @@ def prefer_reads(flag: bool) -> None:
     _write_intent.set(not flag)
 
 
-def make_engine(url: str) -> Engine:
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"sqlite synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}: {sqlite_synchronous!r}")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # WAL lets readers run beside the one writer; FULL keeps every commit durable.
+            # WAL lets readers run beside the one writer. NORMAL (the default) fsyncs the WAL at its
+            # checkpoints rather than in every commit, which the write lock is held for; FULL keeps
+            # every commit durable against a power cut too (Settings.sqlite_synchronous).
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
