@@ -138,7 +138,40 @@ def run(database_url: str, workdir: Path, items: int, sample: int) -> None:
     )
     print(f"engine ms          median {median(engine_ms):.2f}   p95 {percentile(engine_ms, 95):.2f}  (same states)")
     print(f"service ÷ engine   {median(service_ms) / median(engine_ms):.1f}")
+    campaign_state(services, iid, raw)
     services.db.dispose()
+
+
+def campaign_state(services: Any, iid: int, raw: RawEngine) -> None:
+    """Load -> dump of the campaign's own state (it keeps the problem list), now and as before 0022."""
+    import json
+
+    from service.engine.parser import compile_definition
+    from service.engine.runtime import _SERIALIZER, ProcessEngine
+
+    with services.uow() as uow:
+        instance = uow.instances.get(iid)
+        files, state = services.ctx.definition_files(uow, instance.definition), instance.state
+    compiled = compile_definition(files)
+    engine = raw.engine
+    fresh = _SERIALIZER.to_dict(type(engine.new_workflow(compiled, {}))(compiled.spec, compiled.subprocess_specs))
+    spec_json = ProcessEngine._encode({k: fresh[k] for k in ("spec", "subprocess_specs")})
+    now_ms: list[float] = []
+    before_ms: list[float] = []
+    for _ in range(5):
+        t = time.perf_counter()
+        engine.dump(engine.load(compiled, state, "campaign"), "campaign")
+        now_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        dct = json.loads(spec_json[:-1] + "," + state[1:], cls=_SERIALIZER.json_decoder_cls)
+        dct.pop(_SERIALIZER.VERSION_KEY, None)
+        _SERIALIZER.to_dict(_SERIALIZER.from_dict(dct))
+        before_ms.append((time.perf_counter() - t) * 1000)
+    section("the campaign's own state")
+    print(
+        f"state {len(state.encode()) / 1024:.0f} KB: load -> dump median {median(now_ms):.1f} ms "
+        f"(before 0022: {median(before_ms):.1f} ms, same run)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,7 @@ OFFICE, LEADER = "dcs_li", "changwu"
 PROCESS_KEY = "supervision_item"
 BPMN = ROOT / "processes" / "supervision_item.bpmn"
 DEPTHS = (10, 100, 300, 1000)
-DEFAULT_SHAPE = "2x8"
+DEFAULT_SHAPES = "2x8,1x16"
 TIMED_AT_DEPTH = 20  # completions timed around each depth: half a window either side of it
 
 ITEM = {
@@ -112,6 +112,11 @@ def build(database_url: str, drop_existing: bool) -> Any:
         load_demo(uow)
         uow.commit()
     deploy_paths(services, [str(ROOT / "processes")], ROOT / "forms")
+    from service.workdays import calendar
+
+    # Seeded here, once: two gunicorn processes starting on an empty calendar would both seed it (the
+    # second fails on its primary key and exits).
+    calendar.ensure_loaded(services.uow)
     return services
 
 
@@ -642,9 +647,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-http", action="store_true", help="only the in-process parts (2 and 3)")
     parser.add_argument(
         "--shapes",
-        default=DEFAULT_SHAPE,
+        default=DEFAULT_SHAPES,
         help="gunicorn processes x threads[:engine processes each], comma-separated, each run in turn "
-        f"(default {DEFAULT_SHAPE}, what scripts/serve.sh runs)",
+        f"(default {DEFAULT_SHAPES}: the issue's baseline, and the shape the README recommends for SQLite)",
     )
     parser.add_argument("--workers", type=int, default=0, help="`duban worker` processes beside the service")
     parser.add_argument(
