@@ -17,6 +17,7 @@ It prints figures and never asserts timings.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
@@ -182,11 +183,13 @@ class ServerShape:
     threads: int = 8
     engines: int | None = None
     workers: int = 0
+    root: Path | None = None  # another checkout's code (e.g. before a change); None: this one
 
     def describe(self) -> str:
         engines = f", {self.engines} engine processes each" if self.engines else ""
         workers = f", + {self.workers} duban worker" if self.workers else ""
-        return f"gunicorn -w {self.procs} --threads {self.threads}{engines}{workers}"
+        code = f", code of {self.root}" if self.root else ""
+        return f"gunicorn -w {self.procs} --threads {self.threads}{engines}{workers}{code}"
 
 
 @dataclass(frozen=True)
@@ -229,19 +232,22 @@ def gunicorn(database_url: str, workdir: Path, shape: ServerShape = ServerShape(
     }
     if shape.engines:
         env["DUBAN_ENGINE_PROCESSES"] = str(shape.engines)
+    if shape.root is not None:  # the server, its engine processes and workers import that checkout's code
+        env["PYTHONPATH"] = str(shape.root)
+    cwd = shape.root or ROOT
     log_path = workdir / "gunicorn.log"
     exe = Path(sys.executable).with_name("gunicorn")
     cmd = [str(exe), "-w", str(shape.procs), "--threads", str(shape.threads), "-b", f"127.0.0.1:{port}"]
     cmd.append("service:create_app()")
     workers: list[subprocess.Popen[bytes]] = []
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         duban = Path(sys.executable).with_name("duban")
         for _ in range(shape.workers):
             workers.append(
                 subprocess.Popen(
                     [str(duban), "worker", "--interval", "1"],
-                    cwd=ROOT,
+                    cwd=cwd,
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -653,6 +659,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=0, help="`duban worker` processes beside the service")
     parser.add_argument(
+        "--baseline-root",
+        help="another checkout (e.g. the main branch before a change): each shape is also served from its "
+        "code, just before this code's run, on the same database — a before/after in one run",
+    )
+    parser.add_argument(
         "--one-client-seconds", type=float, default=5, help="then 1 client for this long (0: skip; default 5)"
     )
     args = parser.parse_args(argv)
@@ -674,15 +685,17 @@ def main(argv: list[str] | None = None) -> int:
 
         http: dict[str, HttpFigures] = {}
         if not args.skip_http:
+            roots = [Path(args.baseline_root).resolve(), None] if args.baseline_root else [None]
             for text in args.shapes.split(","):
-                shape = parse_shape(text, args.workers)
-                http[f"{args.clients} clients, {shape.describe()}"] = run_http(
-                    services, cases, database_url, workdir, args.clients, args.seconds, shape
-                )
-                if args.one_client_seconds > 0:
-                    http[f"1 client, {shape.describe()}"] = run_http(
-                        services, cases, database_url, workdir, 1, args.one_client_seconds, shape
+                for root in roots:  # before (the other checkout), then this code, under the same conditions
+                    shape = dataclasses.replace(parse_shape(text, args.workers), root=root)
+                    http[f"{args.clients} clients, {shape.describe()}"] = run_http(
+                        services, cases, database_url, workdir, args.clients, args.seconds, shape
                     )
+                    if args.one_client_seconds > 0:
+                        http[f"1 client, {shape.describe()}"] = run_http(
+                            services, cases, database_url, workdir, 1, args.one_client_seconds, shape
+                        )
         run_raw(raw, args.raw_seconds, http)
         if depths:
             run_depth(cases, raw, depths)
