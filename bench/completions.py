@@ -17,6 +17,7 @@ It prints figures and never asserts timings.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
@@ -42,7 +43,8 @@ UNITS = ["xiayang", "miandu", "shidu", "shuikou", "luyuan", "fgj", "czj", "zrzyj
 OFFICE, LEADER = "dcs_li", "changwu"
 PROCESS_KEY = "supervision_item"
 BPMN = ROOT / "processes" / "supervision_item.bpmn"
-DEPTHS = (10, 100, 300)
+DEPTHS = (10, 100, 300, 1000)
+DEFAULT_SHAPES = "2x8,1x16"
 TIMED_AT_DEPTH = 20  # completions timed around each depth: half a window either side of it
 
 ITEM = {
@@ -111,6 +113,11 @@ def build(database_url: str, drop_existing: bool) -> Any:
         load_demo(uow)
         uow.commit()
     deploy_paths(services, [str(ROOT / "processes")], ROOT / "forms")
+    from service.workdays import calendar
+
+    # Seeded here, once: two gunicorn processes starting on an empty calendar would both seed it (the
+    # second fails on its primary key and exits).
+    calendar.ensure_loaded(services.uow)
     return services
 
 
@@ -167,9 +174,54 @@ class UseCases:
 
 
 # --- the HTTP service ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServerShape:
+    """How the HTTP service runs: gunicorn processes x threads, engine processes per service process
+    (None: the service's default), and `duban worker` processes beside it (timers and the outbox)."""
+
+    procs: int = 2
+    threads: int = 8
+    engines: int | None = None
+    workers: int = 0
+    root: Path | None = None  # another checkout's code (e.g. before a change); None: this one
+
+    def describe(self) -> str:
+        engines = f", {self.engines} engine processes each" if self.engines else ""
+        workers = f", + {self.workers} duban worker" if self.workers else ""
+        code = f", code of {self.root}" if self.root else ""
+        return f"gunicorn -w {self.procs} --threads {self.threads}{engines}{workers}{code}"
+
+
+@dataclass(frozen=True)
+class HttpFigures:
+    clients: int
+    rate: float
+    p50: float
+    p99: float
+    errors: int
+
+
+def parse_shape(text: str, workers: int) -> ServerShape:
+    """ "2x8" (processes x threads) or "2x8:3" (and engine processes per service process)."""
+    size, _, engines = text.strip().partition(":")
+    procs, _, threads = size.partition("x")
+    return ServerShape(int(procs), int(threads or 1), int(engines) if engines else None, workers)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # the group started for it: master and its workers
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
 @contextmanager
-def gunicorn(database_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
-    """The real service in a subprocess; always stopped (its own process group) on the way out."""
+def gunicorn(database_url: str, workdir: Path, shape: ServerShape = ServerShape()) -> Iterator[tuple[str, int]]:
+    """The real service in a subprocess (and `shape.workers` timer workers); always stopped (each in its
+    own process group) on the way out."""
     port = free_port()
     env = {
         **os.environ,
@@ -178,11 +230,30 @@ def gunicorn(database_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
         "DUBAN_SECRET_KEY": "bench-secret",
         "DUBAN_DEMO_MODE": "1",  # the benchmark signs in with the demo password
     }
+    if shape.engines:
+        env["DUBAN_ENGINE_PROCESSES"] = str(shape.engines)
+    if shape.root is not None:  # the server, its engine processes and workers import that checkout's code
+        env["PYTHONPATH"] = str(shape.root)
+    cwd = shape.root or ROOT
     log_path = workdir / "gunicorn.log"
     exe = Path(sys.executable).with_name("gunicorn")
-    cmd = [str(exe), "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{port}", "service:create_app()"]
+    cmd = [str(exe), "-w", str(shape.procs), "--threads", str(shape.threads), "-b", f"127.0.0.1:{port}"]
+    cmd.append("service:create_app()")
+    workers: list[subprocess.Popen[bytes]] = []
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        duban = Path(sys.executable).with_name("duban")
+        for _ in range(shape.workers):
+            workers.append(
+                subprocess.Popen(
+                    [str(duban), "worker", "--interval", "1"],
+                    cwd=cwd,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -204,13 +275,8 @@ def gunicorn(database_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
             time.sleep(0.2)
         yield "127.0.0.1", port
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group started above: master and its workers
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        for started in (proc, *workers):
+            _stop(started)
 
 
 class Api:
@@ -337,8 +403,16 @@ def client_loop(
         api.close()
 
 
-def run_http(services: Any, cases: UseCases, database_url: str, workdir: Path, clients: int, seconds: float) -> float:
-    section(f"HTTP: {clients} clients, {seconds:g} s, gunicorn -w 2 --threads 8")
+def run_http(
+    services: Any,
+    cases: UseCases,
+    database_url: str,
+    workdir: Path,
+    clients: int,
+    seconds: float,
+    shape: ServerShape = ServerShape(),
+) -> HttpFigures:
+    section(f"HTTP: {clients} clients, {seconds:g} s, {shape.describe()}")
     began = time.perf_counter()
     units = [UNITS[i % len(UNITS)] for i in range(clients)]
     iids = [cases.start(unit) for unit in units]
@@ -348,7 +422,7 @@ def run_http(services: Any, cases: UseCases, database_url: str, workdir: Path, c
     )
     services.db.dispose()  # the server is another process; hand SQLite over cleanly
 
-    with gunicorn(database_url, workdir) as (host, port):
+    with gunicorn(database_url, workdir, shape) as (host, port):
         print(f"service healthy on {host}:{port}")
         tokens = get_tokens(host, port)
         print(f"tokens issued for {len(tokens)} users")
@@ -379,6 +453,7 @@ def run_http(services: Any, cases: UseCases, database_url: str, workdir: Path, c
             errors[key] = errors.get(key, 0) + n
     per_client = sorted(len(r.latencies_ms) for r in results)
     rate = len(latencies) / elapsed if elapsed > 0 else 0.0
+    figures = HttpFigures(clients, rate, percentile(latencies, 50), percentile(latencies, 99), sum(errors.values()))
     print(f"completions        {len(latencies)} in {elapsed:.1f} s  ->  {rate:.1f} completions/s")
     print(
         f"latency (ms)       p50 {percentile(latencies, 50):.1f}   p95 {percentile(latencies, 95):.1f}   "
@@ -395,7 +470,7 @@ def run_http(services: Any, cases: UseCases, database_url: str, workdir: Path, c
     )
     if errors:
         print("last lines of the server log:\n  " + "\n  ".join(log_tail))
-    return rate
+    return figures
 
 
 # --- the raw engine -----------------------------------------------------------------------------
@@ -413,6 +488,7 @@ class RawEngine:
         self.clock: Callable[[], Any] = system_clock
         self.engine = ProcessEngine(script_helpers())
         self.compiled = compile_definition({BPMN.name: BPMN.read_bytes()})
+        self._spec_json: str | None = None
 
     def fresh_at_handle(self, unit: str = "fgj") -> tuple[str, str]:
         """(state JSON, ready task id) of a new item approved up to `handle`."""
@@ -433,6 +509,32 @@ class RawEngine:
         self._check(record)
         return new_state, wf, elapsed
 
+    def step_before(self, state: str, task_id: str, data: dict[str, Any]) -> tuple[str, Any, float]:
+        """The same step as the engine loaded states until decision 0026: the spec restored from its JSON
+        (spliced into the state's) on every load, and converted on every dump only to be dropped."""
+        from service.engine.runtime import _SERIALIZER, ProcessEngine
+
+        if self._spec_json is None:
+            fresh = _SERIALIZER.to_dict(type(self._any_workflow())(self.compiled.spec, self.compiled.subprocess_specs))
+            self._spec_json = ProcessEngine._encode({k: fresh[k] for k in ("spec", "subprocess_specs")})
+        began = time.perf_counter()
+        dct = json.loads(self._spec_json[:-1] + "," + state[1:], cls=_SERIALIZER.json_decoder_cls)
+        dct.pop(_SERIALIZER.VERSION_KEY, None)
+        wf = _SERIALIZER.from_dict(dct)
+        wf.script_engine = self.engine.script_engine
+        record = self.engine.complete(wf, task_id, data, self.clock)
+        out = _SERIALIZER.to_dict(wf)
+        for key in ("spec", "subprocess_specs"):
+            out.pop(key)
+        out[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        new_state = ProcessEngine._encode(out)
+        elapsed = (time.perf_counter() - began) * 1000
+        self._check(record)
+        return new_state, wf, elapsed
+
+    def _any_workflow(self) -> Any:
+        return self.engine.new_workflow(self.compiled, {})
+
     def ready_id(self, wf: Any, element: str) -> str:
         found = [t.id for t in self.engine.ready_user_tasks(wf) if t.element_id == element]
         if len(found) != 1:
@@ -445,21 +547,29 @@ class RawEngine:
             raise RuntimeError(f"raw engine step failed: {record.error}")
 
 
-def run_raw(raw: RawEngine, seconds: float, http_rate: float | None) -> None:
-    section("raw engine: load JSON -> complete -> dump JSON, one thread")
+def _raw_loop(step: Callable[..., tuple[str, Any, float]], raw: RawEngine, seconds: float) -> tuple[list[float], str]:
     state, task_id = raw.fresh_at_handle()
     for _ in range(20):  # warm up (caches, allocator) before timing
-        state, wf, _ = raw.step(state, task_id, HANDLE)
-        state, wf, _ = raw.step(state, raw.ready_id(wf, "review"), RETURN)
+        state, wf, _ = step(state, task_id, HANDLE)
+        state, wf, _ = step(state, raw.ready_id(wf, "review"), RETURN)
         task_id = raw.ready_id(wf, "handle")
     times: list[float] = []
     began = time.perf_counter()
     while time.perf_counter() - began < seconds or len(times) < 200:
-        state, wf, ms = raw.step(state, task_id, HANDLE)
+        state, wf, ms = step(state, task_id, HANDLE)
         times.append(ms)
-        state, wf, ms = raw.step(state, raw.ready_id(wf, "review"), RETURN)
+        state, wf, ms = step(state, raw.ready_id(wf, "review"), RETURN)
         times.append(ms)
         task_id = raw.ready_id(wf, "handle")
+    return times, state
+
+
+def run_raw(raw: RawEngine, seconds: float, http: dict[str, HttpFigures]) -> float:
+    """The raw engine's single-thread rate (the baseline every HTTP figure is divided by); returns its
+    median ms per step."""
+    section("raw engine: load JSON -> complete -> dump JSON, one thread")
+    times, state = _raw_loop(raw.step, raw, seconds)
+    before, _ = _raw_loop(raw.step_before, raw, seconds)
     med = median(times)
     ops = 1000 / med
     print(
@@ -468,11 +578,18 @@ def run_raw(raw: RawEngine, seconds: float, http_rate: float | None) -> None:
     )
     print(f"per step (ms)      median {med:.2f}   p95 {percentile(times, 95):.2f}")
     print(f"single-thread      {ops:.0f} ops/s (1000 / median)")
-    if http_rate is not None:
+    print(
+        f"before 0026        median {median(before):.2f} ms = {1000 / median(before):.0f} ops/s "
+        "(the spec restored from JSON on every load, same loop, same run)"
+    )
+    for label, fig in http.items():
         print(
-            f"HTTP ÷ raw         {http_rate:.1f} / {ops:.0f} = {http_rate / ops:.3f}  "
-            "(share of one thread's raw engine rate the whole service delivers over HTTP)"
+            f"HTTP ÷ raw         {fig.rate:.1f} / {ops:.0f} = {fig.rate / ops:.3f}  [{label}]"
+            + (f"   p50 {fig.p50:.1f} ms = {fig.p50 / med:.1f} x raw step" if fig.clients == 1 else "")
         )
+    if http:
+        print("                   (share of one thread's raw engine rate the whole service delivers over HTTP)")
+    return med
 
 
 # --- depth --------------------------------------------------------------------------------------
@@ -534,6 +651,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-seconds", type=float, default=3, help="length of the raw engine run (default 3)")
     parser.add_argument("--depths", default=",".join(map(str, DEPTHS)), help="return rounds for the depth table")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process parts (2 and 3)")
+    parser.add_argument(
+        "--shapes",
+        default=DEFAULT_SHAPES,
+        help="gunicorn processes x threads[:engine processes each], comma-separated, each run in turn "
+        f"(default {DEFAULT_SHAPES}: the issue's baseline, and the shape the README recommends for SQLite)",
+    )
+    parser.add_argument("--workers", type=int, default=0, help="`duban worker` processes beside the service")
+    parser.add_argument(
+        "--baseline-root",
+        help="another checkout (e.g. the main branch before a change): each shape is also served from its "
+        "code, just before this code's run, on the same database — a before/after in one run",
+    )
+    parser.add_argument(
+        "--one-client-seconds", type=float, default=5, help="then 1 client for this long (0: skip; default 5)"
+    )
     args = parser.parse_args(argv)
     depths = tuple(int(d) for d in args.depths.split(",") if d.strip())
 
@@ -551,10 +683,20 @@ def main(argv: list[str] | None = None) -> int:
         cases = UseCases(services)
         raw = RawEngine()
 
-        http_rate = None
+        http: dict[str, HttpFigures] = {}
         if not args.skip_http:
-            http_rate = run_http(services, cases, database_url, workdir, args.clients, args.seconds)
-        run_raw(raw, args.raw_seconds, http_rate)
+            roots = [Path(args.baseline_root).resolve(), None] if args.baseline_root else [None]
+            for text in args.shapes.split(","):
+                for root in roots:  # before (the other checkout), then this code, under the same conditions
+                    shape = dataclasses.replace(parse_shape(text, args.workers), root=root)
+                    http[f"{args.clients} clients, {shape.describe()}"] = run_http(
+                        services, cases, database_url, workdir, args.clients, args.seconds, shape
+                    )
+                    if args.one_client_seconds > 0:
+                        http[f"1 client, {shape.describe()}"] = run_http(
+                            services, cases, database_url, workdir, 1, args.one_client_seconds, shape
+                        )
+        run_raw(raw, args.raw_seconds, http)
         if depths:
             run_depth(cases, raw, depths)
 

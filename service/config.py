@@ -28,6 +28,12 @@ class Settings:
     forms_dir: Path = field(default_factory=lambda: Path(os.environ.get("DUBAN_FORMS_DIR", ROOT / "forms")))
     # Seconds between scheduler passes inside `duban serve`; 0 disables the embedded scheduler.
     scheduler_interval: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCHEDULER_INTERVAL", "5")))
+    # SQLite only: PRAGMA synchronous. In WAL mode NORMAL fsyncs at checkpoints, not at every commit: a
+    # crash of the service loses nothing, a power cut may lose the last commits (never corrupts the
+    # file). FULL fsyncs every commit (about 3x the commit's cost here; decision 0026).
+    sqlite_synchronous: str = field(
+        default_factory=lambda: (os.environ.get("DUBAN_SQLITE_SYNCHRONOUS") or "NORMAL").strip().upper()
+    )
     script_time_limit: float = field(default_factory=lambda: float(os.environ.get("DUBAN_SCRIPT_TIME_LIMIT", "1.0")))
     # Engine processes (service/engine/isolation.py): how many per service process, and what one command
     # may use in one of them — CPU seconds, elapsed seconds, extra memory (MB), engine steps.

@@ -61,7 +61,7 @@ def engine_pool(settings: Settings) -> EnginePool:
 
 def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings()
-    db = make_engine(settings.database_url)
+    db = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     ctx = ServiceContext(
         engines=engine_pool(settings),
         notify_config=NotifyConfig.from_settings(settings),

@@ -26,7 +26,39 @@ from service.engine.sandbox import SandboxEnvironment
 from service.engine.timers import parse_timer_value
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-_SPEC_KEYS = ("spec", "subprocess_specs")
+# The serializer's own converter of the top workflow (SPIFF_CONFIG), whose parts load and dump use.
+_WORKFLOW_CONVERTER: Any = _SERIALIZER.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
+
+
+def _workflow_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """`BpmnWorkflowConverter.to_dict` (plus the typename the registry adds) without the spec keys."""
+    conv = _WORKFLOW_CONVERTER
+    dct: dict[str, Any] = {
+        "data": conv.registry.convert(conv.registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": conv.mapping_to_dict(workflow.tasks),
+        "root": str(workflow.task_tree.id),
+        "subprocesses": conv.mapping_to_dict(workflow.subprocesses),
+        "bpmn_events": conv.registry.convert(workflow.bpmn_events),
+        "typename": _SERIALIZER.registry.typenames[BpmnWorkflow],
+    }
+    return dct
+
+
+def _restore_workflow(compiled: CompiledDefinition, dct: dict[str, Any]) -> BpmnWorkflow:
+    """`BpmnWorkflowConverter.from_dict` with the compiled spec in place of one restored from JSON. The
+    spec objects are shared by every workflow of the version, as SpiffWorkflow shares them itself."""
+    conv = _WORKFLOW_CONVERTER
+    workflow = conv.target_class(compiled.spec, dict(compiled.subprocess_specs), deserializing=True)
+    workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+    conv.set_default_attributes(workflow, dct)
+    conv.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = conv.registry.restore(dct.pop("bpmn_events", []))
+    return workflow
 
 
 def _all_workflows(top: BpmnWorkflow) -> list[Any]:
@@ -54,7 +86,6 @@ class ProcessEngine:
         self.limits = limits or StepLimits()
         self.script_engine = LimitedScriptEngine(SandboxEnvironment(helpers, time_limit), self.limits.instances)
         self.on_element = on_element or (lambda element_id, name: None)
-        self._spec_json: dict[str, str] = {}
         self._budget = StepBudget(self.limits)
 
     # --- state in and out -------------------------------------------------------------------
@@ -67,24 +98,20 @@ class ProcessEngine:
         return workflow
 
     def dump(self, workflow: BpmnWorkflow, cache_key: str) -> str:
-        """Instance JSON without the spec (stored once per definition version), Chinese unescaped."""
-        dct = _SERIALIZER.to_dict(workflow)
-        spec = {k: dct.pop(k) for k in _SPEC_KEYS}
-        if cache_key not in self._spec_json:
-            self._spec_json[cache_key] = self._encode(spec)
+        """Instance JSON without the spec (stored once per definition version), Chinese unescaped.
+
+        The same text the serializer's `to_dict` gives once "spec" and "subprocess_specs" are removed
+        (key order included: checkpoints hash it), without converting the spec only to drop it."""
+        dct = _workflow_dict(workflow)
         dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
         return self._encode(dct)
 
     def load(self, compiled: CompiledDefinition, state: str, cache_key: str) -> BpmnWorkflow:
-        if cache_key not in self._spec_json:
-            fresh = _SERIALIZER.to_dict(BpmnWorkflow(compiled.spec, compiled.subprocess_specs))
-            self._spec_json[cache_key] = self._encode({k: fresh[k] for k in _SPEC_KEYS})
-        # The serializer consumes the dicts it reads, so the spec is parsed afresh from its cached JSON
-        # text each time: splicing two JSON objects is far cheaper than a deepcopy.
-        spec_json = self._spec_json[cache_key]
-        dct = json.loads(spec_json[:-1] + "," + state[1:], cls=_SERIALIZER.json_decoder_cls)
+        """The workflow of a stored state, on the compiled spec itself: only the instance part is restored
+        (what `new_workflow` does for a new one too); restoring the spec from JSON was most of a load."""
+        dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
         dct.pop(_SERIALIZER.VERSION_KEY, None)
-        workflow = _SERIALIZER.from_dict(dct)
+        workflow = _restore_workflow(compiled, dct)
         workflow.script_engine = self.script_engine  # subprocesses read it from the top workflow
         return workflow
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db.models import (
     Counter,
@@ -75,6 +76,9 @@ class DefinitionRepository(Repository):
 
 
 class InstanceRepository(Repository):
+    _anchor_txn: object = None
+    _anchors: dict[int, tuple[str | None, int]]
+
     def get(self, instance_id: int) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
@@ -95,21 +99,23 @@ class InstanceRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         saved = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
-        if saved:
-            self.session.expire(instance)
+        if saved and not self.session.is_modified(instance):
+            # The row now holds exactly these values: set them on the object as loaded, rather than
+            # expiring it and reading the whole row (state, data, the joined definition) back.
+            for key, value in {**values, "version": expected_version + 1}.items():
+                set_committed_value(instance, key, value)
+            self.session.expire(instance, ["history_head", "history_count"])  # moved by set_anchor
+        elif saved:
+            self.session.expire(instance)  # changes made on the object are not what was saved: drop them
         return saved
 
-    def _transaction(self) -> object:
-        """The innermost open transaction (a savepoint's, if one is open): what a remembered anchor belongs to."""
-        return self.session.get_nested_transaction() or self.session.get_transaction()
-
     def anchor(self, instance_id: int) -> tuple[str | None, int]:
-        """The anchored history head and event count, read from the row (never from a cached object) — or,
-        when this very transaction moved it last (`set_anchor`), the value it wrote: a command appends
-        several events (engine steps, timers, checkpoint) and each would read the row again."""
-        moved = self.session.info.get("history_anchor")
-        if moved is not None and moved[0] is self._transaction() and moved[1] == instance_id:
-            return moved[2], moved[3]
+        """The anchored history head and event count, read from the row (never from a cached object) —
+        or, when this very transaction moved it, what it moved it to (a command appends several events
+        in a row; the row is then locked by our own UPDATE, so nobody else can have moved it since)."""
+        moved = self._moved_anchors(create=False)
+        if moved is not None and instance_id in moved:
+            return moved[instance_id]
         stmt = select(ProcessInstance.history_head, ProcessInstance.history_count).where(
             ProcessInstance.id == instance_id
         )
@@ -125,8 +131,21 @@ class InstanceRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         self.session.execute(stmt)
-        # remembered for this transaction only: another one (after a commit or rollback) reads the row again
-        self.session.info["history_anchor"] = (self._transaction(), instance_id, head, count)
+        moved = self._moved_anchors(create=True)
+        assert moved is not None
+        moved[instance_id] = (head, count)
+
+    def _moved_anchors(self, *, create: bool) -> dict[int, tuple[str | None, int]] | None:
+        """The anchors moved in the innermost open transaction (a savepoint counts as its own: whatever
+        it moved is forgotten when it ends, either way)."""
+        txn = self.session.get_nested_transaction() or self.session.get_transaction()
+        if txn is None:
+            return None
+        if self._anchor_txn is not txn:
+            if not create:
+                return None
+            self._anchor_txn, self._anchors = txn, {}
+        return self._anchors
 
     def started_between(self, start: datetime, end: datetime) -> Sequence[int]:
         """Ids of the instances started in [start, end)."""
