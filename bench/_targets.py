@@ -17,8 +17,16 @@ from typing import Literal
 Comparison = Literal["<=", ">="]
 
 
+_database: list[str] = []  # set by use_database: the database the benchmark runs on
+
+
 def database_name(url: str | None) -> str:
     return "PostgreSQL" if url and url.startswith("postgresql") else "SQLite"
+
+
+def use_database(url: str | None) -> None:
+    """The database this benchmark measures (its URL), named in every target it reports."""
+    _database[:] = [database_name(url)]
 
 
 def target(
@@ -32,7 +40,7 @@ def target(
     database: str | None = None,
 ) -> bool:
     met = measured <= limit if op == "<=" else measured >= limit
-    where = database or database_name(os.environ.get("DUBAN_BENCH_DATABASE_URL"))
+    where = database or (_database[0] if _database else database_name(os.environ.get("DUBAN_BENCH_DATABASE_URL")))
     mark = "达标" if met else "未达标"
     print(
         f"TARGET [{where}] {name}: {measured:.4g} {unit} (目标 {op} {limit:.4g}) {mark}"

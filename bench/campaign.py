@@ -14,6 +14,7 @@ the very same stored state. It prints figures and never asserts timings.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._targets import target, use_database
 from bench.completions import HANDLE, OFFICE, RETURN, UNITS, RawEngine, UseCases, median, percentile, section
 
 
@@ -138,6 +140,9 @@ def run(database_url: str, workdir: Path, items: int, sample: int) -> None:
     )
     print(f"engine ms          median {median(engine_ms):.2f}   p95 {percentile(engine_ms, 95):.2f}  (same states)")
     print(f"service ÷ engine   {median(service_ms) / median(engine_ms):.1f}")
+    base = f"原始引擎 {median(engine_ms):.1f} ms（同一状态）"
+    target(f"{items} 项整改的督查中一次完成的服务耗时", median(service_ms), "<=", 20.0, "ms", baseline=base)
+    target(f"{items} 项整改中找不到的待办", float(len(linked) - in_campaign + missing), "<=", 0.0, "个", baseline=base)
     campaign_state(services, iid, raw)
     services.db.dispose()
 
@@ -179,12 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=1200, help="rectification items (default 1200)")
     parser.add_argument("--sample", type=int, default=40, help="items completed and timed (default 40)")
     parser.add_argument(
-        "--database-url", help="default: a fresh SQLite file; a PostgreSQL database given here is emptied first"
+        "--database-url",
+        default=os.environ.get("DUBAN_BENCH_DATABASE_URL"),
+        help="default: DUBAN_BENCH_DATABASE_URL, else a fresh SQLite file; a PostgreSQL database is emptied first",
     )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="duban-bench-campaign-"))
     try:
-        run(args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, args.items, args.sample)
+        url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+        use_database(url)
+        run(url, workdir, args.items, args.sample)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

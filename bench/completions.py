@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._targets import target, use_database
 from service.config import ROOT
 
 PASSWORD = "duban-demo"
@@ -589,6 +590,14 @@ def run_raw(raw: RawEngine, seconds: float, http: dict[str, HttpFigures]) -> flo
         )
     if http:
         print("                   (share of one thread's raw engine rate the whole service delivers over HTTP)")
+    raw_base = f"原始引擎单线程 {ops:.0f} 次/秒（{med:.1f} ms/步）"
+    for label, fig in http.items():
+        if fig.clients == 1:
+            target(f"单客户端完成耗时 ÷ 原始引擎 [{label}]", fig.p50 / med, "<=", 2.0, "倍", baseline=raw_base)
+        else:
+            target(f"完成任务吞吐 ÷ 原始引擎 [{label}]", fig.rate / ops, ">=", 0.5, "倍", baseline=raw_base)
+            target(f"完成任务 p99 [{label}]", fig.p99, "<=", 100.0, "ms", baseline=raw_base)
+            target(f"错误数 [{label}]", float(fig.errors), "<=", 0.0, "个", baseline=raw_base)
     return med
 
 
@@ -635,6 +644,10 @@ def run_depth(cases: UseCases, raw: RawEngine, depths: tuple[int, ...]) -> None:
         first, last = rows[0], rows[-1]
         svc_growth, eng_growth = last[1] / first[1], last[2] / first[2]
         print(f"growth {first[0]} -> {last[0]} rounds: service x{svc_growth:.2f}, engine x{eng_growth:.2f}")
+        target(
+            f"退回 {last[0]} 轮的完成耗时 ÷ {first[0]} 轮", svc_growth, "<=", 1.5, "倍",
+            baseline=f"引擎本身 x{eng_growth:.2f}（同一状态）",
+        )  # fmt: skip
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -642,7 +655,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.completions", description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients (default 16)")
     parser.add_argument("--seconds", type=float, default=20, help="length of the HTTP run (default 20)")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DUBAN_BENCH_DATABASE_URL"),
+        help="default: DUBAN_BENCH_DATABASE_URL, else a fresh SQLite file in a temporary directory",
+    )
     parser.add_argument(
         "--drop-existing",
         action="store_true",
@@ -673,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="duban-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    use_database(database_url)
     try:
         section("setup")
         began = time.perf_counter()

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench._targets import target, use_database
 from bench.completions import HANDLE, OFFICE, RETURN, UseCases, build, free_port, median, percentile, section
 from service.config import ROOT
 
@@ -149,6 +150,8 @@ def run_startup(database_url: str, workdir: Path, starts: int) -> None:
     print(
         f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: wall seconds grow with it, CPU seconds less)"
     )
+    base = f"python -c pass {median(bare):.2f} s；导入 flask 等库 {median(libs):.2f} s"
+    target("duban serve 就绪（演示数据）", median(ready), "<=", 3.0, "s", baseline=base)
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -269,6 +272,10 @@ def run_pages(services: Any, iid: int, n: int) -> None:
             f"{label:40} {median(wall):>7.1f} {percentile(wall, 95):>7.1f} {max(wall):>7.1f} {median(cpu):>7.1f} "
             f"{statements:>4} {kb:>6}"
         )
+    health = next(median(w) for label, w, _, _ in rows if label.startswith("baseline: GET"))
+    for label, wall, _, _ in rows:
+        if not label.startswith("baseline") and "per_page" not in label:
+            target(f"{label} 服务器耗时", median(wall), "<=", 200.0, "ms", baseline=f"/health {health:.1f} ms")
     print("(wall ms; CPU med = this process's CPU ms per request, the database's too on SQLite, not on PostgreSQL;")
     print(f" SQL = statements one request issues; KB = the answer's size; load average {os.getloadavg()[0]:.1f})")
     services.ctx.engines.close()
@@ -281,13 +288,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=TASKS, help="open tasks of one unit (default 500)")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page (default 30)")
     parser.add_argument("--starts", type=int, default=5, help="timed starts of `duban serve` (default 5)")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DUBAN_BENCH_DATABASE_URL"),
+        help="default: DUBAN_BENCH_DATABASE_URL, else a fresh SQLite file in a temporary directory",
+    )
     parser.add_argument("--drop-existing", action="store_true", help="drop every duban table first")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="duban-bench-pages-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    use_database(database_url)
     try:
         section("setup")
         began = time.perf_counter()

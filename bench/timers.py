@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from bench._targets import target, use_database
 from bench.completions import UNITS, UseCases, build, median, percentile, section
 from service.config import ROOT
 
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", type=int, default=2000)
     parser.add_argument("--templates", type=int, default=len(UNITS))
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default=os.environ.get("DUBAN_BENCH_DATABASE_URL", ""))
     parser.add_argument("--drop-existing", action="store_true")
     parser.add_argument(
         "--workers", default="", help="worker counts to run, e.g. 1,2 (default: 1, and 2 on PostgreSQL)"
@@ -370,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="duban-bench-timers-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    use_database(url)
     services = build(url, args.drop_existing)
     calendar.ensure_loaded(services.uow)
     services.ctx.notify_config = NotifyConfig.from_settings(Settings(database_url=url, smtp_host="127.0.0.1"))
@@ -441,6 +443,17 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{r['fired']} fired in {r['seconds']:.1f} s ({r['passes']} passes)" for r in results)
         )
         summary.append((f"batched, {n_workers} worker(s)", n_workers, seconds, counts["fired"], times))
+        dup = (
+            counts["duplicate_events"]
+            + counts["duplicate_notes"]
+            + max(0, counts["outbox"] - counts["outbox_expected"])
+        )
+        base = f"原始引擎一步 {median(engine):.1f} ms × {args.instances} = {floor:.0f} s"
+        limit = 60.0 * args.instances / 10_000  # the issue: 10,000 in 60 s by one worker (pro rata)
+        if n_workers == 1:
+            target(f"{args.instances} 个催办到期，1 个 worker 触发完毕", seconds, "<=", limit, "s", baseline=base)
+        target(f"重复触发（{n_workers} 个 worker）", float(dup), "<=", 0.0, "次", baseline=f"应触发 {counts['due']}")
+        target(f"漏触发（{n_workers} 个 worker）", float(counts["missing"]), "<=", 0.0, "次", baseline=base)
     section("summary")
     print(
         f"{'run':<24} {'fired':>7} {'seconds':>8} {'per s':>7} {'firing p50':>11} {'p99':>8}"
