@@ -2,6 +2,7 @@
 
     project(...)        keep an instance's row in step (called by service.progress.persist)
     search(...)         a filtered, sorted page of the rows the actor may see, with lights
+    search_page(...)    the same with the keyset cursor of the next page (`after=`): deep pages stay cheap
     overview(...)       counts by status and light, per lead unit with the on-time rate
     export_xlsx(...)    the same rows as an Excel workbook
 
@@ -30,7 +31,7 @@ from service.ledger.labels import (
 )
 from service.ledger.projection import ReadyStep, project
 from service.ledger.reading import LedgerEntry, LedgerFilters, visible_scope
-from service.ledger.use_cases import overview, search
+from service.ledger.use_cases import LedgerPage, overview, search, search_page
 
 __all__ = [
     "CLOSED",
@@ -49,12 +50,14 @@ __all__ = [
     "STATUS_LABELS",
     "LedgerEntry",
     "LedgerFilters",
+    "LedgerPage",
     "ReadyStep",
     "export_xlsx",
     "light_label",
     "overview",
     "project",
     "search",
+    "search_page",
     "status_label",
     "visible_scope",
 ]
