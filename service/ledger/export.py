@@ -67,15 +67,14 @@ def row_values(n: int, entry: LedgerEntry) -> list[Any]:
 
 
 def write_xlsx(entries: Iterable[LedgerEntry]) -> bytes:
-    """A workbook with the header row and one row per entry."""
+    """A workbook with the header row and one row per entry, streamed (service.documents.xlsx.stream_rows)."""
     workbook = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = xlsx.new_sheet(workbook, SHEET_TITLE, COLUMNS)
     sheet.page_setup.orientation = "landscape"
-    n = 0
-    for n, entry in enumerate(entries, start=1):  # noqa: B007 - n is the row count afterwards
-        sheet.append([xlsx.text(sheet, v) for v in row_values(n, entry)])
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{n + 1}"
-    return xlsx.workbook_bytes(workbook)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}1"  # stream_rows extends it to the rows
+    rows = (row_values(n, entry) for n, entry in enumerate(entries, start=1))
+    body, _ = xlsx.stream_rows(xlsx.workbook_bytes(workbook), rows, columns=len(COLUMNS))
+    return body
 
 
 def export_xlsx(
