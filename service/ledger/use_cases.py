@@ -60,7 +60,7 @@ def search_page(
         return LedgerPage([], total, None)
     names = unit_names(uow)
     limit = max(limit, 1)
-    rows = list(uow.ledger.page(where, sort, max(offset, 0), limit + 1, after=keyset, total=total))
+    rows = list(uow.ledger.page(where, sort, max(offset, 0), limit + 1, after=keyset))
     more = len(rows) > limit
     rows = rows[:limit]
     next_after = encode_after(sort, sort_value(sort, rows[-1]), rows[-1].instance_id) if more else None

@@ -20,6 +20,7 @@ from service.web.pages import page, services
 
 TEXT_FILTERS = ("status", "unit", "source_type", "priority", "light", "q", "sort")
 DATE_FILTERS = ("registered_from", "registered_to", "deadline_from", "deadline_to")
+PAGE_SIZE = 20
 
 
 def _filters() -> tuple[dict[str, Any], dict[str, str]]:
@@ -62,7 +63,7 @@ def ledger_page(principal: Principal) -> ResponseReturnValue:
     """下一页 follows the keyset cursor (`after=`, with `pn=` the page's number for the 第 k 页 label);
     an old `?page=` link still answers by offset."""
     filters, errors = _filters()
-    pager = Pager.from_request(per_page=20)
+    pager = Pager.from_request(per_page=PAGE_SIZE)
     after = request.args.get("after", "").strip()[:200] or None
     number = _page_number() if after else pager.page
     app = services()

@@ -196,6 +196,10 @@ def sort_value(sort: str, row: Any) -> Any:
 
 
 class LedgerRepository(Repository):
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._matches: dict[str, int] = {}  # text query → rows matching it (SQLite), for this unit of work
+
     def get(self, instance_id: int) -> LedgerItem | None:
         return self.session.get(LedgerItem, instance_id)
 
@@ -227,6 +231,7 @@ class LedgerRepository(Repository):
         expression instead, and needs nothing. Call after the row's title, content or number changed."""
         if self._dialect != "sqlite":
             return
+        self._matches.clear()
         self.session.flush()
         self.session.execute(delete(_CHARS).where(_CHARS.c.rowid == item.instance_id))
         chars = char_tokens(item.title, item.content, item.business_number)
@@ -245,12 +250,27 @@ class LedgerRepository(Repository):
             n += len(values)
         return n
 
+    def text_matches(self, q: str) -> int | None:
+        """SQLite: how many rows contain q, from the full-text index alone (cheap, kept for this unit of
+        work); None on PostgreSQL, whose planner weighs its GIN index itself."""
+        if self._dialect != "sqlite":
+            return None
+        if q not in self._matches:
+            found = select(func.count()).select_from(_sqlite_matches(q).subquery())
+            self._matches[q] = self.session.scalar(found) or 0
+        return self._matches[q]
+
+    def _dense(self, criteria: LedgerCriteria) -> bool:
+        """Whether a text query matches so many rows that walking the other conditions (or the sort's index)
+        and testing membership beats fetching every match by its id."""
+        matches = self.text_matches(criteria.q) if criteria.q else None
+        return matches is not None and matches > DENSE_MATCHES
+
     def count(self, criteria: LedgerCriteria) -> int:
         if criteria.q and self._dialect == "sqlite" and replace(criteria, q=None) == LedgerCriteria():
-            # only a text query: the full-text index counts its matches without touching the rows
-            found = select(func.count()).select_from(_sqlite_matches(criteria.q).subquery())
-            return self.session.scalar(found) or 0
-        return self.session.scalar(select(func.count()).select_from(_L).where(*self._where(criteria))) or 0
+            return self.text_matches(criteria.q) or 0  # only a text query: the index counts its matches
+        where = self._where(criteria, self._dense(criteria))
+        return self.session.scalar(select(func.count()).select_from(_L).where(*where)) or 0
 
     def page(
         self,
@@ -260,12 +280,11 @@ class LedgerRepository(Repository):
         limit: int,
         *,
         after: tuple[Any, int] | None = None,
-        total: int | None = None,
     ) -> Sequence[LedgerItem]:
         """One page in `sort` order: `offset` rows skipped, or (keyset) the rows after `after` — the sort
-        value and instance id of the last row of the previous page. `total` (the count, when known) picks
-        how a text query runs: few matches are fetched by the index, many are found walking the order."""
-        dense = total is not None and total > DENSE_MATCHES and sort not in UNINDEXED_SORTS
+        value and instance id of the last row of the previous page. A text query with few matches fetches
+        them by the index; with many, the page walks the sort's index and tests each row's membership."""
+        dense = sort not in UNINDEXED_SORTS and self._dense(criteria)
         order, where = SORTS[sort], self._where(criteria, dense)
         if after is not None:
             where.append(after_condition(sort, after))
