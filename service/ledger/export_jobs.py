@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Unpack
@@ -27,8 +27,8 @@ from service.access.principal import Principal
 from service.db.models import LedgerExportJob
 from service.db.session import UnitOfWork
 from service.errors import Conflict, Forbidden, NotFound
-from service.ledger.export import write_xlsx
-from service.ledger.reading import DATE_FILTERS, LedgerEntry, LedgerFilters, LightsAt, check_sort, criteria, unit_names
+from service.ledger.export import write_stored_rows
+from service.ledger.reading import DATE_FILTERS, LedgerFilters, LightsAt, check_sort, criteria, unit_names
 from service.process.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -187,32 +187,29 @@ def _write(
         raise Forbidden("发起导出的账户已停用")
     actor = Principal.of(user)
     where = criteria(actor, job.created_at, yellow, **filters)
-    entries: Iterator[LedgerEntry] = iter(())
-    if where is not None:
-        names = unit_names(uow)
-        at = LightsAt(job.created_at, yellow)
-        entries = (LedgerEntry.of(row, at, names) for row in uow.ledger.stream(where, job.sort))
-    lost, n = False, 0
+    rows: Iterable[Sequence[Any]] = () if where is None else uow.ledger.stream(where, job.sort)
+    names = unit_names(uow) if where is not None else {}
+    last = time.monotonic()
 
-    def counted() -> Iterator[LedgerEntry]:
-        nonlocal lost, n
-        last = time.monotonic()
-        for entry in entries:
-            yield entry
-            n += 1
-            if n % PROGRESS_EVERY == 0 or time.monotonic() - last > 5:
-                last = time.monotonic()
-                with uow_factory() as beat:
-                    beat.begin_write()
-                    if not beat.ledger_exports.progress(job.job_id, worker, ctx.now(), done=n):
-                        lost = True
-                        return
-                    beat.commit()
+    class Lost(Exception):
+        pass
 
-    body = write_xlsx(counted())
-    uow.end_read()
-    if lost:
+    def counted(n: int) -> None:
+        nonlocal last
+        if n % PROGRESS_EVERY == 0 or time.monotonic() - last > 5:
+            last = time.monotonic()
+            with uow_factory() as beat:
+                beat.begin_write()
+                if not beat.ledger_exports.progress(job.job_id, worker, ctx.now(), done=n):
+                    raise Lost
+                beat.commit()
+
+    try:
+        body, n = write_stored_rows(rows, LightsAt(job.created_at, yellow), names, counted)
+    except Lost:
+        uow.end_read()
         return False
+    uow.end_read()
     uow.begin_write()
     now = ctx.now()
     done = uow.ledger_exports.progress(

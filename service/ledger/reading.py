@@ -195,9 +195,7 @@ class LedgerEntry:
     @classmethod
     def of(cls, row: Any, at: LightsAt, names: Mapping[str, str]) -> LedgerEntry:
         """From a LedgerItem or a plain row with the same column names, lights as of `at`."""
-        light, left = at(row.deadline_at, closed=row.status == CLOSED)
-        if row.status == WITHDRAWN:  # a withdrawn item is nobody's work any more: no light, no days left
-            light, left = None, None
+        light, left = light_of(row.status, row.deadline_at, at)
         co_units = co_unit_codes(row.co_units)
         return cls(
             instance_id=row.instance_id,
@@ -229,6 +227,14 @@ class LedgerEntry:
             light_label=light_label(light),
             workdays_left=left,
         )
+
+
+def light_of(status: str, deadline_at: datetime | None, at: LightsAt) -> tuple[str | None, int | None]:
+    """(light, working days left) of a row as of `at`: none for a closed item, nor for a withdrawn one (it is
+    nobody's work any more)."""
+    if status == WITHDRAWN:
+        return None, None
+    return at(deadline_at, closed=status == CLOSED)
 
 
 def on_time_rate(*, closed: int, closed_on_time: int, **_: int) -> float | None:

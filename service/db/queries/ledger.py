@@ -46,8 +46,13 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "number": (_L.instance_id.asc(),),  # numbers are handed out in creation order
 }
 UNINDEXED_SORTS = {"deadline_asc", "deadline_desc"}  # deadline_at NULLS LAST: no index serves these
-# The export reads plain rows, not ORM objects: 100,000 of them stream in batches of this size.
-EXPORT_COLUMNS = tuple(LedgerItem.__table__.columns)
+# The export reads plain rows, not ORM objects, and only the columns its sheet shows: 100,000 of them
+# stream in batches of EXPORT_BATCH. Its rows are tuples in this order (service.ledger.export reads them).
+EXPORT_FIELDS = (
+    "business_number", "source_type", "source_ref", "title", "content", "responsible_leader", "lead_unit",
+    "co_units", "deadline", "deadline_at", "status", "progress", "closed_at", "remarks",
+)  # fmt: skip
+EXPORT_COLUMNS = tuple(LedgerItem.__table__.columns[name] for name in EXPORT_FIELDS)
 EXPORT_BATCH = 1000
 
 
@@ -297,7 +302,7 @@ class LedgerRepository(Repository):
         return self.session.scalars(stmt).all()
 
     def stream(self, criteria: LedgerCriteria, sort: str) -> Iterator[Row[Any]]:
-        """Every matching row (plain column tuples) in `sort` order, fetched EXPORT_BATCH at a time."""
+        """Every matching row (tuples of EXPORT_FIELDS) in `sort` order, fetched EXPORT_BATCH at a time."""
         stmt: Select[Any] = select(*EXPORT_COLUMNS).where(*self._where(criteria, True)).order_by(*SORTS[sort])
         # Core, not the ORM: plain tuples; yield_per streams (a server-side cursor on PostgreSQL)
         result = self.session.connection().execute(stmt.execution_options(yield_per=EXPORT_BATCH))
