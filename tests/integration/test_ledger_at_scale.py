@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from service.db.queries import ledger as ledger_queries
 from service.ledger import export_jobs
 from tests.access_helpers import sign_in
 from tests.api_helpers import Actor
@@ -79,8 +80,16 @@ def expected(rows: list[dict[str, Any]], q: str) -> set[int]:
     return {r["instance_id"] for r in rows if any(needle in r[f].lower() for f in fields)}
 
 
+@pytest.fixture(params=["few matches", "many matches"])
+def density(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """Both ways a text query runs: matches fetched by id, or (as when thousands match) each row tested."""
+    if request.param == "many matches":
+        monkeypatch.setattr(ledger_queries, "DENSE_MATCHES", -1)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("q", QUERIES)
-def test_the_search_finds_every_substring_of_any_length(client, tokens, items, q):
+def test_the_search_finds_every_substring_of_any_length(client, tokens, items, q, density):
     # Given the office, who sees every row
     office = Actor(client, tokens["dcs_li"])
     everything = listing(office)["items"]
@@ -101,7 +110,7 @@ def test_the_search_crosses_no_field_boundary_and_forgets_a_replaced_title(clien
 
 @pytest.mark.parametrize(("username", "q"), [("xiayang_ll", "老"), ("xiayang_ll", "道路修缮"), ("jyj_ll", "c"),
                                              ("fgj_ll", "丙"), ("czj_ll", "督办")])  # fmt: skip
-def test_the_search_keeps_to_what_the_reader_may_see(client, tokens, items, username, q):
+def test_the_search_keeps_to_what_the_reader_may_see(client, tokens, items, username, q, density):
     # Given a unit's user, who sees the rows its unit leads or co-handles
     user = Actor(client, tokens[username])
     visible = listing(user)["items"]

@@ -80,7 +80,9 @@ class LedgerCriteria:
 # over PG_CHARS_TSVECTOR (one lexeme per character, any locale, any length) with an ILIKE recheck, or the
 # pg_trgm GIN indexes for 3+ characters when migration 0027 could create them.
 TRIGRAM_MIN = 3
-DENSE_MATCHES = 2000  # more matches than this: walk the sort's index and test membership instead
+# More matches than this (SQLite): the rows are tested with LIKE as the other conditions or the sort's index
+# reach them (a page of 50 stops after ~50 rows), rather than fetched by id from the index's match set.
+DENSE_MATCHES = 2000
 _SEARCH = table("ledger_search", sql_column("rowid", Integer), sql_column("ledger_search"))
 _CHARS = table("ledger_chars", sql_column("rowid", Integer), sql_column("chars"), sql_column("ledger_chars"))
 PG_CHARS_TEXT = r"regexp_replace(lower(title || ' ' || content || ' ' || business_number), '(.)', '\1 ', 'g')"
@@ -126,10 +128,9 @@ def _sqlite_matches(q: str) -> Select[Any]:
 
 def _text_condition(q: str, dialect: str, *, trigram: bool = False, dense: bool = False) -> ColumnElement[bool]:
     if dialect == "sqlite":
-        matches = _sqlite_matches(q)
-        # dense: `+ 0` keeps SQLite from driving the query by the match set; it walks the sort's index instead
-        key = _L.instance_id + 0 if dense else _L.instance_id
-        return key.in_(matches)
+        if dense:  # most rows match: test each row the other conditions or the sort's index walk to
+            return _like_any(q, ilike=False)
+        return _L.instance_id.in_(_sqlite_matches(q))  # few: fetch them by id through the index
     if dialect == "postgresql":
         recheck = _like_any(q, ilike=True)
         if (trigram and len(q) >= TRIGRAM_MIN) or not any(c.isalnum() for c in q):
@@ -266,8 +267,8 @@ class LedgerRepository(Repository):
         return self._matches[q]
 
     def _dense(self, criteria: LedgerCriteria) -> bool:
-        """Whether a text query matches so many rows that walking the other conditions (or the sort's index)
-        and testing membership beats fetching every match by its id."""
+        """Whether a text query matches so many rows that testing each row the other conditions (or the
+        sort's index) reach beats fetching every match by its id."""
         matches = self.text_matches(criteria.q) if criteria.q else None
         return matches is not None and matches > DENSE_MATCHES
 
@@ -288,7 +289,7 @@ class LedgerRepository(Repository):
     ) -> Sequence[LedgerItem]:
         """One page in `sort` order: `offset` rows skipped, or (keyset) the rows after `after` — the sort
         value and instance id of the last row of the previous page. A text query with few matches fetches
-        them by the index; with many, the page walks the sort's index and tests each row's membership."""
+        them by the index; with many, the page walks the sort's index and tests each row it passes."""
         dense = sort not in UNINDEXED_SORTS and self._dense(criteria)
         order, where = SORTS[sort], self._where(criteria, dense)
         if after is not None:
@@ -303,7 +304,9 @@ class LedgerRepository(Repository):
 
     def stream(self, criteria: LedgerCriteria, sort: str) -> Iterator[Row[Any]]:
         """Every matching row (tuples of EXPORT_FIELDS) in `sort` order, fetched EXPORT_BATCH at a time."""
-        stmt: Select[Any] = select(*EXPORT_COLUMNS).where(*self._where(criteria, True)).order_by(*SORTS[sort])
+        stmt: Select[Any] = (
+            select(*EXPORT_COLUMNS).where(*self._where(criteria, self._dense(criteria))).order_by(*SORTS[sort])
+        )
         # Core, not the ORM: plain tuples; yield_per streams (a server-side cursor on PostgreSQL)
         result = self.session.connection().execute(stmt.execution_options(yield_per=EXPORT_BATCH))
         for batch in result.partitions():
