@@ -87,6 +87,7 @@ _SEARCH = table("ledger_search", sql_column("rowid", Integer), sql_column("ledge
 _CHARS = table("ledger_chars", sql_column("rowid", Integer), sql_column("chars"), sql_column("ledger_chars"))
 PG_CHARS_TEXT = r"regexp_replace(lower(title || ' ' || content || ' ' || business_number), '(.)', '\1 ', 'g')"
 PG_CHARS_TSVECTOR = f"to_tsvector('simple'::regconfig, {PG_CHARS_TEXT})"
+PG_CHARS_COLUMN = "search_chars"  # ledger_items' stored generated column of PG_CHARS_TSVECTOR (PostgreSQL only)
 _FIELD_BREAK = "zz"  # a token no character maps to: a phrase never spans two fields
 _trigram_indexes: dict[str, bool] = {}  # per database URL: did migration 0027 create the pg_trgm indexes?
 
@@ -138,7 +139,9 @@ def _text_condition(q: str, dialect: str, *, trigram: bool = False, dense: bool 
         query = func.phraseto_tsquery(
             literal_column("'simple'::regconfig"), func.regexp_replace(func.lower(literal(q)), "(.)", r"\1 ", "g")
         )
-        return literal_column(PG_CHARS_TSVECTOR).op("@@")(query) & recheck
+        found = literal_column(f"ledger_items.{PG_CHARS_COLUMN}").op("@@")(query)
+        # one letter or digit is one lexeme: its presence is the answer, no recheck needed
+        return found if len(q) == 1 else found & recheck
     return _like_any(q, ilike=False)
 
 
