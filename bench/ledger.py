@@ -181,7 +181,9 @@ def fake_row(rng: random.Random, iid: int, rows: int, units: list[str]) -> tuple
     return instance, item
 
 
-def measure(services: Any, units: list[str], rows: int, runs: int, export_runs: int = 3) -> None:
+def measure(
+    services: Any, units: list[str], rows: int, runs: int, export_runs: int = 3, only: str | None = None
+) -> None:
     from sqlalchemy import text
 
     from service import ledger
@@ -256,6 +258,8 @@ def measure(services: Any, units: list[str], rows: int, runs: int, export_runs: 
             max(3, runs // 4),
         ),
     ]
+    if only:  # e.g. --only q= : the searches alone (and the baselines, always)
+        cases = cases[:2] + [c for c in cases[2:] if only in c[0]]
     results = []
     for label, fn, n in cases:
         samples = timings_ms(fn, n)
@@ -267,7 +271,8 @@ def measure(services: Any, units: list[str], rows: int, runs: int, export_runs: 
         p50 = statistics.median(samples)
         p95, p99 = percentile(samples, 95), percentile(samples, 99)
         print(f"  {label:<62} {p50:9.2f} {p95:9.2f} {p99:9.2f} {p50 / base:7.1f} {len(samples):4d}")
-    export_all(services, office, rows, export_runs, base)
+    if not only or only in "export job":
+        export_all(services, office, rows, export_runs, base)
 
 
 def last_page_cursor(services: Any, rows: int, per_page: int) -> str:
@@ -324,17 +329,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--export-runs", type=int, default=3)
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only (with --database-url)")
+    parser.add_argument("--only", help="run only the cases whose label contains this (the baselines always)")
     parser.add_argument("--database-url", default=os.environ.get("DUBAN_BENCH_DATABASE_URL"))
     args, _ = parser.parse_known_args()  # run_all.py passes every benchmark the same arguments
     with tempfile.TemporaryDirectory(prefix="duban-bench-ledger-") as tmp:
-        targets = [("SQLite", f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}")]
+        targets = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}")]
         if args.database_url:
             targets.append(("PostgreSQL", args.database_url))
         for name, url in targets:
             print(f"\n== ledger on {name}: {args.rows:,} rows, median of {args.runs} runs " + "=" * 20, flush=True)
             services, units = build(url, args.rows)
             try:
-                measure(services, units, args.rows, args.runs, args.export_runs)
+                measure(services, units, args.rows, args.runs, args.export_runs, args.only)
             finally:
                 services.db.dispose()
 

@@ -4,7 +4,9 @@
     search(...)         a filtered, sorted page of the rows the actor may see, with lights
     search_page(...)    the same with the keyset cursor of the next page (`after=`): deep pages stay cheap
     overview(...)       counts by status and light, per lead unit with the on-time rate
-    export_xlsx(...)    the same rows as an Excel workbook
+    export_xlsx(...)    the same rows as an Excel workbook (streamed)
+    export_jobs         a large export as a background job: request_export, get_export, export_file, and
+                        run_pending for the background loop (service.background)
 
 Statuses, lights and their Chinese labels live in `service.ledger.labels` and are re-exported here.
 """
