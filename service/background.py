@@ -1,8 +1,8 @@
 """The background loop of `duban serve` (a thread) and `duban worker` (the foreground): fire due timers,
 create the rectification items large campaigns still wait for, move the instances of a migration job,
-make yesterday's history digest once, then deliver due outbox messages. It sits
-at the top because it composes layers that do not know each other — the process core's scheduler, the
-campaigns' items and the notifications' delivery."""
+write the 台账 exports asked for in the background, make yesterday's history digest once, then deliver due
+outbox messages. It sits at the top because it composes layers that do not know each other — the process
+core's scheduler, the campaigns' items and the notifications' delivery."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from service.campaigns import rectification
 from service.db.session import UnitOfWork
 from service.instance_migration import worker as migration_worker
+from service.ledger import export_jobs as ledger_exports
 from service.notifications import dispatch
 from service.process import digests
 from service.process.context import ServiceContext
@@ -39,6 +40,10 @@ def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers:
         migration_worker.run_pending(uow_factory, ctx, budget_seconds=MIGRATION_SLICE_SECONDS)
     except Exception:
         log.exception("instance migration pass failed")
+    try:  # large 台账 exports (each ~10 s per 100,000 rows)
+        ledger_exports.run_pending(uow_factory, ctx)
+    except Exception:
+        log.exception("ledger export pass failed")
     try:  # yesterday's history digest (Asia/Shanghai), once
         digests.create_daily(uow_factory, ctx)
     except Exception:

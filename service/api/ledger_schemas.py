@@ -47,7 +47,31 @@ class LedgerFilterQuery(Schema):
 
 
 class LedgerQuery(Pagination, LedgerFilterQuery):
+    after = fields.String(
+        validate=_length(200),
+        metadata={
+            "description": "翻页位置（键集分页）：上一页返回的 next_after。深页不变慢，翻页期间新增事项也不会"
+            "使页面重复或遗漏；与 page 同用时 page 须为 1"
+        },
+    )
+
+
+class LedgerExportRequest(LedgerFilterQuery):
     pass
+
+
+class LedgerExportJobSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued 排队中 / running 导出中 / done 已完成 / failed 失败"})
+    total = fields.Integer(metadata={"description": "应导出的行数"})
+    done = fields.Integer(metadata={"description": "已写入的行数"})
+    percent = fields.Integer(metadata={"description": "进度（0–100）"})
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+    filename = fields.String()
+    status_url = fields.String(metadata={"description": "查询进度的地址"})
+    download_url = fields.String(allow_none=True, metadata={"description": "完成后下载文件的地址（仅发起人可下载）"})
 
 
 class OverviewQuery(Schema):
@@ -95,6 +119,16 @@ class LedgerItemSchema(Schema):
     light = fields.String(allow_none=True)
     light_label = fields.String()
     workdays_left = fields.Integer(allow_none=True, metadata={"description": "剩余工作日；超期为负数"})
+
+
+class LedgerPageSchema(Schema):
+    items = fields.List(fields.Nested(LedgerItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    next_after = fields.String(
+        allow_none=True, metadata={"description": "下一页的翻页位置（作为 after 传入）；最后一页为 null"}
+    )
 
 
 class UnitStatistics(Schema):

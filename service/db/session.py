@@ -28,6 +28,7 @@ from service.db.queries.draft import DraftRepository
 from service.db.queries.fact import FactRepository
 from service.db.queries.inbox import InboxRepository
 from service.db.queries.ledger import LedgerRepository
+from service.db.queries.ledger_exports import LedgerExportRepository
 from service.db.queries.migration import MigrationRepository
 from service.db.queries.modeling import ModelingRepository
 from service.db.queries.notification import NotificationRepository
@@ -150,6 +151,7 @@ class UnitOfWork:
     archives: ArchiveRepository
     accountability: AccountabilityRepository
     ledger: LedgerRepository
+    ledger_exports: LedgerExportRepository
     calendar: CalendarRepository
     deadlines: DeadlineRepository
     notifications: NotificationRepository
@@ -184,6 +186,7 @@ class UnitOfWork:
         self.archives = ArchiveRepository(session)
         self.accountability = AccountabilityRepository(session)
         self.ledger = LedgerRepository(session)
+        self.ledger_exports = LedgerExportRepository(session)
         self.calendar = CalendarRepository(session)
         self.deadlines = DeadlineRepository(session)
         self.notifications = NotificationRepository(session)

@@ -2,8 +2,11 @@
 
     project(...)        keep an instance's row in step (called by service.progress.persist)
     search(...)         a filtered, sorted page of the rows the actor may see, with lights
+    search_page(...)    the same with the keyset cursor of the next page (`after=`): deep pages stay cheap
     overview(...)       counts by status and light, per lead unit with the on-time rate
-    export_xlsx(...)    the same rows as an Excel workbook
+    export_xlsx(...)    the same rows as an Excel workbook (streamed)
+    export_jobs         a large export as a background job: request_export, get_export, export_file, and
+                        run_pending for the background loop (service.background)
 
 Statuses, lights and their Chinese labels live in `service.ledger.labels` and are re-exported here.
 """
@@ -30,7 +33,7 @@ from service.ledger.labels import (
 )
 from service.ledger.projection import ReadyStep, project
 from service.ledger.reading import LedgerEntry, LedgerFilters, visible_scope
-from service.ledger.use_cases import overview, search
+from service.ledger.use_cases import LedgerPage, overview, search, search_page
 
 __all__ = [
     "CLOSED",
@@ -49,12 +52,14 @@ __all__ = [
     "STATUS_LABELS",
     "LedgerEntry",
     "LedgerFilters",
+    "LedgerPage",
     "ReadyStep",
     "export_xlsx",
     "light_label",
     "overview",
     "project",
     "search",
+    "search_page",
     "status_label",
     "visible_scope",
 ]

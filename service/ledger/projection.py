@@ -96,9 +96,12 @@ def project(
     """
     progress = describe(uow, ready)  # before a new row is added: its query would autoflush a half-filled row
     item = uow.ledger.get(instance.id)
+    searched_before: tuple[str, ...] | None = None
     if item is None:
         item = LedgerItem(instance_id=instance.id, registered_at=instance.started_at)
         uow.ledger.add(item)
+    else:
+        searched_before = (item.title, item.content, item.business_number)
     deadline = _deadline(data.get("deadline"))
     lead_unit = _text(data.get("lead_unit"), 64)
     new_status = _status(status, deadline, data)
@@ -124,6 +127,8 @@ def project(
         item.closed_at, item.closed_by = None, None
     item.status = new_status
     item.updated_at = now
+    if searched_before != (item.title, item.content, item.business_number):
+        uow.ledger.index_chars(item)  # the 1-2 character search index follows the searchable text
     return item
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +29,7 @@ from service.ledger.labels import (
 from service.workdays import lights
 
 MAX_QUERY_LENGTH = 100
+DATE_FILTERS = ("registered_from", "registered_to", "deadline_from", "deadline_to")
 
 
 def visible_scope(actor: Principal) -> tuple[bool, str | None]:
@@ -106,6 +110,34 @@ def check_sort(sort: str) -> str:
     return sort
 
 
+def encode_after(sort: str, value: datetime | None, instance_id: int) -> str:
+    """The keyset cursor (`after=`) of a page's last row: opaque to callers, URL-safe."""
+    raw = json.dumps([sort, value.isoformat() if value else None, instance_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_after(sort: str, token: str) -> tuple[datetime | None, int]:
+    """(sort value, instance id) of a cursor made by `encode_after` for the same sort."""
+    bad = _invalid("after", "翻页位置无效，请从第一页重新查询")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        cursor_sort, value, instance_id = json.loads(raw)
+        moment = datetime.fromisoformat(value) if value is not None else None
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise bad from None
+    if cursor_sort != sort:
+        raise _invalid("after", "翻页位置与排序方式不一致，请从第一页重新查询")
+    if (
+        not isinstance(instance_id, int)
+        or isinstance(instance_id, bool)
+        or (moment is not None and moment.tzinfo is None)
+    ):
+        raise bad
+    if moment is None and sort.startswith("registered"):
+        raise bad
+    return moment, instance_id
+
+
 def unit_names(uow: UnitOfWork) -> dict[str, str]:
     return uow.units.names()
 
@@ -163,9 +195,7 @@ class LedgerEntry:
     @classmethod
     def of(cls, row: Any, at: LightsAt, names: Mapping[str, str]) -> LedgerEntry:
         """From a LedgerItem or a plain row with the same column names, lights as of `at`."""
-        light, left = at(row.deadline_at, closed=row.status == CLOSED)
-        if row.status == WITHDRAWN:  # a withdrawn item is nobody's work any more: no light, no days left
-            light, left = None, None
+        light, left = light_of(row.status, row.deadline_at, at)
         co_units = co_unit_codes(row.co_units)
         return cls(
             instance_id=row.instance_id,
@@ -197,6 +227,14 @@ class LedgerEntry:
             light_label=light_label(light),
             workdays_left=left,
         )
+
+
+def light_of(status: str, deadline_at: datetime | None, at: LightsAt) -> tuple[str | None, int | None]:
+    """(light, working days left) of a row as of `at`: none for a closed item, nor for a withdrawn one (it is
+    nobody's work any more)."""
+    if status == WITHDRAWN:
+        return None, None
+    return at(deadline_at, closed=status == CLOSED)
 
 
 def on_time_rate(*, closed: int, closed_on_time: int, **_: int) -> float | None:

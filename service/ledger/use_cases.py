@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Unpack
 
 from service.access.principal import Principal
+from service.db.queries.ledger import sort_value
 from service.db.session import UnitOfWork
 from service.ledger.labels import CLOSED, STATUSES
 from service.ledger.reading import (
@@ -14,12 +16,56 @@ from service.ledger.reading import (
     LightsAt,
     check_sort,
     criteria,
+    decode_after,
+    encode_after,
     on_time_rate,
     unit_label,
     unit_names,
 )
 from service.process.names import SUPERVISION_ITEM
 from service.workdays import lights
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """A page of the ledger: its entries, how many rows match in all, and the cursor of the next page
+    (`after=`), None on the last page."""
+
+    entries: list[LedgerEntry]
+    total: int
+    next_after: str | None
+
+
+def search_page(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    sort: str = "registered_desc",
+    offset: int = 0,
+    limit: int = 50,
+    after: str | None = None,
+    now: datetime,
+    yellow_workdays: int = 3,
+    **filters: Unpack[LedgerFilters],
+) -> LedgerPage:
+    """One page of the rows the actor may see: after the cursor `after` (keyset: deep pages cost what the
+    first does, and rows added meanwhile neither shift nor repeat a page) or else `offset` rows in."""
+    check_sort(sort)
+    keyset = decode_after(sort, after) if after else None
+    where = criteria(actor, now, yellow_workdays, **filters)
+    if where is None:
+        return LedgerPage([], 0, None)
+    total = uow.ledger.count(where)
+    if total == 0 or (keyset is None and offset >= total):
+        return LedgerPage([], total, None)
+    names = unit_names(uow)
+    limit = max(limit, 1)
+    rows = list(uow.ledger.page(where, sort, max(offset, 0), limit + 1, after=keyset))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_after = encode_after(sort, sort_value(sort, rows[-1]), rows[-1].instance_id) if more else None
+    at = LightsAt(now, yellow_workdays)
+    return LedgerPage([LedgerEntry.of(row, at, names) for row in rows], total, next_after)
 
 
 def search(
@@ -33,18 +79,11 @@ def search(
     yellow_workdays: int = 3,
     **filters: Unpack[LedgerFilters],
 ) -> tuple[list[LedgerEntry], int]:
-    """One page of the rows the actor may see, and how many match in all."""
-    check_sort(sort)
-    where = criteria(actor, now, yellow_workdays, **filters)
-    if where is None:
-        return [], 0
-    total = uow.ledger.count(where)
-    if total == 0 or offset >= total:
-        return [], total
-    names = unit_names(uow)
-    rows = uow.ledger.page(where, sort, max(offset, 0), max(limit, 1))
-    at = LightsAt(now, yellow_workdays)
-    return [LedgerEntry.of(row, at, names) for row in rows], total
+    """One page of the rows the actor may see (`offset` rows in), and how many match in all."""
+    found = search_page(
+        uow, actor, sort=sort, offset=offset, limit=limit, now=now, yellow_workdays=yellow_workdays, **filters
+    )
+    return found.entries, found.total
 
 
 def overview(

@@ -6,18 +6,21 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service import ledger
 from service.access.principal import Principal
-from service.http.paging import Pager
+from service.errors import InvalidInput
+from service.http.paging import MAX_PAGE, Pager
 from service.i18n import gettext
+from service.ledger import export_jobs
 from service.web import bp
 from service.web.pages import page, services
 
 TEXT_FILTERS = ("status", "unit", "source_type", "priority", "light", "q", "sort")
 DATE_FILTERS = ("registered_from", "registered_to", "deadline_from", "deadline_to")
+PAGE_SIZE = 20
 
 
 def _filters() -> tuple[dict[str, Any], dict[str, str]]:
@@ -48,28 +51,58 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
     return found, errors
 
 
+def _page_number() -> int:
+    try:
+        return max(1, min(int(request.args.get("pn", "1")), MAX_PAGE))
+    except ValueError:
+        return 1
+
+
 @page
 def ledger_page(principal: Principal) -> ResponseReturnValue:
+    """下一页 follows the keyset cursor (`after=`, with `pn=` the page's number for the 第 k 页 label);
+    an old `?page=` link still answers by offset."""
     filters, errors = _filters()
-    pager = Pager.from_request(per_page=20)
+    pager = Pager.from_request(per_page=PAGE_SIZE)
+    after = request.args.get("after", "").strip()[:200] or None
+    number = _page_number() if after else pager.page
     app = services()
     with app.uow() as uow:
-        entries, total = ledger.search(
-            uow,
-            principal,
-            **filters,
-            offset=pager.offset,
-            limit=pager.per_page,
-            now=app.ctx.now(),
-            yellow_workdays=app.settings.yellow_workdays,
-        )
+        try:
+            found = ledger.search_page(
+                uow,
+                principal,
+                **filters,
+                offset=0 if after else pager.offset,
+                limit=pager.per_page,
+                after=after,
+                now=app.ctx.now(),
+                yellow_workdays=app.settings.yellow_workdays,
+            )
+        except InvalidInput:  # a stale or edited cursor: start again from the first page
+            errors["after"] = gettext("翻页位置无效，已回到第一页")
+            number = 1
+            found = ledger.search_page(
+                uow, principal, **filters, limit=pager.per_page, now=app.ctx.now(),
+                yellow_workdays=app.settings.yellow_workdays,
+            )  # fmt: skip
         units = uow.units.all()
     export_args = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in filters.items()}
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("page", "after", "pn")}
+    paging = {
+        "total": found.total,
+        "number": number,
+        "pages": max(1, -(-found.total // pager.per_page)),
+        "first_url": url_for("web.ledger", **kept) if number > 1 else None,
+        "next_url": url_for("web.ledger", **kept, after=found.next_after, pn=number + 1) if found.next_after else None,
+    }
     return render_template(
         "web/ledger.html",
         active="ledger",
-        entries=entries,
-        pager=pager.with_total(total),
+        entries=found.entries,
+        paging=paging,
+        background_export=found.total > export_jobs.BACKGROUND_ABOVE,
+        export_filters=export_args,
         args=request.args,
         errors=errors,
         units=units,

@@ -16,12 +16,17 @@ INSTANCE = SimpleNamespace(
 
 
 class StubUow:
-    """Just what `project` touches: the ledger row by id, and the units table (counted)."""
+    """Just what `project` touches: the ledger row by id, its search index, and the units table (counted)."""
 
     def __init__(self) -> None:
         self.rows: dict[int, LedgerItem] = {}
         self.unit_loads = 0
-        self.ledger = SimpleNamespace(get=self.rows.get, add=lambda item: self.rows.__setitem__(item.instance_id, item))
+        self.indexed: list[int] = []  # rows whose searchable text was (re)indexed
+        self.ledger = SimpleNamespace(
+            get=self.rows.get,
+            add=lambda item: self.rows.__setitem__(item.instance_id, item),
+            index_chars=lambda item: self.indexed.append(item.instance_id),
+        )
         self.units = SimpleNamespace(names=self._unit_names)
 
     def _unit_names(self) -> dict[str, str]:

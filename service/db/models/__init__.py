@@ -19,7 +19,7 @@ from service.db.models.cadres import (
 from service.db.models.calendar import CalendarDay, CalendarYear
 from service.db.models.campaigns import CampaignApplication, CampaignItem, InspectionFeedback, PlanItem
 from service.db.models.documents import Bulletin, BulletinMention
-from service.db.models.ledger import LedgerItem
+from service.db.models.ledger import LedgerExportJob, LedgerItem
 from service.db.models.migration import MigrationJob, MigrationJobItem
 from service.db.models.modeling import DefinitionDraft
 from service.db.models.notifications import Notification, OutboxMessage
@@ -60,6 +60,7 @@ __all__ = [
     "HistoryEvent",
     "HumanTask",
     "JSONType",
+    "LedgerExportJob",
     "LedgerItem",
     "MigrationJob",
     "MigrationJobItem",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.models.base import Base, UTCDateTime
+from service.db.models.base import Base, BigId, JSONType, UTCDateTime
 
 CO_UNITS_SIZE = 1000
 
@@ -76,3 +77,30 @@ def co_unit_codes(stored: str | None) -> list[str]:
 def involves_unit(code: str) -> ColumnElement[bool]:
     """SQL: the row's item is led or co-handled by the unit."""
     return (LedgerItem.lead_unit == code) | LedgerItem.co_units.contains(f",{code},", autoescape=True)
+
+
+class LedgerExportJob(Base):
+    """A large 台账 export (issue 14 point 3), run by any worker's background loop: the filters it was asked
+    with, its progress (`done` of `total` rows), and when done the workbook itself, so any web process can
+    serve it. Held by one worker at a time (`claimed_by`, `heartbeat_at`, as migration jobs are)."""
+
+    __tablename__ = "ledger_export_jobs"
+    __table_args__ = (
+        Index("ix_ledger_export_jobs_status", "status", "heartbeat_at"),
+        Index("ix_ledger_export_jobs_created_by", "created_by", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16))  # queued / running / done / failed
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # as the API took them, dates ISO
+    sort: Mapped[str] = mapped_column(String(32))
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)  # the .xlsx once done

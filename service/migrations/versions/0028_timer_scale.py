@@ -15,7 +15,7 @@ import service.db.models
 When = service.db.models.UTCDateTime(timezone=True)
 
 revision = "0028_timer_scale"
-down_revision = "0026_history_integrity"
+down_revision = "0027_ledger_search"
 branch_labels = None
 depends_on = None
 
