@@ -152,7 +152,8 @@ def campaign_state(services: Any, iid: int, raw: RawEngine) -> None:
     import json
 
     from service.engine.parser import compile_definition
-    from service.engine.runtime import _SERIALIZER, ProcessEngine
+    from service.engine.runtime import ProcessEngine
+    from service.engine.state_codec import SERIALIZER as _SERIALIZER
 
     with services.uow() as uow:
         instance = uow.instances.get(iid)

@@ -513,7 +513,8 @@ class RawEngine:
     def step_before(self, state: str, task_id: str, data: dict[str, Any]) -> tuple[str, Any, float]:
         """The same step as the engine loaded states until decision 0026: the spec restored from its JSON
         (spliced into the state's) on every load, and converted on every dump only to be dropped."""
-        from service.engine.runtime import _SERIALIZER, ProcessEngine
+        from service.engine.runtime import ProcessEngine
+        from service.engine.state_codec import SERIALIZER as _SERIALIZER
 
         if self._spec_json is None:
             fresh = _SERIALIZER.to_dict(type(self._any_workflow())(self.compiled.spec, self.compiled.subprocess_specs))

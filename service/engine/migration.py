@@ -80,7 +80,7 @@ def _kind(spec: Any) -> str:
 
 
 def _registry() -> Any:
-    from service.engine.runtime import _SERIALIZER
+    from service.engine.state_codec import SERIALIZER as _SERIALIZER
 
     return _SERIALIZER.registry
 

@@ -5,69 +5,22 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from service.engine import inspection
 from service.engine.clock import Clock, engine_time
 from service.engine.errors import ExecutionFailed, readable_error
 from service.engine.folding import fold_loops
 from service.engine.limits import LimitedScriptEngine, StepBudget, StepLimits, element_of
 from service.engine.parser import CompiledDefinition
-from service.engine.records import FiredTimer, ReadyTask, StepRecord, TimerMove
+from service.engine.records import FiredTimer, StepRecord, TimerMove
 from service.engine.sandbox import SandboxEnvironment
-from service.engine.timers import parse_timer_value
-
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-# The serializer's own converter of the top workflow (SPIFF_CONFIG), whose parts load and dump use.
-_WORKFLOW_CONVERTER: Any = _SERIALIZER.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
-
-
-def _workflow_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """`BpmnWorkflowConverter.to_dict` (plus the typename the registry adds) without the spec keys."""
-    conv = _WORKFLOW_CONVERTER
-    dct: dict[str, Any] = {
-        "data": conv.registry.convert(conv.registry.clean(workflow.data)),
-        "correlations": workflow.correlations,
-        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
-        "success": workflow.success,
-        "completed": workflow.completed,
-        "tasks": conv.mapping_to_dict(workflow.tasks),
-        "root": str(workflow.task_tree.id),
-        "subprocesses": conv.mapping_to_dict(workflow.subprocesses),
-        "bpmn_events": conv.registry.convert(workflow.bpmn_events),
-        "typename": _SERIALIZER.registry.typenames[BpmnWorkflow],
-    }
-    return dct
-
-
-def _restore_workflow(compiled: CompiledDefinition, dct: dict[str, Any]) -> BpmnWorkflow:
-    """`BpmnWorkflowConverter.from_dict` with the compiled spec in place of one restored from JSON. The
-    spec objects are shared by every workflow of the version, as SpiffWorkflow shares them itself."""
-    conv = _WORKFLOW_CONVERTER
-    workflow = conv.target_class(compiled.spec, dict(compiled.subprocess_specs), deserializing=True)
-    workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-    conv.set_default_attributes(workflow, dct)
-    conv.subprocesses_from_dict(dct["subprocesses"], workflow)
-    workflow.bpmn_events = conv.registry.restore(dct.pop("bpmn_events", []))
-    return workflow
-
-
-def _all_workflows(top: BpmnWorkflow) -> list[Any]:
-    return [top, *top.subprocesses.values()]
-
-
-def _is_timer(task: Any) -> bool:
-    definition = getattr(task.task_spec, "event_definition", None)
-    return isinstance(definition, TimerEventDefinition)
+from service.engine.state_codec import SERIALIZER, restore_workflow, workflow_dict
 
 
 class ProcessEngine:
@@ -102,22 +55,22 @@ class ProcessEngine:
 
         The same text the serializer's `to_dict` gives once "spec" and "subprocess_specs" are removed
         (key order included: checkpoints hash it), without converting the spec only to drop it."""
-        dct = _workflow_dict(workflow)
-        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        dct = workflow_dict(workflow)
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
         return self._encode(dct)
 
     def load(self, compiled: CompiledDefinition, state: str, cache_key: str) -> BpmnWorkflow:
         """The workflow of a stored state, on the compiled spec itself: only the instance part is restored
         (what `new_workflow` does for a new one too); restoring the spec from JSON was most of a load."""
-        dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
-        dct.pop(_SERIALIZER.VERSION_KEY, None)
-        workflow = _restore_workflow(compiled, dct)
+        dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
+        dct.pop(SERIALIZER.VERSION_KEY, None)
+        workflow = restore_workflow(compiled, dct)
         workflow.script_engine = self.script_engine  # subprocesses read it from the top workflow
         return workflow
 
     @staticmethod
     def _encode(value: Any) -> str:
-        return json.dumps(value, cls=_SERIALIZER.json_encoder_cls, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, cls=SERIALIZER.json_encoder_cls, ensure_ascii=False, separators=(",", ":"))
 
     # --- running ----------------------------------------------------------------------------
     def advance(self, workflow: BpmnWorkflow, clock: Clock) -> StepRecord:
@@ -158,7 +111,7 @@ class ProcessEngine:
         fire on the next `advance`.
         """
         finished = [workflow.last_task] if workflow.last_task is not None else []
-        for wf in _all_workflows(workflow):
+        for wf in inspection.all_workflows(workflow):
             tasks = [t for t in wf.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
             for task in [*tasks, *finished]:
                 task.data.update({k: v for k, v in changes.items() if k in task.data})
@@ -166,7 +119,7 @@ class ProcessEngine:
                 wf.data[key] = changes[key]
         moved: list[TimerMove] = []
         with engine_time(clock):
-            for wf in _all_workflows(workflow):
+            for wf in inspection.all_workflows(workflow):
                 for task in wf.tasks.values():
                     definition = getattr(task.task_spec, "event_definition", None)
                     if task.state != TaskState.WAITING or not isinstance(definition, TimeDateEventDefinition):
@@ -194,7 +147,7 @@ class ProcessEngine:
         data of every unfinished task (ready, waiting, failed: what the instance reads next), of the last
         finished task (the process data the service shows) and of the workflow data when it holds it."""
         finished = [workflow.last_task] if workflow.last_task is not None else []
-        for wf in _all_workflows(workflow):
+        for wf in inspection.all_workflows(workflow):
             unfinished = [t for t in wf.tasks.values() if not t.has_state(TaskState.COMPLETED | TaskState.CANCELLED)]
             for task in [*unfinished, *finished]:
                 task.data[name] = copy.deepcopy(value)
@@ -204,7 +157,7 @@ class ProcessEngine:
     @staticmethod
     def reset_errors(workflow: BpmnWorkflow) -> None:
         """Make failed tasks ready again, so the next advance runs them once more."""
-        for wf in _all_workflows(workflow):
+        for wf in inspection.all_workflows(workflow):
             for task in wf.tasks.values():
                 if task.state == TaskState.ERROR:
                     task._set_state(TaskState.READY)
@@ -245,7 +198,7 @@ class ProcessEngine:
                 raise self._failure(exc, task) from None
             if hasattr(task.task_spec, "bpmn_id") and task.task_spec.bpmn_id:
                 record.completed.append(element)
-                if _is_timer(task):
+                if inspection.is_timer(task):
                     unit = task.data.get("unit")
                     record.timers_fired.append(FiredTimer(*element, unit if isinstance(unit, str) else None))
         return len(ready)
@@ -262,7 +215,7 @@ class ProcessEngine:
         nested: dict[int, list[Any]] = {}
         for sp in workflow.subprocesses.values():
             nested.setdefault(id(sp.parent_workflow), []).append(sp)
-        for task in [t for wf in _all_workflows(workflow) for t in wf.tasks.values()]:
+        for task in [t for wf in inspection.all_workflows(workflow) for t in wf.tasks.values()]:
             parent = task.parent
             spec = parent.task_spec if parent is not None else None
             if not isinstance(spec, MultiInstanceTask) or getattr(spec, "data_input", None) is None:
@@ -285,74 +238,14 @@ class ProcessEngine:
         return ExecutionFailed(readable_error(exc, name), element_id, line if isinstance(line, int) else None)
 
     # --- reading ----------------------------------------------------------------------------
-    @staticmethod
-    def find_task(workflow: BpmnWorkflow, task_id: str) -> Any:
-        try:
-            uid = UUID(str(task_id))
-        except ValueError:
-            return None
-        for wf in _all_workflows(workflow):
-            if uid in wf.tasks:
-                return wf.tasks[uid]
-        return None
-
-    @staticmethod
-    def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
-        found = []
-        for wf in _all_workflows(workflow):
-            for task in wf.tasks.values():
-                if task.state == TaskState.READY and task.task_spec.manual:
-                    spec = task.task_spec
-                    props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-                    element_id, name = element_of(task)
-                    found.append(
-                        ReadyTask(
-                            str(task.id),
-                            element_id,
-                            name,
-                            getattr(spec, "lane", None),
-                            wf.spec.name,
-                            props.get("formKey"),
-                            props.get("due"),
-                            task.data,
-                            position=props.get("position") or None,
-                        )
-                    )
-        return found
-
     def evaluate(self, task_data: Mapping[str, Any], expression: str, clock: Clock) -> Any:
         with engine_time(clock):
             return self.script_engine.environment.evaluate(expression, dict(task_data))
 
-    @staticmethod
-    def is_completed(workflow: BpmnWorkflow) -> bool:
-        return bool(workflow.completed)
-
-    @staticmethod
-    def data(workflow: BpmnWorkflow) -> dict[str, Any]:
-        """The process data: the last finished task's data at the top level."""
-        last = workflow.last_task or workflow.task_tree
-        return dict(workflow.data) | dict(last.data)
-
-    @staticmethod
-    def waiting_timers(workflow: BpmnWorkflow) -> list[str]:
-        """Element ids of the timers waiting now (in subprocesses too), sorted: what a replay shows."""
-        found = {
-            str(getattr(task.task_spec, "bpmn_id", "") or "")
-            for wf in _all_workflows(workflow)
-            for task in wf.tasks.values()
-            if task.state == TaskState.WAITING and _is_timer(task)
-        }
-        return sorted(found - {""})
-
-    @staticmethod
-    def next_wake(workflow: BpmnWorkflow) -> datetime | None:
-        values = [ev.value for ev in workflow.waiting_events() if ev.value is not None]
-        # An event-based gateway waits as one task for several events: waiting_events() gives no value
-        # for it, but the gateway keeps its timer's fire time like any timer task does.
-        for wf in _all_workflows(workflow):
-            for task in wf.tasks.values():
-                if task.state == TaskState.WAITING and task._get_internal_data("event_value") is not None:
-                    values.append(task._get_internal_data("event_value"))
-        due = [d for d in map(parse_timer_value, values) if d is not None]
-        return min(due) if due else None
+    # reading the state (service.engine.inspection)
+    find_task = staticmethod(inspection.find_task)
+    ready_user_tasks = staticmethod(inspection.ready_user_tasks)
+    is_completed = staticmethod(inspection.is_completed)
+    data = staticmethod(inspection.data)
+    waiting_timers = staticmethod(inspection.waiting_timers)
+    next_wake = staticmethod(inspection.next_wake)

@@ -20,7 +20,8 @@ from sqlalchemy import event, text
 from service.config import ROOT
 from service.db.session import make_engine
 from service.engine.parser import compile_definition
-from service.engine.runtime import _SERIALIZER, ProcessEngine
+from service.engine.runtime import ProcessEngine
+from service.engine.state_codec import SERIALIZER as _SERIALIZER
 from service.process import history
 from service.process.checkpoints import state_digest
 from service.process.script_helpers import script_helpers
