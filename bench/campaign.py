@@ -35,8 +35,9 @@ def build(database_url: str, workdir: Path) -> Any:
 def run(database_url: str, workdir: Path, items: int, sample: int) -> None:
     from service.campaigns import rectification
     from tests.api_helpers import Actor
+    from tests.campaign_helpers import INSPECTION_PLAN, campaign_on_plan
+    from tests.campaign_helpers import problems as found_problems
     from tests.conftest import make_app, token_cache
-    from tests.integration.test_annual_plan import adopt_plan
 
     section("setup")
     began = time.perf_counter()
@@ -50,31 +51,10 @@ def run(database_url: str, workdir: Path, items: int, sample: int) -> None:
     section(f"a campaign with {items:,} rectification items")
     office = Actor(client, tokens[OFFICE])
     began = time.perf_counter()
-    iid = office.start("inspection_campaign", {"title": "大规模整改督查"})["id"]
-    _, plan = adopt_plan(client, tokens)
-    office.do(
-        iid,
-        "plan_check",
-        {
-            "title": "大规模整改督查",
-            "plan_status": "on_plan",
-            "plan_item": plan[0]["value"],
-            "lead_unit": plan[0]["lead_unit"],
-        },
-    )
-    office.do(
-        iid,
-        "inspection_plan",
-        {
-            "purpose": "整改督查",
-            "basis": "年度计划",
-            "period": "十二月",
-            "targets": "全县",
-            "content": "整改落实",
-            "groups": [{"name": "一组", "leader": "user:dcs_li"}],
-        },
-    )
-    problems = [{"description": f"问题{i}", "unit": UNITS[i % len(UNITS)]} for i in range(items)]
+    title = "大规模整改督查"
+    iid = campaign_on_plan(client, tokens, title, {"title": title})  # the tests' set-up (tests/campaign_helpers.py)
+    office.do(iid, "inspection_plan", INSPECTION_PLAN)
+    problems = found_problems(items, UNITS)
     office.do(iid, "field_inspection", {"sites_visited": "全县", "problems_found": problems})
     office.do(iid, "inspection_feedback", {"feedback": "已当场反馈", "feedback_units": UNITS})
     office.do(iid, "group_report", {"report": "报告内容"})

@@ -122,6 +122,17 @@ def build(database_url: str, drop_existing: bool) -> Any:
     return services
 
 
+def build_reported(database_url: str, drop_existing: bool) -> Any:
+    """`build`, under a "setup" heading that says which database, how long it took, and the machine."""
+    section("setup")
+    began = time.perf_counter()
+    services = build(database_url, drop_existing)
+    print(f"database           {services.db.url.render_as_string(hide_password=True)} ({services.db.dialect.name})")
+    print(f"migrated, demo organisation loaded, processes deployed in {time.perf_counter() - began:.1f} s")
+    print(f"python             {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    return services
+
+
 class UseCases:
     """Drives instances through the service's use cases directly (no HTTP): fast preparation."""
 
@@ -693,12 +704,7 @@ def main(argv: list[str] | None = None) -> int:
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     use_database(database_url)
     try:
-        section("setup")
-        began = time.perf_counter()
-        services = build(database_url, args.drop_existing)
-        print(f"database           {services.db.url.render_as_string(hide_password=True)} ({services.db.dialect.name})")
-        print(f"migrated, demo organisation loaded, processes deployed in {time.perf_counter() - began:.1f} s")
-        print(f"python             {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+        services = build_reported(database_url, args.drop_existing)
         cases = UseCases(services)
         raw = RawEngine()
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._targets import target, use_database
-from bench.completions import HANDLE, OFFICE, RETURN, UseCases, build, free_port, median, percentile, section
+from bench.completions import HANDLE, OFFICE, RETURN, UseCases, build_reported, free_port, median, percentile, section
 from service.config import ROOT
 
 RETURNS = 300
@@ -301,12 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     use_database(database_url)
     try:
-        section("setup")
-        began = time.perf_counter()
-        services = build(database_url, args.drop_existing)
-        print(f"database           {services.db.url.render_as_string(hide_password=True)} ({services.db.dialect.name})")
-        print(f"migrated, demo organisation loaded, processes deployed in {time.perf_counter() - began:.1f} s")
-        print(f"python             {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        services = build_reported(database_url, args.drop_existing)
         if args.starts:
             run_startup(database_url, workdir, args.starts)
         iid = prepare(UseCases(services), args.returns, args.tasks)
