@@ -46,7 +46,7 @@ PROCESS_KEY = "supervision_item"
 BPMN = ROOT / "processes" / "supervision_item.bpmn"
 DEPTHS = (10, 100, 300, 1000)
 DEFAULT_SHAPES = "2x8,1x16"
-TIMED_AT_DEPTH = 20  # completions timed around each depth: half a window either side of it
+TIMED_AT_DEPTH = 40  # completions timed around each depth: half a window either side of it
 
 ITEM = {
     "title": "基准测试督办事项",
@@ -617,38 +617,40 @@ def run_raw(raw: RawEngine, seconds: float, http: dict[str, HttpFigures]) -> flo
 def run_depth(cases: UseCases, raw: RawEngine, depths: tuple[int, ...]) -> None:
     section("cost of one completion after N return rounds (use-case layer, no HTTP)")
     half = TIMED_AT_DEPTH // 4  # rounds either side of N: TIMED_AT_DEPTH completions = 2 per round
-    rows = []
-    for n in depths:
-        began = time.perf_counter()
-        unit = "fgj"
+    unit = "fgj"
+    user = f"{unit}_ll"
+    prepared = []
+    for n in depths:  # every instance brought to its depth first ...
         iid = cases.start(unit)
-        user = f"{unit}_ll"
         for _ in range(max(0, n - half)):
             cases.complete(iid, "handle", user, HANDLE)
             cases.complete(iid, "review", OFFICE, RETURN)
-        service_ms: list[float] = []
-        engine_ms: list[float] = []
-        sizes: list[float] = []
-        for _ in range(TIMED_AT_DEPTH):
+        prepared.append((n, iid))
+    service_ms: dict[int, list[float]] = {n: [] for n in depths}
+    engine_ms: dict[int, list[float]] = {n: [] for n in depths}
+    sizes: dict[int, list[float]] = {n: [] for n in depths}
+    for _ in range(TIMED_AT_DEPTH):  # ... then timed in turn, so the machine's drift falls on every depth alike
+        for n, iid in prepared:
             task_id, element = cases.ready(iid)
             username, data = (user, HANDLE) if element == "handle" else (OFFICE, RETURN)
             state = cases.state(iid)
-            sizes.append(len(state.encode()) / 1024)
+            sizes[n].append(len(state.encode()) / 1024)
             _, _, ms = raw.step(state, task_id, data)  # the same state, the engine alone (result discarded)
-            engine_ms.append(ms)
+            engine_ms[n].append(ms)
             t = time.perf_counter()
             cases.complete_id(task_id, username, data)
-            service_ms.append((time.perf_counter() - t) * 1000)
-        rows.append((n, median(service_ms), median(engine_ms), median(sizes), time.perf_counter() - began))
+            service_ms[n].append((time.perf_counter() - t) * 1000)
+    rows = [(n, median(service_ms[n]), median(engine_ms[n]), median(sizes[n])) for n in depths]
     print(
         f"{'rounds':>6} | {'service ms (median)':>19} | {'engine ms (median)':>18} | {'state KB':>8} | "
         f"{'service ÷ engine':>16}"
     )
     print(f"{'-' * 6}-+-{'-' * 19}-+-{'-' * 18}-+-{'-' * 8}-+-{'-' * 16}")
-    for n, svc, eng, kb, _ in rows:
+    for n, svc, eng, kb in rows:
         print(f"{n:>6} | {svc:>19.2f} | {eng:>18.2f} | {kb:>8.1f} | {svc / eng:>16.1f}")
     print(
-        f"({TIMED_AT_DEPTH} timed completions per row, alternating handle/review, rounds N-{half}..N+{half}; "
+        f"({TIMED_AT_DEPTH} timed completions per row, alternating handle/review, rounds N-{half}..N+{half}, "
+        "the depths taken in turn; "
         "engine = load->complete->dump on the same state just before the service command;"
     )
     print(" service = tasks.complete in its own unit of work: load, complete, history, projection, save, commit)")

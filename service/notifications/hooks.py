@@ -35,6 +35,13 @@ def _item_title(data: Mapping[str, Any], instance: ProcessInstance | None) -> st
 
 
 def _last_return_reason(data: Mapping[str, Any]) -> str:
+    """The reason 审核 gave last: `return_reason` stays in the data until the next 退回 overwrites it.
+
+    Instances of diagram versions before the flat counter also kept a `returns` list; either way the
+    history's task_completed events hold every reason."""
+    reason = data.get("return_reason")
+    if isinstance(reason, str) and reason.strip():
+        return reason.strip()
     returns = data.get("returns")
     if isinstance(returns, list) and returns and isinstance(returns[-1], dict):
         return str(returns[-1].get("reason") or "")

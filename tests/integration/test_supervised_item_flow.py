@@ -46,7 +46,11 @@ def test_two_units_one_returned_twice_one_escalated_to_concluded(client, tokens)
     handle = lead.task(iid, "handle")
     detail = lead.get(f"/tasks/{handle['id']}").get_json()
     assert detail["data"]["round"] == 3
-    assert [r["reason"] for r in detail["data"]["returns"]] == ["第1次退回：材料不全", "第2次退回：材料不全"]
+    # The data keeps a count and the latest reason (flat at any depth); every reason stays in the history
+    assert (detail["data"]["return_count"], detail["data"]["return_reason"]) == (2, "第2次退回：材料不全")
+    reviews = [e["payload"] for e in office.get(f"/process-instances/{iid}/history").get_json()]
+    reasons = [p["data"].get("return_reason") for p in reviews if p.get("element_id") == "review" and "data" in p]
+    assert reasons == ["第1次退回：材料不全", "第2次退回：材料不全"]
     assert detail["form"]["components"]
     lead.do(iid, "handle", REPORT)
     confirm(client, tokens, "zjj", iid)  # the unit's 负责人 confirms its 办结报告 (S6a)

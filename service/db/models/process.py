@@ -81,9 +81,10 @@ class HumanTask(Base):
         Index("ix_tasks_state_lane", "state", "lane"),
         Index("ix_tasks_state_unit", "state", "unit_code"),
         Index("ix_tasks_completed_by", "completed_by", "completed_at"),  # 已办
+        Index("ix_tasks_instance_state", "instance_id", "state"),  # an instance's ready tasks, at any depth
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # engine task id
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
     element_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(64), nullable=True)
