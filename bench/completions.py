@@ -116,8 +116,8 @@ def build(database_url: str, drop_existing: bool) -> Any:
     deploy_paths(services, [str(ROOT / "processes")], ROOT / "forms")
     from service.workdays import calendar
 
-    # Seeded here, once: two gunicorn processes starting on an empty calendar would both seed it (the
-    # second fails on its primary key and exits).
+    # Seeded before the timed service starts, so no run includes it (two processes starting on an empty
+    # calendar both seed it; the loser reloads: tests/integration/test_calendar_seed_race.py).
     calendar.ensure_loaded(services.uow)
     return services
 

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from importlib import metadata
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from service import workdays
 from service.db.models import CalendarDay, CalendarYear
 from service.db.session import UnitOfWork
@@ -84,10 +86,14 @@ def seed_from_package(uow: UnitOfWork, now: datetime | None = None) -> int:
 
 def ensure_loaded(uow_factory: Callable[[], UnitOfWork]) -> workdays.Calendar:
     """Seed the calendar if it is empty, then load it into service.workdays."""
-    with uow_factory() as uow:
-        if uow.calendar.is_empty():
-            seed_from_package(uow)
-        return workdays.load(uow)
+    try:
+        with uow_factory() as uow:
+            if uow.calendar.is_empty():
+                seed_from_package(uow)
+            return workdays.load(uow)
+    except IntegrityError:  # another process (a second gunicorn worker) seeded it at the same moment
+        with uow_factory() as uow:
+            return workdays.load(uow)
 
 
 def row_of(entry: DayEntry) -> CalendarDay:
