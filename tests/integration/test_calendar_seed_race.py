@@ -3,6 +3,7 @@ the one that loses the race used to die on the primary key. Both must come up wi
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -24,10 +25,8 @@ def test_two_processes_seeding_an_empty_calendar_at_once_both_load_it(services, 
 
     def is_empty_then_wait(self: CalendarRepository) -> bool:
         found = original(self)
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             both_looked.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass
         return found
 
     monkeypatch.setattr(CalendarRepository, "is_empty", is_empty_then_wait)
