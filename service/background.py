@@ -42,6 +42,7 @@ def run_pass(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, timers:
         log.exception("instance migration pass failed")
     try:  # large 台账 exports (each ~10 s per 100,000 rows)
         ledger_exports.run_pending(uow_factory, ctx)
+        ledger_exports.expire_old(uow_factory, ctx)
     except Exception:
         log.exception("ledger export pass failed")
     try:  # yesterday's history digest (Asia/Shanghai), once

@@ -62,7 +62,12 @@ class LedgerExportRequest(LedgerFilterQuery):
 
 class LedgerExportJobSchema(Schema):
     id = fields.Integer()
-    status = fields.String(metadata={"description": "queued 排队中 / running 导出中 / done 已完成 / failed 失败"})
+    status = fields.String(
+        metadata={
+            "description": "queued 排队中 / running 导出中 / done 已完成 / failed 失败 / "
+            "expired 已过保留期（完成 7 天后文件已删除）"
+        }
+    )
     total = fields.Integer(metadata={"description": "应导出的行数"})
     done = fields.Integer(metadata={"description": "已写入的行数"})
     percent = fields.Integer(metadata={"description": "进度（0–100）"})

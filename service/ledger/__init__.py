@@ -6,7 +6,8 @@
     overview(...)       counts by status and light, per lead unit with the on-time rate
     export_xlsx(...)    the same rows as an Excel workbook (streamed)
     export_jobs         a large export as a background job: request_export, get_export, export_file, and
-                        run_pending for the background loop (service.background)
+                        run_pending and expire_old (files dropped KEEP_DAYS after they were written)
+                        for the background loop (service.background)
 
 Statuses, lights and their Chinese labels live in `service.ledger.labels` and are re-exported here.
 """

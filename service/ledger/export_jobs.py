@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 BACKGROUND_ABOVE = 5000  # an export of more rows than this runs as a job
 PROGRESS_SECONDS = 1.0  # the page polls every second; a commit per 2,000 rows cost more (each one syncs)
 STALE_SECONDS = 300  # 100,000 rows take seconds; a heartbeat comes every PROGRESS_SECONDS
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+KEEP_DAYS = 7  # a finished file is kept this long, then dropped (100,000 rows are ~5 MB in the database)
+QUEUED, RUNNING, DONE, FAILED, EXPIRED = "queued", "running", "done", "failed", "expired"
 
 
 def filename_of(now: datetime) -> str:
@@ -115,12 +116,26 @@ def export_file(uow: UnitOfWork, actor: Principal, job_id: int) -> tuple[str, by
     """(file name, .xlsx bytes) of a finished job: only for the one who asked."""
     job = _own(uow, actor, job_id, body=True)
     if job.status != DONE or job.body is None:
-        word = "导出失败，请重新导出" if job.status == FAILED else "导出尚未完成，请稍候"
+        word = {
+            FAILED: "导出失败，请重新导出",
+            EXPIRED: f"导出文件已超过保留期限（{KEEP_DAYS} 天）并已删除，请重新导出",
+        }.get(job.status, "导出尚未完成，请稍候")
         raise Conflict(word, {"status": job.status, "done": job.done, "total": job.total})
     return job.filename, job.body
 
 
 # --- the worker's side -----------------------------------------------------------------------------
+
+
+def expire_old(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext) -> int:
+    """Drop the files finished more than KEEP_DAYS ago; returns how many. Every background pass runs it."""
+    with uow_factory() as uow:
+        uow.begin_write()
+        dropped = uow.ledger_exports.expire_done(ctx.now() - timedelta(days=KEEP_DAYS))
+        uow.commit()
+    if dropped:
+        log.info("dropped %d ledger export files older than %d days", dropped, KEEP_DAYS)
+    return dropped
 
 
 @dataclass

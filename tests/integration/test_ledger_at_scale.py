@@ -306,3 +306,35 @@ def test_the_ledger_page_follows_the_cursor_and_offers_the_background_export(cli
     assert 'id="ledger-export-background"' in html and "ledger.js" in html
     stale = client.get("/ledger", query_string={"q": "翻页", "after": "broken"}).get_data(as_text=True)
     assert 'data-error-for="after"' in stale
+
+
+def test_a_finished_file_is_dropped_after_the_keeping_days_and_asked_for_again(client, tokens, services, clock, items):
+    office = Actor(client, tokens["dcs_li"])
+    # Given an export written by a worker
+    job = office.post("/ledger/exports", json={"q": "督办"}).get_json()
+    assert export_jobs.run_pending(services.uow, services.ctx) == 1
+    file_url = f"/ledger/exports/{job['id']}/file"
+    assert office.get(file_url).status_code == 200
+    # When a background pass runs within the keeping days, the file stays
+    clock.advance(days=export_jobs.KEEP_DAYS - 1)
+    assert export_jobs.expire_old(services.uow, services.ctx) == 0
+    assert office.get(file_url).status_code == 200
+    # When one runs after them
+    clock.advance(days=2)
+    try:
+        assert export_jobs.expire_old(services.uow, services.ctx) >= 1  # this file and the module's earlier ones
+        # Then the job says so, offers no download, and the file is refused with what to do
+        status = office.get(f"/ledger/exports/{job['id']}").get_json()
+        assert (status["status"], status["download_url"]) == ("expired", None)
+        refused = office.get(file_url)
+        assert refused.status_code == 409
+        assert refused.get_json()["error"] and "请重新导出" in refused.get_json()["message"]
+        with services.uow() as uow:  # the row stays (who exported what, when), its bytes are gone
+            assert uow.ledger_exports.with_body(job["id"]).body is None
+        assert export_jobs.expire_old(services.uow, services.ctx) == 0  # nothing left to drop
+        # and asking again gives a new file
+        again = office.post("/ledger/exports", json={"q": "督办"}).get_json()
+        assert export_jobs.run_pending(services.uow, services.ctx) == 1
+        assert office.get(f"/ledger/exports/{again['id']}/file").status_code == 200
+    finally:
+        clock.advance(days=-(export_jobs.KEEP_DAYS + 1))

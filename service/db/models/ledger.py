@@ -90,7 +90,7 @@ class LedgerExportJob(Base):
         Index("ix_ledger_export_jobs_created_by", "created_by", "created_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    status: Mapped[str] = mapped_column(String(16))  # queued / running / done / failed
+    status: Mapped[str] = mapped_column(String(16))  # queued / running / done / failed / expired (its file dropped)
     filters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # as the API took them, dates ISO
     sort: Mapped[str] = mapped_column(String(32))
     total: Mapped[int] = mapped_column(Integer, default=0)

@@ -52,3 +52,13 @@ class LedgerExportRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+
+    def expire_done(self, finished_before: datetime) -> int:
+        """Drop the files of jobs finished before `finished_before` (the rows stay: who exported what, when)."""
+        stmt = (
+            update(_J)
+            .where(_J.status == "done", _J.finished_at < finished_before)
+            .values(status="expired", body=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
