@@ -129,9 +129,14 @@ def export_file(uow: UnitOfWork, actor: Principal, job_id: int) -> tuple[str, by
 
 def expire_old(uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext) -> int:
     """Drop the files finished more than KEEP_DAYS ago; returns how many. Every background pass runs it."""
+    cutoff = ctx.now() - timedelta(days=KEEP_DAYS)
     with uow_factory() as uow:
+        uow.begin_read()  # most passes find nothing: no write lock for them
+        if not uow.ledger_exports.any_done_before(cutoff):
+            return 0
+        uow.end_read()
         uow.begin_write()
-        dropped = uow.ledger_exports.expire_done(ctx.now() - timedelta(days=KEEP_DAYS))
+        dropped = uow.ledger_exports.expire_done(cutoff)
         uow.commit()
     if dropped:
         log.info("dropped %d ledger export files older than %d days", dropped, KEEP_DAYS)

@@ -53,6 +53,10 @@ class LedgerExportRepository(Repository):
         )
         return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
 
+    def any_done_before(self, finished_before: datetime) -> bool:
+        stmt = select(_J.id).where(_J.status == "done", _J.finished_at < finished_before).limit(1)
+        return self.session.scalar(stmt) is not None
+
     def expire_done(self, finished_before: datetime) -> int:
         """Drop the files of jobs finished before `finished_before` (the rows stay: who exported what, when)."""
         stmt = (
