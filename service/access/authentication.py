@@ -117,12 +117,9 @@ def issue_token(
 
 
 def principal_for_token(uow: UnitOfWork, token: str, now: datetime) -> Principal:
-    row = uow.users.token(_token_digest(token))
-    if row is None or row.expires_at <= now:
+    holder = uow.users.token_holder(_token_digest(token))
+    if holder is None or holder.expires_at <= now or not holder.active:
         raise Unauthorized("令牌无效或已过期")
-    user = uow.users.get(row.user_id)
-    if user is None or not user.active:
-        raise Unauthorized("令牌无效或已过期")
-    if user.must_change_password:
+    if holder.must_change_password:
         raise PasswordChangeRequired("须先修改密码")
-    return Principal.of(user)
+    return Principal(holder.username, holder.display_name, holder.roles, holder.unit_code, holder.position)

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
-from service.db.models import ApiToken, Role, Unit, User
+from service.db.models import ApiToken, Role, Unit, User, UserRole
 from service.db.queries.base import Repository
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who an API token belongs to, as one statement reads it (every API request asks)."""
+
+    expires_at: datetime
+    username: str
+    display_name: str
+    active: bool
+    must_change_password: bool
+    unit_code: str | None
+    position: str
+    roles: frozenset[str]
 
 
 class UserRepository(Repository):
@@ -39,6 +55,35 @@ class UserRepository(Repository):
 
     def token(self, token_hash: str) -> ApiToken | None:
         return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+    def token_holder(self, token_hash: str) -> TokenHolder | None:
+        """The token's expiry and its user with unit and roles, in one statement of plain rows (one per role):
+        three ORM loads (token, user with unit, roles) took 1.2 ms of every request."""
+        stmt = (
+            select(
+                ApiToken.expires_at,
+                User.username,
+                User.display_name,
+                User.active,
+                User.must_change_password,
+                Unit.code,
+                User.position,
+                Role.name,
+            )
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(Unit, Unit.id == User.unit_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .outerjoin(Role, Role.id == UserRole.role_id)
+            .where(ApiToken.token_hash == token_hash)
+        )
+        rows = self.session.execute(stmt).all()
+        if not rows:
+            return None
+        first = rows[0]
+        roles = frozenset(row[7] for row in rows if row[7] is not None)
+        return TokenHolder(
+            first[0], first[1], first[2], bool(first[3]), bool(first[4]), first[5], first[6] or "", roles
+        )
 
 
 class UnitRepository(Repository):
