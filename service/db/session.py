@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +34,7 @@ from service.db.queries.notification import NotificationRepository
 from service.db.queries.organisation import UnitRepository, UserRepository
 from service.db.queries.scoring import ScoringRepository
 from service.db.queries.stall import StallRepository
+from service.db.write_gate import WriteGate
 
 # Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
 # reader: in WAL mode it never waits for the writer). Commands write; GET requests and the read phase
@@ -81,12 +81,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
             cur.close()
 
-        # The threads of one process queue for SQLite's one write lock here, in the order they come,
-        # and each is handed the lock the moment the previous writer ends. Left to SQLite, a waiting
-        # writer polls with sleeps of up to 100 ms (its busy handler): under 16 threads that, not the
-        # work, made the p99 (decision 0022). Other processes still meet at SQLite's own lock; a
-        # thread that waits here longer than the busy timeout goes on to it as before.
-        gate = threading.Lock()
+        # Writers queue for SQLite's one write lock at the gate (threads and processes, service/db/write_gate.py).
+        database = engine.url.database
+        gate = WriteGate(database if database and database != ":memory:" else None)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
@@ -96,7 +93,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             if not _write_intent.get():
                 conn.exec_driver_sql("BEGIN")
                 return
-            conn.info[_GATE] = gate.acquire(timeout=SQLITE_BUSY_SECONDS)
+            conn.info[_GATE] = gate.acquire(SQLITE_BUSY_SECONDS)
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
