@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from service.db.models import HistoryEvent
 from service.db.session import UnitOfWork
 
 GENESIS = "0" * 64
@@ -34,35 +33,24 @@ def event_hash(instance_id: int, seq: int, kind: str, actor: str, at: datetime, 
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(
-    uow: UnitOfWork, instance_id: int, kind: str, actor: str, at: datetime, payload: dict[str, Any]
-) -> HistoryEvent:
+def append(uow: UnitOfWork, instance_id: int, kind: str, actor: str, at: datetime, payload: dict[str, Any]) -> str:
     """Add an event to the instance's chain and move the chain head anchored on the instance row, in the
-    caller's transaction. The chain continues from the anchor (not from whatever the newest row is), so
-    newest events deleted behind the service's back leave a gap the next event cannot hide."""
+    caller's transaction; the new event's hash. The chain continues from the anchor (not from whatever the
+    newest row is), so newest events deleted behind the service's back leave a gap the next event cannot hide."""
     head, count = uow.instances.anchor(instance_id)
     if head is None:  # a chain never anchored (a row written before the anchor existed): its newest event
         last = uow.history.last(instance_id)
         head, count = (last.hash, last.seq) if last else (GENESIS, 0)
     seq = count + 1
-    prev = head
     # Round-trip through JSON so the stored payload is exactly what was hashed.
     clean = json.loads(_canonical(payload))
     at = at.astimezone(UTC)
-    event = HistoryEvent(
-        instance_id=instance_id,
-        seq=seq,
-        kind=kind,
-        actor=actor,
-        at=at,
-        payload=clean,
-        prev_hash=prev,
-        hash=event_hash(instance_id, seq, kind, actor, at, clean, prev),
+    digest = event_hash(instance_id, seq, kind, actor, at, clean, head)
+    uow.history.append(
+        instance_id=instance_id, seq=seq, kind=kind, actor=actor, at=at, payload=clean, prev_hash=head, hash=digest
     )
-    uow.history.add(event)
-    uow.history.flush()
-    uow.instances.set_anchor(instance_id, event.hash, seq)
-    return event
+    uow.instances.set_anchor(instance_id, digest, seq)
+    return digest
 
 
 PROBLEMS = {
