@@ -45,7 +45,7 @@ OFFICE, LEADER = "dcs_li", "changwu"
 PROCESS_KEY = "supervision_item"
 BPMN = ROOT / "processes" / "supervision_item.bpmn"
 DEPTHS = (10, 100, 300, 1000)
-DEFAULT_SHAPES = "2x8,1x16"
+DEFAULT_SHAPES = "2x8,3x1"
 TIMED_AT_DEPTH = 40  # completions timed around each depth: half a window either side of it
 
 ITEM = {
@@ -686,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         "--shapes",
         default=DEFAULT_SHAPES,
         help="gunicorn processes x threads[:engine processes each], comma-separated, each run in turn "
-        f"(default {DEFAULT_SHAPES}: the issue's baseline, and the shape the README recommends for SQLite)",
+        f"(default {DEFAULT_SHAPES}: the issue's baseline, and the shape gunicorn.conf.py gives on 2 cores)",
     )
     parser.add_argument("--workers", type=int, default=0, help="`duban worker` processes beside the service")
     parser.add_argument(
