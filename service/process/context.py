@@ -37,6 +37,7 @@ class ServiceContext:
     # How long a timer pass's claim on a due instance lasts (service.process.scheduler; DUBAN_TIMER_LEASE_SECONDS).
     timer_lease_seconds: float = 120.0
     _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    _forms: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
     def now(self) -> datetime:
@@ -70,6 +71,17 @@ class ServiceContext:
             cached = self.definition_files(uow, definition)
             with self._lock:
                 self._files[definition.id] = cached
+        return cached
+
+    def forms_of(self, uow: UnitOfWork, definition_id: int) -> Mapping[str, Any]:
+        """A deployed version's forms, decoded once per process (a version never changes). Shared by every
+        command: read them, never change them."""
+        with self._lock:
+            cached = self._forms.get(definition_id)
+        if cached is None:
+            cached = uow.definitions.forms(definition_id)
+            with self._lock:
+                self._forms[definition_id] = cached
         return cached
 
     def run_engine(

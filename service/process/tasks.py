@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from service import workdays
@@ -65,7 +64,7 @@ def complete(
     from the new state (two units reporting on one item at once both succeed)."""
     for _ in range(MAX_ATTEMPTS):
         uow.begin_read()
-        task, instance, cleaned = _checked(uow, actor, task_id, data, workdays.as_date(ctx.now()))
+        task, instance, cleaned = _checked(uow, ctx, actor, task_id, data)
         expected, instance_id, now = instance.version, instance.id, ctx.now()
         files, request = ctx.engine_command(uow, instance, op="complete", now=now, data=cleaned, task_id=task_id)
         uow.end_read()
@@ -126,14 +125,14 @@ def complete_waiting(
 
 
 def _checked(
-    uow: UnitOfWork, actor: Principal, task_id: str, data: Mapping[str, Any], today: date
+    uow: UnitOfWork, ctx: ServiceContext, actor: Principal, task_id: str, data: Mapping[str, Any]
 ) -> tuple[HumanTask, ProcessInstance, dict[str, Any]]:
     task = uow.tasks.get(task_id)
     if task is None or not actor.may_see(task):
         raise NotFound(f"任务 {task_id} 不存在")
     if not actor.may_act_on(task):
         raise Forbidden("您无权办理此任务")
-    instance = uow.instances.get(task.instance_id)
+    instance = uow.instances.for_command(task.instance_id)
     assert instance is not None
     if task.state != "ready":
         raise Conflict("该任务已办理或已取消，不能再次提交", {"state": task.state})
@@ -143,11 +142,12 @@ def _checked(
         )
     if not isinstance(data, Mapping):
         raise InvalidInput("data 必须是对象", {"errors": {"data": ["必须是对象"]}})
-    form = instance.definition.forms.get(task.form_key or "")
+    form = ctx.forms_of(uow, instance.definition_id).get(task.form_key or "")
     try:
         cleaned = validate_submission(form, data, task.data) if form is not None else dict(data)
     except FormValidationError as exc:
         raise InvalidInput("表单填写有误，请按提示修改", {"errors": exc.errors}) from None
+    today = workdays.as_date(ctx.now())
     errors = {**option_lists.unit_errors(uow, form, cleaned), **form_rules.rule_errors(form, cleaned, today)}
     if errors:
         raise InvalidInput("表单填写有误，请按提示修改", {"errors": errors})

@@ -60,6 +60,11 @@ class DefinitionRepository(Repository):
     def get(self, definition_id: int) -> ProcessDefinition | None:
         return self.session.get(ProcessDefinition, definition_id)
 
+    def forms(self, definition_id: int) -> dict[str, Any]:
+        """The version's forms (formKey -> form-js JSON), read on their own."""
+        stmt = select(ProcessDefinition.forms).where(ProcessDefinition.id == definition_id)
+        return dict(self.session.scalars(stmt).first() or {})
+
     def list_latest(self) -> Sequence[ProcessDefinition]:
         newest = (
             select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
@@ -76,6 +81,14 @@ class DefinitionRepository(Repository):
         return self.session.scalars(stmt.order_by(ProcessDefinition.version)).all()
 
 
+# An instance's definition without its two big columns (督办事项's forms are 53 kB of JSON): a command needs
+# the small ones; the BPMN goes to the engine processes from a cache, the forms from ServiceContext.forms_of.
+# Either loads on first use if read (in the session).
+_SMALL_DEFINITION = (
+    joinedload(ProcessInstance.definition).defer(ProcessDefinition.forms).defer(ProcessDefinition.bpmn_xml)
+)
+
+
 class InstanceRepository(Repository):
     _anchor_txn: object = None
     _anchors: dict[int, tuple[str | None, int]]
@@ -83,13 +96,14 @@ class InstanceRepository(Repository):
     def get(self, instance_id: int) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
+    def for_command(self, instance_id: int) -> ProcessInstance | None:
+        """The instance as a command's read phase wants it: its definition without the big columns."""
+        return self.session.get(ProcessInstance, instance_id, options=[_SMALL_DEFINITION])
+
     def lock(self, instance_id: int) -> ProcessInstance | None:
         """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
         already serializes writers). Commands on one instance then run one after the other."""
-        # The definition comes without its two big columns (督办事项's forms are 53 kB of JSON): a command's
-        # write phase, which holds the write lock, rarely reads them; they load on first use if it does.
-        big = joinedload(ProcessInstance.definition).defer(ProcessDefinition.forms).defer(ProcessDefinition.bpmn_xml)
-        stmt = select(ProcessInstance).options(big).where(ProcessInstance.id == instance_id)
+        stmt = select(ProcessInstance).options(_SMALL_DEFINITION).where(ProcessInstance.id == instance_id)
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=ProcessInstance)  # not the joined definition row
         return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
