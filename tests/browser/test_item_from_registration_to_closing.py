@@ -61,6 +61,8 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     me.shot("03-inbox-unit")
     me.open_todo(title)
     expect(page.locator("#item-facts")).to_contain_text("完成城区 12 个老旧小区改造")
+    expect(page.locator("#task-form")).to_contain_text("办理情况")  # the form is drawn…
+    expect(page.locator("#task-form")).not_to_contain_text("曾被退回")  # …without the return note: never returned
     me.shot("04-task-handling")
 
     # and a report without 办理情况 is refused, with the message next to the field
@@ -92,7 +94,8 @@ def test_an_item_goes_from_registration_to_closing_in_the_browser(page: Page, sc
     me.sign_in("xiayang_ll")
     me.open_todo(title)
     expect(page.locator("#task-records")).to_contain_text("未附竣工验收材料，请补充后重新报送")
-    expect(page.locator("#task-form")).to_contain_text("未附竣工验收材料")  # the form's own return note
+    # the form's own return note, shown once return_count > 0, with the latest reason
+    expect(page.locator("#task-form")).to_contain_text("本事项曾被退回，最近退回理由：未附竣工验收材料")
     # and attaches the acceptance papers, saves a draft, comes back to it later, and submits
     page.set_input_files(
         "#upload-file", files=[{"name": "竣工验收材料.pdf", "mimeType": "application/pdf", "buffer": PDF}]

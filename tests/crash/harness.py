@@ -207,7 +207,8 @@ def _wait_group_gone(pgid: int, seconds: float = 5) -> None:
 
 
 class WebServer(Group):
-    """gunicorn with 2 workers × 4 threads, the deployment README.md describes (no embedded scheduler)."""
+    """gunicorn with 2 workers × 4 threads, so races run both between processes and between the threads of
+    one (README.md serves one request per process, gunicorn.conf.py); no embedded scheduler."""
 
     def __init__(self, env: dict[str, str], log: Path, port: int | None = None) -> None:
         self.port = port or free_port()
