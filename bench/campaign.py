@@ -151,7 +151,10 @@ def campaign_state(services: Any, iid: int, raw: RawEngine) -> None:
         t = time.perf_counter()
         dct = json.loads(spec_json[:-1] + "," + state[1:], cls=_SERIALIZER.json_decoder_cls)
         dct.pop(_SERIALIZER.VERSION_KEY, None)
-        _SERIALIZER.to_dict(_SERIALIZER.from_dict(dct))
+        full = _SERIALIZER.to_dict(_SERIALIZER.from_dict(dct))
+        for key in ("spec", "subprocess_specs"):  # the old dump: convert the spec, drop it, encode the rest
+            full.pop(key, None)
+        ProcessEngine._encode(full)
         before_ms.append((time.perf_counter() - t) * 1000)
     section("the campaign's own state")
     print(
