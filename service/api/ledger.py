@@ -49,6 +49,7 @@ def search(query: dict[str, Any]) -> Any:
     return {
         "items": found.entries,
         "total": found.total,
+        "total_capped": found.total_capped,
         "page": page,
         "per_page": per_page,
         "next_after": found.next_after,

@@ -128,7 +128,12 @@ class LedgerItemSchema(Schema):
 
 class LedgerPageSchema(Schema):
     items = fields.List(fields.Nested(LedgerItemSchema))
-    total = fields.Integer()
+    total = fields.Integer(
+        metadata={"description": "符合条件的行数；文本搜索（q）只数到 1000 行：超过时为 1000，total_capped 为 true"}
+    )
+    total_capped = fields.Boolean(
+        metadata={"description": "文本搜索匹配超过 1000 行：total 只是下限，用 next_after 翻页可读到全部"}
+    )
     page = fields.Integer()
     per_page = fields.Integer()
     next_after = fields.String(

@@ -25,15 +25,20 @@ from service.ledger.reading import (
 from service.process.names import SUPERVISION_ITEM
 from service.workdays import lights
 
+# A text search counts its matches up to this many: past it the page says "more than" (total_capped).
+SEARCH_COUNT_CAP = 1_000
+
 
 @dataclass(frozen=True)
 class LedgerPage:
-    """A page of the ledger: its entries, how many rows match in all, and the cursor of the next page
-    (`after=`), None on the last page."""
+    """A page of the ledger: its entries, how many rows match in all (a text search: at most
+    SEARCH_COUNT_CAP, with `total_capped` when more match), and the cursor of the next page (`after=`),
+    None on the last page."""
 
     entries: list[LedgerEntry]
     total: int
     next_after: str | None
+    total_capped: bool = False
 
 
 def search_page(
@@ -55,9 +60,12 @@ def search_page(
     where = criteria(actor, now, yellow_workdays, **filters)
     if where is None:
         return LedgerPage([], 0, None)
-    total = uow.ledger.count(where)
-    if total == 0 or (keyset is None and offset >= total):
-        return LedgerPage([], total, None)
+    cap = SEARCH_COUNT_CAP if where.q else None  # only a text search is costly to count in full
+    counted = uow.ledger.count(where, at_most=cap)
+    capped = cap is not None and counted > cap
+    total = cap if cap is not None and capped else counted
+    if total == 0 or (keyset is None and offset >= total and not capped):
+        return LedgerPage([], total, None, capped)
     names = unit_names(uow)
     limit = max(limit, 1)
     rows = list(uow.ledger.page(where, sort, max(offset, 0), limit + 1, after=keyset))
@@ -65,7 +73,7 @@ def search_page(
     rows = rows[:limit]
     next_after = encode_after(sort, sort_value(sort, rows[-1]), rows[-1].instance_id) if more else None
     at = LightsAt(now, yellow_workdays)
-    return LedgerPage([LedgerEntry.of(row, at, names) for row in rows], total, next_after)
+    return LedgerPage([LedgerEntry.of(row, at, names) for row in rows], total, next_after, capped)
 
 
 def search(

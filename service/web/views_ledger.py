@@ -91,6 +91,7 @@ def ledger_page(principal: Principal) -> ResponseReturnValue:
     kept: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("page", "after", "pn")}
     paging = {
         "total": found.total,
+        "capped": found.total_capped,
         "number": number,
         "pages": max(1, -(-found.total // pager.per_page)),
         "first_url": url_for("web.ledger", **kept) if number > 1 else None,

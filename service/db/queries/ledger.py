@@ -275,11 +275,17 @@ class LedgerRepository(Repository):
         matches = self.text_matches(criteria.q) if criteria.q else None
         return matches is not None and matches > DENSE_MATCHES
 
-    def count(self, criteria: LedgerCriteria) -> int:
+    def count(self, criteria: LedgerCriteria, at_most: int | None = None) -> int:
+        """How many rows match; with `at_most`, counting stops after at_most + 1 of them (a text query
+        matching 90 % of 100,000 rows took PostgreSQL ~90 ms to count in full, ~6 ms to 1,001)."""
         if criteria.q and self._dialect == "sqlite" and replace(criteria, q=None) == LedgerCriteria():
-            return self.text_matches(criteria.q) or 0  # only a text query: the index counts its matches
+            found = self.text_matches(criteria.q) or 0  # only a text query: the index counts its matches
+            return found if at_most is None else min(found, at_most + 1)
         where = self._where(criteria, self._dense(criteria))
-        return self.session.scalar(select(func.count()).select_from(_L).where(*where)) or 0
+        if at_most is None:
+            return self.session.scalar(select(func.count()).select_from(_L).where(*where)) or 0
+        first = select(_L.instance_id).where(*where).limit(at_most + 1).subquery()
+        return self.session.scalar(select(func.count()).select_from(first)) or 0
 
     def page(
         self,
