@@ -102,7 +102,8 @@ def ledger_page(principal: Principal) -> ResponseReturnValue:
         active="ledger",
         entries=found.entries,
         paging=paging,
-        background_export=found.total > export_jobs.BACKGROUND_ABOVE,
+        # a search counted only to its cap may match any number of rows: export it in the background
+        background_export=found.total_capped or found.total > export_jobs.BACKGROUND_ABOVE,
         export_filters=export_args,
         args=request.args,
         errors=errors,

@@ -378,3 +378,5 @@ def test_a_search_counts_its_matches_only_up_to_the_cap_and_says_so(client, toke
     sign_in(client, "dcs_li")
     html = client.get("/ledger", query_string={"q": "翻页"}).get_data(as_text=True)
     assert re.search(r'id="ledger-total">超过 1 条 · 第 1 页<', html), html[html.find("ledger-pager") :][:300]
+    # and, not knowing how many rows an export would hold, offers the background export (any size works)
+    assert 'id="ledger-export-background"' in html and 'id="ledger-export"' not in html
