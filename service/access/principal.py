@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from service.db.models import HumanTask, User
-from service.db.queries.process import Acting
+from service.db.queries.tasks import Acting
 
 OFFICE = "督查室"
 UNIT_LANE = "承办单位"
@@ -132,7 +132,7 @@ class Principal:
         return lanes | {LEAD_LANE} if OFFICE in self.roles else lanes
 
     def acting(self) -> Acting:
-        """`may_act_on` as a filter for the task lists (service.db.queries.process.acting_on)."""
+        """`may_act_on` as a filter for the task lists (service.db.queries.tasks.acting_on)."""
         unit = self.staff_unit
         lanes = frozenset(self.acting_lanes())
         return Acting(lanes, UNIT_LANES if unit else frozenset(), unit, self.position, self.username)

@@ -22,9 +22,11 @@ from service.db.queries.cadre import CadreRepository
 from service.db.queries.calendar import CalendarRepository
 from service.db.queries.campaign import CampaignRepository
 from service.db.queries.deadline import DeadlineRepository
+from service.db.queries.definitions import DefinitionRepository
 from service.db.queries.digest import DigestRepository
 from service.db.queries.draft import DraftRepository
 from service.db.queries.fact import FactRepository
+from service.db.queries.history import HistoryRepository
 from service.db.queries.inbox import InboxRepository
 from service.db.queries.ledger import LedgerRepository
 from service.db.queries.ledger_exports import LedgerExportRepository
@@ -34,6 +36,7 @@ from service.db.queries.notification import NotificationRepository
 from service.db.queries.organisation import UnitRepository, UserRepository
 from service.db.queries.scoring import ScoringRepository
 from service.db.queries.stall import StallRepository
+from service.db.queries.tasks import TaskRepository
 from service.db.write_gate import WriteGate
 
 # Whether the next SQLite transaction begins IMMEDIATE (takes the write lock up front) or deferred (a
@@ -133,10 +136,10 @@ class UnitOfWork:
     """`with uow:` opens a session; `uow.commit()` ends the transaction; leaving without commit rolls back."""
 
     session: Session
-    definitions: process.DefinitionRepository
+    definitions: DefinitionRepository
     instances: process.InstanceRepository
-    tasks: process.TaskRepository
-    history: process.HistoryRepository
+    tasks: TaskRepository
+    history: HistoryRepository
     digests: DigestRepository
     users: UserRepository
     units: UnitRepository
@@ -168,10 +171,10 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         session = self.session = self._factory()
         # one repository per area, all over this one session (and so this one transaction)
-        self.definitions = process.DefinitionRepository(session)
+        self.definitions = DefinitionRepository(session)
         self.instances = process.InstanceRepository(session)
-        self.tasks = process.TaskRepository(session)
-        self.history = process.HistoryRepository(session)
+        self.tasks = TaskRepository(session)
+        self.history = HistoryRepository(session)
         self.digests = DigestRepository(session)
         self.users = UserRepository(session)
         self.units = UnitRepository(session)

@@ -11,7 +11,7 @@ from service import workdays
 from service.access import audit_log
 from service.access.principal import UNIT_LANES, Principal
 from service.db.models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
-from service.db.queries.process import Acting
+from service.db.queries.tasks import Acting
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome, EngineRequest
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError

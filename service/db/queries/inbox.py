@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from service.db.models import HumanTask, LedgerItem, ProcessInstance
 from service.db.queries.base import Repository
-from service.db.queries.process import Acting, acting_on
+from service.db.queries.tasks import Acting, acting_on
 
 TASK_SORTS: dict[str, tuple[Any, ...]] = {
     "due_asc": (HumanTask.due_at.asc(), HumanTask.created_at.asc()),

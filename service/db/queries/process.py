@@ -1,85 +1,22 @@
-"""SQL of the process core: definitions, instances, human tasks, the history chain, business-number counters."""
+"""SQL of process instances (state, versioned save, history anchor, timer claims) and business-number counters.
+Definitions, tasks and history events have modules of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db.models import (
     Counter,
-    HistoryEvent,
-    HumanTask,
     ProcessDefinition,
     ProcessInstance,
 )
 from service.db.queries.base import Repository
-
-
-@dataclass(frozen=True)
-class Acting:
-    """Which tasks a caller acts on, as SQL sees it (built by service.access.principal.Principal.acting)."""
-
-    lanes: frozenset[str]  # lanes whose tasks the caller acts on by role
-    unit_lanes: frozenset[str] = frozenset()  # lanes whose tasks belong to a unit: the caller's unit's
-    unit_code: str | None = None
-    position: str | None = None  # the caller's position in their unit; None = do not filter by position
-    username: str | None = None  # the caller: tasks reassigned to a named person are theirs alone
-
-
-def acting_on(acting: Acting) -> ColumnElement[bool]:
-    """SQL: tasks in any of `lanes`, or in a unit lane for the caller's unit, and naming no position or the
-    caller's; a task reassigned to a named person only for that person.
-    This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
-    visible: ColumnElement[bool] = HumanTask.lane.in_(sorted(acting.lanes))
-    if acting.unit_lanes and acting.unit_code:
-        mine = HumanTask.lane.in_(sorted(acting.unit_lanes)) & (HumanTask.unit_code == acting.unit_code)
-        visible = visible | mine
-    if acting.position is not None:
-        visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == acting.position))
-    visible = HumanTask.assignee.is_(None) & visible
-    if acting.username:
-        visible = visible | (HumanTask.assignee == acting.username)
-    return visible
-
-
-class DefinitionRepository(Repository):
-    def latest(self, key: str) -> ProcessDefinition | None:
-        stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
-        return self.session.scalars(stmt.order_by(ProcessDefinition.version.desc()).limit(1)).first()
-
-    def version(self, key: str, version: int) -> ProcessDefinition | None:
-        stmt = select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
-        return self.session.scalars(stmt).first()
-
-    def get(self, definition_id: int) -> ProcessDefinition | None:
-        return self.session.get(ProcessDefinition, definition_id)
-
-    def forms(self, definition_id: int) -> dict[str, Any]:
-        """The version's forms (formKey -> form-js JSON), read on their own."""
-        stmt = select(ProcessDefinition.forms).where(ProcessDefinition.id == definition_id)
-        return dict(self.session.scalars(stmt).first() or {})
-
-    def list_latest(self) -> Sequence[ProcessDefinition]:
-        newest = (
-            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-            .group_by(ProcessDefinition.key)
-            .subquery()
-        )
-        stmt = select(ProcessDefinition).join(
-            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v)
-        )
-        return self.session.scalars(stmt.order_by(ProcessDefinition.key)).all()
-
-    def versions(self, key: str) -> Sequence[ProcessDefinition]:
-        stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
-        return self.session.scalars(stmt.order_by(ProcessDefinition.version)).all()
-
 
 # An instance's definition without its two big columns (督办事项's forms are 53 kB of JSON): a command needs
 # the small ones; the BPMN goes to the engine processes from a cache, the forms from ServiceContext.forms_of.
@@ -241,117 +178,6 @@ class InstanceRepository(Repository):
         if not ids:
             return []
         return self.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(ids)))).unique().all()
-
-
-class TaskRepository(Repository):
-    def get(self, task_id: str) -> HumanTask | None:
-        return self.session.get(HumanTask, task_id)
-
-    def briefs(self, instance_id: int) -> Sequence[tuple[str, str | None, str | None, Any]]:
-        """(id, form key, unit code, the data's `unit`) of every task of an instance, without the rest of
-        each task's data."""
-        unit = HumanTask.data["unit"]
-        stmt = select(HumanTask.id, HumanTask.form_key, HumanTask.unit_code, unit)
-        rows = self.session.execute(stmt.where(HumanTask.instance_id == instance_id)).all()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-    def ready_ids_for_instances(self, instance_ids: Sequence[int]) -> dict[int, frozenset[str]]:
-        """The ids of each instance's ready tasks, for many instances in one query."""
-        found: dict[int, set[str]] = {i: set() for i in instance_ids}
-        if instance_ids:
-            stmt = select(HumanTask.instance_id, HumanTask.id).where(
-                HumanTask.instance_id.in_(list(instance_ids)), HumanTask.state == "ready"
-            )
-            for instance_id, task_id in self.session.execute(stmt):
-                found[instance_id].add(task_id)
-        return {i: frozenset(t) for i, t in found.items()}
-
-    def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
-        stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
-        return self.session.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)).all()
-
-    def search(
-        self,
-        *,
-        state: str | None = "ready",
-        acting: Acting | None = None,
-        instance_id: int | None = None,
-        completed_by: str | None = None,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> tuple[Sequence[HumanTask], int]:
-        """Tasks in `state` (None: any); with `acting`, only those it acts on (`acting_on`)."""
-        stmt = select(HumanTask)
-        if state:
-            stmt = stmt.where(HumanTask.state == state)
-        if instance_id is not None:
-            stmt = stmt.where(HumanTask.instance_id == instance_id)
-        if completed_by:
-            stmt = stmt.where(HumanTask.completed_by == completed_by)
-        if acting is not None:
-            stmt = stmt.where(acting_on(acting))
-        order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
-        return self._page(stmt, order, offset, limit)
-
-
-HISTORY_TABLE: Table = HistoryEvent.__table__  # type: ignore[assignment]  # the plain table, not the ORM entity
-
-
-class HistoryRepository(Repository):
-    def append(self, **values: Any) -> None:
-        """One event row, by a plain INSERT: building, flushing and then forgetting an ORM object cost a
-        completion (three events) about 1 ms."""
-        self.session.execute(insert(HISTORY_TABLE).values(**values))
-
-    def last(self, instance_id: int) -> HistoryEvent | None:
-        stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
-        return self.session.scalars(stmt.order_by(HistoryEvent.seq.desc()).limit(1)).first()
-
-    def for_instance(self, instance_id: int, kinds: Collection[str] | None = None) -> Sequence[HistoryEvent]:
-        """An instance's events in order; with `kinds`, only events of those kinds."""
-        stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
-        if kinds is not None:
-            stmt = stmt.where(HistoryEvent.kind.in_(sorted(kinds)))
-        return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
-
-    def heads_before(self, end: datetime) -> Sequence[tuple[int, str, int]]:
-        """(instance id, hash, seq) of every chain's newest event before `end`, by instance id."""
-        newest = (
-            select(HistoryEvent.instance_id.label("iid"), func.max(HistoryEvent.seq).label("top"))
-            .where(HistoryEvent.at < end)
-            .group_by(HistoryEvent.instance_id)
-            .subquery()
-        )
-        stmt = (
-            select(HistoryEvent.instance_id, HistoryEvent.hash, HistoryEvent.seq)
-            .join(newest, (HistoryEvent.instance_id == newest.c.iid) & (HistoryEvent.seq == newest.c.top))
-            .order_by(HistoryEvent.instance_id)
-        )
-        return [(r[0], r[1], r[2]) for r in self.session.execute(stmt).all()]
-
-    def step_seqs(self, instance_id: int, skip_kind: str, offset: int, limit: int) -> tuple[list[int], int]:
-        """The seqs of one page of an instance's events other than `skip_kind`, and how many there are."""
-        where = (HistoryEvent.instance_id == instance_id, HistoryEvent.kind != skip_kind)
-        total = self.session.scalar(select(func.count()).select_from(HistoryEvent).where(*where)) or 0
-        stmt = select(HistoryEvent.seq).where(*where).order_by(HistoryEvent.seq).offset(offset).limit(limit)
-        return list(self.session.scalars(stmt).all()), total
-
-    def between(self, instance_id: int, after_seq: int, upto_seq: int) -> Sequence[HistoryEvent]:
-        """The events with after_seq < seq <= upto_seq, in order."""
-        stmt = select(HistoryEvent).where(
-            HistoryEvent.instance_id == instance_id, HistoryEvent.seq > after_seq, HistoryEvent.seq <= upto_seq
-        )
-        return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
-
-    def hash_at(self, instance_id: int, seq: int) -> str | None:
-        stmt = select(HistoryEvent.hash).where(HistoryEvent.instance_id == instance_id, HistoryEvent.seq == seq)
-        return self.session.scalar(stmt)
-
-    def count(self, instance_id: int, kind: str | None = None) -> int:
-        stmt = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
-        if kind:
-            stmt = stmt.where(HistoryEvent.kind == kind)
-        return self.session.scalar(stmt) or 0
 
 
 class CounterRepository(Repository):

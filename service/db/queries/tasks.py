@@ -1,0 +1,90 @@
+"""SQL of human tasks, and who acts on which of them (`Acting`, the filter form of Principal.may_act_on)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+
+from service.db.models import HumanTask
+from service.db.queries.base import Repository
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Which tasks a caller acts on, as SQL sees it (built by service.access.principal.Principal.acting)."""
+
+    lanes: frozenset[str]  # lanes whose tasks the caller acts on by role
+    unit_lanes: frozenset[str] = frozenset()  # lanes whose tasks belong to a unit: the caller's unit's
+    unit_code: str | None = None
+    position: str | None = None  # the caller's position in their unit; None = do not filter by position
+    username: str | None = None  # the caller: tasks reassigned to a named person are theirs alone
+
+
+def acting_on(acting: Acting) -> ColumnElement[bool]:
+    """SQL: tasks in any of `lanes`, or in a unit lane for the caller's unit, and naming no position or the
+    caller's; a task reassigned to a named person only for that person.
+    This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
+    visible: ColumnElement[bool] = HumanTask.lane.in_(sorted(acting.lanes))
+    if acting.unit_lanes and acting.unit_code:
+        mine = HumanTask.lane.in_(sorted(acting.unit_lanes)) & (HumanTask.unit_code == acting.unit_code)
+        visible = visible | mine
+    if acting.position is not None:
+        visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == acting.position))
+    visible = HumanTask.assignee.is_(None) & visible
+    if acting.username:
+        visible = visible | (HumanTask.assignee == acting.username)
+    return visible
+
+
+class TaskRepository(Repository):
+    def get(self, task_id: str) -> HumanTask | None:
+        return self.session.get(HumanTask, task_id)
+
+    def briefs(self, instance_id: int) -> Sequence[tuple[str, str | None, str | None, Any]]:
+        """(id, form key, unit code, the data's `unit`) of every task of an instance, without the rest of
+        each task's data."""
+        unit = HumanTask.data["unit"]
+        stmt = select(HumanTask.id, HumanTask.form_key, HumanTask.unit_code, unit)
+        rows = self.session.execute(stmt.where(HumanTask.instance_id == instance_id)).all()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def ready_ids_for_instances(self, instance_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+        """The ids of each instance's ready tasks, for many instances in one query."""
+        found: dict[int, set[str]] = {i: set() for i in instance_ids}
+        if instance_ids:
+            stmt = select(HumanTask.instance_id, HumanTask.id).where(
+                HumanTask.instance_id.in_(list(instance_ids)), HumanTask.state == "ready"
+            )
+            for instance_id, task_id in self.session.execute(stmt):
+                found[instance_id].add(task_id)
+        return {i: frozenset(t) for i, t in found.items()}
+
+    def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
+        stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+        return self.session.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)).all()
+
+    def search(
+        self,
+        *,
+        state: str | None = "ready",
+        acting: Acting | None = None,
+        instance_id: int | None = None,
+        completed_by: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[Sequence[HumanTask], int]:
+        """Tasks in `state` (None: any); with `acting`, only those it acts on (`acting_on`)."""
+        stmt = select(HumanTask)
+        if state:
+            stmt = stmt.where(HumanTask.state == state)
+        if instance_id is not None:
+            stmt = stmt.where(HumanTask.instance_id == instance_id)
+        if completed_by:
+            stmt = stmt.where(HumanTask.completed_by == completed_by)
+        if acting is not None:
+            stmt = stmt.where(acting_on(acting))
+        order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
+        return self._page(stmt, order, offset, limit)
