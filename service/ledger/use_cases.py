@@ -63,7 +63,7 @@ def search_page(
     cap = SEARCH_COUNT_CAP if where.q else None  # only a text search is costly to count in full
     counted = uow.ledger.count(where, at_most=cap)
     capped = cap is not None and counted > cap
-    total = cap if cap is not None and capped else counted
+    total = counted if cap is None else min(counted, cap)
     if total == 0 or (keyset is None and offset >= total and not capped):
         return LedgerPage([], total, None, capped)
     names = unit_names(uow)

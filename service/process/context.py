@@ -36,7 +36,7 @@ class ServiceContext:
     data_dir: Path | None = None
     # How long a timer pass's claim on a due instance lasts (service.process.scheduler; DUBAN_TIMER_LEASE_SECONDS).
     timer_lease_seconds: float = 120.0
-    _files: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    _files: dict[int, Mapping[str, bytes]] = field(default_factory=dict)
     _forms: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
@@ -65,23 +65,22 @@ class ServiceContext:
 
     def files_of(self, uow: UnitOfWork, definition: ProcessDefinition) -> Mapping[str, bytes]:
         """`definition_files`, cached: a deployed version never changes."""
-        with self._lock:
-            cached = self._files.get(definition.id)
-        if cached is None:
-            cached = self.definition_files(uow, definition)
-            with self._lock:
-                self._files[definition.id] = cached
-        return cached
+        return self._per_version(self._files, definition.id, lambda: self.definition_files(uow, definition))
 
     def forms_of(self, uow: UnitOfWork, definition_id: int) -> Mapping[str, Any]:
         """A deployed version's forms, decoded once per process (a version never changes). Shared by every
         command: read them, never change them."""
+        return self._per_version(self._forms, definition_id, lambda: uow.definitions.forms(definition_id))
+
+    def _per_version(self, store: dict[int, Any], definition_id: int, make: Callable[[], Any]) -> Any:
+        """What `make` gives for a definition version, made once per process (two threads may both make it
+        the first time; either result is the same)."""
         with self._lock:
-            cached = self._forms.get(definition_id)
+            cached = store.get(definition_id)
         if cached is None:
-            cached = uow.definitions.forms(definition_id)
+            cached = make()
             with self._lock:
-                self._forms[definition_id] = cached
+                store[definition_id] = cached
         return cached
 
     def run_engine(
