@@ -8,6 +8,7 @@ The engine ran before, in an engine process (`ctx.run_engine`); what it did arri
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -107,14 +108,20 @@ def sync_tasks(
 
 
 def _failed(
-    uow: UnitOfWork, instance: ProcessInstance, outcome: EngineOutcome, actor: str, now: datetime, expected: int
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    outcome: EngineOutcome,
+    actor: str,
+    now: datetime,
+    expected: int,
+    also_set: Mapping[str, Any],
 ) -> None:
     """Nothing the engine did can be kept (its process died, or the state could not be saved): the
     instance keeps its last saved state and goes to 异常, to be retried after a fix."""
     record_steps(uow, instance.id, outcome.record, actor, now)
     error = outcome.record.error
     values = {"status": "error", "next_wake_at": None, "updated_at": now, "error_message": error and error.message}
-    if not uow.instances.save_state(instance, expected, values):
+    if not uow.instances.save_state(instance, expected, {**also_set, **values}):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
 
 
@@ -128,21 +135,41 @@ def persist(
     expected_version: int,
     completed_task: HumanTask | None = None,
     submitted: Mapping[str, Any] | None = None,
+    also_set: Mapping[str, Any] | None = None,
 ) -> None:
-    if outcome.state is None:
-        _failed(uow, instance, outcome, actor, now, expected_version)
-        return
-    record = outcome.record
+    """`also_set`: more columns of the instance row for the same versioned save (a timer pass's claim ends
+    with it). The step's history events are written by one INSERT, and their anchor by that save."""
     try:
-        record_steps(uow, instance.id, record, actor, now)
-        ready, created = sync_tasks(uow, instance.id, outcome, now)
+        with uow.instances.deferred_anchor(instance.id), uow.history.batched():
+            if outcome.state is None:
+                _failed(uow, instance, outcome, actor, now, expected_version, also_set or {})
+                return
+            step = _saved(uow, instance, outcome, actor, now, expected_version, also_set or {})
     except IntegrityError:  # a concurrent command wrote this instance's history first
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
+    # the ledger row, notifications, the 延期 hook: see service/wiring.py
+    ctx.publish(uow, replace(step, completed_task=completed_task, submitted=submitted))
+
+
+def _saved(
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    outcome: EngineOutcome,
+    actor: str,
+    now: datetime,
+    expected_version: int,
+    also_set: Mapping[str, Any],
+) -> events.StepSaved:
+    assert outcome.state is not None
+    record = outcome.record
+    record_steps(uow, instance.id, record, actor, now)
+    ready, created = sync_tasks(uow, instance.id, outcome, now)
     completed = outcome.completed
     status = "error" if record.error else ("completed" if completed else "running")
     if status == "running" and instance.status == "suspended":
         status = "suspended"  # a step saved while suspended (service.operations) does not resume it
     values: dict[str, Any] = {
+        **also_set,
         "state": outcome.state,
         "data": outcome.data,
         "status": status,
@@ -171,7 +198,7 @@ def persist(
     )
     if not uow.instances.save_state(instance, expected_version, values):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
-    step = events.StepSaved(
+    return events.StepSaved(
         instance=instance,
         data=values["data"],
         status=status,
@@ -181,7 +208,4 @@ def persist(
         completed_now="completed_at" in values,
         actor=actor,
         now=now,
-        completed_task=completed_task,
-        submitted=submitted,
     )
-    ctx.publish(uow, step)  # the ledger row, notifications, the 延期 hook: see service/wiring.py

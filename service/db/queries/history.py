@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import contextlib
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,17 +16,54 @@ HISTORY_TABLE: Table = HistoryEvent.__table__  # type: ignore[assignment]  # the
 
 
 class HistoryRepository(Repository):
+    _batch: list[dict[str, Any]] | None = None
+
     def append(self, **values: Any) -> None:
         """One event row, by a plain INSERT: building, flushing and then forgetting an ORM object cost a
-        completion (three events) about 1 ms."""
-        self.session.execute(insert(HISTORY_TABLE).values(**values))
+        completion (three events) about 1 ms. Inside `batched`, kept for the block's one INSERT."""
+        if self._batch is not None:
+            self._batch.append(values)
+        else:
+            self.session.execute(insert(HISTORY_TABLE).values(**values))
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Within: the events appended are written together, by one statement, when the block ends — also
+        when it raised, as the anchor moved for them is (service.db.queries.anchors) — or before any read
+        of the history through this repository. A command's three events: two round trips fewer."""
+        if self._batch is not None:  # already inside one: the outer block writes them
+            yield
+            return
+        self._batch = []
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):  # a broken transaction is rolled back anyway
+                self._write_batch()
+            raise
+        else:
+            self._write_batch()
+        finally:
+            self._batch = None
+
+    def _write_batch(self) -> None:
+        rows, self._batch = self._batch or [], []
+        if rows:
+            self.session.execute(insert(HISTORY_TABLE), rows)
+
+    def _before_read(self) -> None:
+        """What a batch holds goes to the database before any read of the history."""
+        if self._batch:
+            self._write_batch()
 
     def last(self, instance_id: int) -> HistoryEvent | None:
+        self._before_read()
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         return self.session.scalars(stmt.order_by(HistoryEvent.seq.desc()).limit(1)).first()
 
     def for_instance(self, instance_id: int, kinds: Collection[str] | None = None) -> Sequence[HistoryEvent]:
         """An instance's events in order; with `kinds`, only events of those kinds."""
+        self._before_read()
         stmt = select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         if kinds is not None:
             stmt = stmt.where(HistoryEvent.kind.in_(sorted(kinds)))
@@ -33,6 +71,7 @@ class HistoryRepository(Repository):
 
     def heads_before(self, end: datetime) -> Sequence[tuple[int, str, int]]:
         """(instance id, hash, seq) of every chain's newest event before `end`, by instance id."""
+        self._before_read()
         newest = (
             select(HistoryEvent.instance_id.label("iid"), func.max(HistoryEvent.seq).label("top"))
             .where(HistoryEvent.at < end)
@@ -48,6 +87,7 @@ class HistoryRepository(Repository):
 
     def step_seqs(self, instance_id: int, skip_kind: str, offset: int, limit: int) -> tuple[list[int], int]:
         """The seqs of one page of an instance's events other than `skip_kind`, and how many there are."""
+        self._before_read()
         where = (HistoryEvent.instance_id == instance_id, HistoryEvent.kind != skip_kind)
         total = self.session.scalar(select(func.count()).select_from(HistoryEvent).where(*where)) or 0
         stmt = select(HistoryEvent.seq).where(*where).order_by(HistoryEvent.seq).offset(offset).limit(limit)
@@ -55,16 +95,19 @@ class HistoryRepository(Repository):
 
     def between(self, instance_id: int, after_seq: int, upto_seq: int) -> Sequence[HistoryEvent]:
         """The events with after_seq < seq <= upto_seq, in order."""
+        self._before_read()
         stmt = select(HistoryEvent).where(
             HistoryEvent.instance_id == instance_id, HistoryEvent.seq > after_seq, HistoryEvent.seq <= upto_seq
         )
         return self.session.scalars(stmt.order_by(HistoryEvent.seq)).all()
 
     def hash_at(self, instance_id: int, seq: int) -> str | None:
+        self._before_read()
         stmt = select(HistoryEvent.hash).where(HistoryEvent.instance_id == instance_id, HistoryEvent.seq == seq)
         return self.session.scalar(stmt)
 
     def count(self, instance_id: int, kind: str | None = None) -> int:
+        self._before_read()
         stmt = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         if kind:
             stmt = stmt.where(HistoryEvent.kind == kind)

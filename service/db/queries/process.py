@@ -16,6 +16,7 @@ from service.db.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from service.db.queries.anchors import AnchorRepository
 from service.db.queries.base import Repository
 
 # An instance's definition without its two big columns (督办事项's forms are 53 kB of JSON): a command needs
@@ -26,10 +27,7 @@ _SMALL_DEFINITION = (
 )
 
 
-class InstanceRepository(Repository):
-    _anchor_txn: object = None
-    _anchors: dict[int, tuple[str | None, int]]
-
+class InstanceRepository(AnchorRepository):
     def get(self, instance_id: int) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
@@ -39,14 +37,21 @@ class InstanceRepository(Repository):
 
     def lock(self, instance_id: int) -> ProcessInstance | None:
         """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
-        already serializes writers). Commands on one instance then run one after the other."""
+        already serializes writers). Commands on one instance then run one after the other. Its history
+        anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors)."""
         stmt = select(ProcessInstance).options(_SMALL_DEFINITION).where(ProcessInstance.id == instance_id)
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=ProcessInstance)  # not the joined definition row
-        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+        instance = self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+        if instance is not None:
+            self._learn(instance_id, instance.history_head, instance.history_count)
+        return instance
 
     def save_state(self, instance: ProcessInstance, expected_version: int, values: dict[str, Any]) -> bool:
-        """Compare-and-set on `version`: False when another transaction saved first."""
+        """Compare-and-set on `version`: False when another transaction saved first. An anchor moved inside
+        `deferred_anchor` is written by this same UPDATE."""
+        anchored = self.anchor_values(instance.id)
+        values = {**values, **anchored}
         stmt = (
             update(ProcessInstance)
             .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected_version)
@@ -54,53 +59,18 @@ class InstanceRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         saved = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        if saved:
+            self.anchor_written(instance.id)
         if saved and not self.session.is_modified(instance):
             # The row now holds exactly these values: set them on the object as loaded, rather than
             # expiring it and reading the whole row (state, data, the joined definition) back.
             for key, value in {**values, "version": expected_version + 1}.items():
                 set_committed_value(instance, key, value)
-            self.session.expire(instance, ["history_head", "history_count"])  # moved by set_anchor
+            if not anchored:
+                self.session.expire(instance, ["history_head", "history_count"])  # maybe moved by set_anchor
         elif saved:
             self.session.expire(instance)  # changes made on the object are not what was saved: drop them
         return saved
-
-    def anchor(self, instance_id: int) -> tuple[str | None, int]:
-        """The anchored history head and event count, read from the row (never from a cached object) —
-        or, when this very transaction moved it, what it moved it to (a command appends several events
-        in a row; the row is then locked by our own UPDATE, so nobody else can have moved it since)."""
-        moved = self._moved_anchors(create=False)
-        if moved is not None and instance_id in moved:
-            return moved[instance_id]
-        stmt = select(ProcessInstance.history_head, ProcessInstance.history_count).where(
-            ProcessInstance.id == instance_id
-        )
-        row = self.session.execute(stmt).first()
-        return (row[0], row[1] or 0) if row else (None, 0)
-
-    def set_anchor(self, instance_id: int, head: str, count: int) -> None:
-        """Move the anchor; a plain UPDATE beside the ORM so that the versioned save is not disturbed."""
-        stmt = (
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance_id)
-            .values(history_head=head, history_count=count)
-            .execution_options(synchronize_session=False)
-        )
-        self.session.execute(stmt)
-        moved = self._moved_anchors(create=True)
-        assert moved is not None
-        moved[instance_id] = (head, count)
-
-    def _moved_anchors(self, *, create: bool) -> dict[int, tuple[str | None, int]] | None:
-        """The anchors moved in the innermost open transaction (a savepoint counts as its own: whatever
-        it moved is forgotten when it ends, either way)."""
-        txn = self.session.get_nested_transaction() or self.session.get_transaction()
-        if txn is None:
-            return None
-        if self._anchor_txn is not txn:
-            if not create:
-                return None
-            self._anchor_txn, self._anchors = txn, {}
-        return self._anchors
 
     def started_between(self, start: datetime, end: datetime) -> Sequence[int]:
         """Ids of the instances started in [start, end)."""
