@@ -11,8 +11,9 @@ items (one per unit, round robin) are registered and approved through the use ca
 with its 临期催办 and 逾期催办 boundary timers armed. Going through the use cases costs ~0.2 s an item here,
 so the N instances of a run are copies of those templates written with SQL: the same state (every engine
 task id replaced by a fresh one, consistently), the same ready tasks and 台账 row, a business number of their
-own, no history yet (their first event is the firing, chained from the genesis). The clock is then put one
-second past the reminder (临期催办) and before the deadline: exactly one timer is due on each instance.
+own, no history yet (anchored so on the row, as every real instance's chain is; their first event is the
+firing, chained from the genesis). The clock is then put one second past the reminder (临期催办) and before the
+deadline: exactly one timer is due on each instance.
 
 Timed, for each worker count in --workers (1 and, on PostgreSQL, 2; a fresh set of N copies each time):
 worker processes started like `duban worker` (own services, engine processes warmed, the same fixed clock,
@@ -49,6 +50,7 @@ from uuid import uuid4
 from bench._targets import target, use_database
 from bench.completions import UNITS, UseCases, build, median, percentile, section
 from service.config import ROOT
+from service.process.history import GENESIS
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CHUNK = 500
@@ -105,7 +107,8 @@ def clone(services: Any, templates: list[dict[str, Any]], n: int, tag: str) -> l
             mapping: dict[str, str] = {}
             inst = {c: _remap(v, mapping) for c, v in t["instance"].items()}
             number = f"{t['instance']['business_number']}-{tag}{k}"[:64]
-            inst |= {"id": iid, "business_number": number, "history_head": None, "history_count": 0}
+            # an empty chain, anchored (every real instance's row is): its first event is the firing
+            inst |= {"id": iid, "business_number": number, "history_head": GENESIS, "history_count": 0}
             rows["instance"].append(inst)
             for task in t["tasks"]:
                 rows["tasks"].append({c: _remap(v, mapping) for c, v in task.items()} | {"instance_id": iid})

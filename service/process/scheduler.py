@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -27,7 +27,7 @@ from uuid import uuid4
 from service import workdays
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
-from service.engine.commands import EngineRequest
+from service.engine.commands import EngineOutcome, EngineRequest
 from service.errors import Conflict
 from service.process import progress
 from service.process.context import ServiceContext
@@ -110,18 +110,22 @@ def fire_prepared(
     now: datetime,
     claimant: str,
     release: bool = True,
+    outcome: EngineOutcome | None = None,
 ) -> bool:
-    """Engine step (no transaction open), then the instance's own write transaction: saved only if nobody
-    saved the instance since it was read; the claim ends with it (unless `release` is False)."""
-    outcome = ctx.run_engine(item.files, item.request)
+    """Engine step (no transaction open; `outcome`: already run ahead by the pass), then the instance's own
+    write transaction: saved only if nobody saved the instance since it was read; the claim ends with it
+    (unless `release` is False)."""
+    if outcome is None:
+        outcome = ctx.run_engine(item.files, item.request)
     with uow_factory() as uow:
         uow.begin_write()
         instance = uow.instances.lock(item.instance_id)
         if instance is None or instance.version != item.expected or not _due(instance, now):
             return False
-        progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected)
-        if release:
-            uow.instances.release_claims(claimant, [item.instance_id])
+        # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of
+        # this version then fails its check anyway
+        ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
+        progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
         uow.commit()
     return True
 
@@ -135,8 +139,9 @@ def tick(
     parallel: int | None = None,
 ) -> int:
     """One pass: fire every instance whose timer is due at `now` (at most `limit` firings; no new claims
-    after `budget_seconds`), `parallel` instances at once (default: the engine pool's size on PostgreSQL,
-    one on SQLite).
+    after `budget_seconds`), writing `parallel` instances at once (default: the engine pool's size on
+    PostgreSQL, one on SQLite). The engine steps of a batch run ahead of its writes, as many at once as
+    the pool has: while one instance is written, the next ones are already being computed.
     Returns how many firings were saved. An instance whose firing fails is left for the next pass."""
     now = now or ctx.now()
     with uow_factory() as uow:
@@ -150,12 +155,21 @@ def tick(
     width = max(1, parallel or default_width)
     lease = timedelta(seconds=ctx.timer_lease_seconds)  # far longer than a batch takes
     pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="duban-timers") if width > 1 else None
+    # threads that only wait for the engine processes (measured: a firing on SQLite 8.9 → x ms)
+    ahead = ThreadPoolExecutor(max_workers=max(1, getattr(ctx.engines, "size", 1)), thread_name_prefix="duban-steps")
 
-    def one(item: Prepared) -> bool:
+    def one(item: Prepared, step: Future[EngineOutcome]) -> bool:
         try:
+            outcome = step.result()
             # an instance fired again and again in one pass keeps its claim: the pass moves on
             saved = fire_prepared(
-                uow_factory, ctx, item, now, claimant, release=fired[item.instance_id] + 1 < PER_INSTANCE
+                uow_factory,
+                ctx,
+                item,
+                now,
+                claimant,
+                release=fired[item.instance_id] + 1 < PER_INSTANCE,
+                outcome=outcome,
             )
         except Conflict:
             return False  # saved by someone else meanwhile; the next pass sees the new state
@@ -185,14 +199,16 @@ def tick(
                 uow.begin_read()
                 batch = prepare(uow, ctx, ids, now)
                 uow.end_read()
+            steps = [ahead.submit(ctx.run_engine, item.files, item.request) for item in batch]
             if pool is None:
-                for item in batch:
-                    one(item)
+                for item, step in zip(batch, steps, strict=True):
+                    one(item, step)
             else:
-                list(pool.map(one, batch))
+                list(pool.map(one, batch, steps))
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+        ahead.shutdown(wait=True, cancel_futures=True)
         if claimed_any:
             with uow_factory() as uow:  # the claims of what failed, was skipped or was not due any more
                 uow.begin_write()

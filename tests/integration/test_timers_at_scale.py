@@ -11,10 +11,10 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from service.db.models import HistoryEvent, Notification, ProcessInstance
-from service.process import progress, scheduler
+from service.process import history, progress, scheduler
 from tests.api_helpers import Actor
 from tests.conftest import own_database
 
@@ -163,3 +163,62 @@ def test_a_live_claim_is_left_alone_and_a_lapsed_one_is_taken_over(client, token
         uow.commit()
     assert scheduler.tick(services.uow, services.ctx) == 1
     assert _fired(services, [live]) == Counter({(live, "remind_before_deadline"): 1})
+
+
+def test_an_engine_step_that_fails_ahead_of_its_write_does_not_stop_the_batch(client, tokens, services, clock):
+    # Given 4 items due, the engine step of the third of which fails (the pass runs the steps ahead of the writes)
+    ids = _items(client, tokens, 4)
+    clock.now = REMINDER_DUE
+    broken = ids[2]
+    real = services.ctx.run_engine
+
+    with services.uow() as uow:
+        broken_state = uow.instances.get(broken).state
+
+    def failing(files, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if request.state == broken_state:
+            raise RuntimeError("engine gone")
+        return real(files, request, *args, **kwargs)
+
+    services.ctx.run_engine = failing  # type: ignore[method-assign]
+    try:
+        # When a pass runs
+        assert scheduler.tick(services.uow, services.ctx) == 3
+    finally:
+        del services.ctx.run_engine
+    # Then the three others fired once each, the broken one is unclaimed and still due, and fires next pass
+    fired = _fired(services, ids)
+    assert [iid for iid in ids if fired[(iid, "remind_before_deadline")] == 1] == [i for i in ids if i != broken]
+    assert set(_claims(services, ids).values()) == {(None, None)}
+    assert scheduler.tick(services.uow, services.ctx) == 1
+    assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
+
+
+def test_a_firing_writes_the_instance_row_once(client, tokens, services, clock):
+    # Given one item due, and the statements of its firing recorded
+    (iid,) = _items(client, tokens, 1)
+    clock.now = REMINDER_DUE
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    event.listen(services.db, "before_cursor_execute", seen)
+    try:
+        assert scheduler.tick(services.uow, services.ctx) == 1
+    finally:
+        event.remove(services.db, "before_cursor_execute", seen)
+    # Then besides claiming it and, at the end, ending whatever claims the pass still held (none), the pass wrote
+    # the instance row by one UPDATE: the versioned save, which also moved the history anchor and ended the claim
+    writes = [s for s in statements if s.upper().startswith("UPDATE PROCESS_INSTANCES")]
+    claim, save, leftovers = writes
+    assert "timer_claimed_by" in claim and "version" not in claim
+    assert "WHERE process_instances.timer_claimed_by" in leftovers and "version" not in leftovers
+    assert all(column in save for column in ("version", "history_head", "history_count", "timer_claimed_by"))
+    # And its three history events (engine steps, timer fired, checkpoint) were written by one INSERT
+    assert len([s for s in statements if s.upper().startswith("INSERT INTO HISTORY_EVENTS")]) == 1
+    with services.uow() as uow:
+        kinds = [e.kind for e in uow.history.for_instance(iid)][-3:]
+        assert kinds == ["engine_steps", "timer_fired", "checkpoint"]
+        assert uow.instances.anchor(iid)[1] == len(uow.history.for_instance(iid))
+        assert history.verify(uow, iid).ok
