@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db.models import (
@@ -26,6 +26,9 @@ _SMALL_DEFINITION = (
     joinedload(ProcessInstance.definition).defer(ProcessDefinition.forms).defer(ProcessDefinition.bpmn_xml)
 )
 
+# The engine state (~23 kB of JSON text for a 督办事项 at 办理) is what a write phase replaces, not reads.
+_NO_STATE = defer(ProcessInstance.state)
+
 
 class InstanceRepository(AnchorRepository):
     def get(self, instance_id: int) -> ProcessInstance | None:
@@ -38,8 +41,9 @@ class InstanceRepository(AnchorRepository):
     def lock(self, instance_id: int) -> ProcessInstance | None:
         """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
         already serializes writers). Commands on one instance then run one after the other. Its history
-        anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors)."""
-        stmt = select(ProcessInstance).options(_SMALL_DEFINITION).where(ProcessInstance.id == instance_id)
+        anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors). The
+        engine state is left unread (loaded on first use): a command's write phase saves a new one."""
+        stmt = select(ProcessInstance).options(_SMALL_DEFINITION, _NO_STATE).where(ProcessInstance.id == instance_id)
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=ProcessInstance)  # not the joined definition row
         instance = self.session.scalars(stmt.execution_options(populate_existing=True)).first()
