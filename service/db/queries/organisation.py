@@ -86,6 +86,9 @@ class UserRepository(Repository):
         )
 
 
+_NAMES = select(Unit.code, Unit.name)  # built once: every 台账 projection with a unit task reads it
+
+
 class UnitRepository(Repository):
     def by_code(self, code: str) -> Unit | None:
         return self.session.scalars(select(Unit).where(Unit.code == code)).first()
@@ -101,4 +104,4 @@ class UnitRepository(Repository):
 
     def names(self) -> dict[str, str]:
         """code -> Chinese name, for showing units to people."""
-        return {code: name for code, name in self.session.execute(select(Unit.code, Unit.name))}
+        return {code: name for code, name in self.session.execute(_NAMES)}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,6 +28,14 @@ _SMALL_DEFINITION = (
 
 # The engine state (~23 kB of JSON text for a 督办事项 at 办理) is what a write phase replaces, not reads.
 _NO_STATE = defer(ProcessInstance.state)
+# Built once: building a statement and its cache key each time cost as much as running it on SQLite.
+_LOCK = (
+    select(ProcessInstance)
+    .options(_SMALL_DEFINITION, _NO_STATE)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .execution_options(populate_existing=True)
+)
+_LOCK_FOR_UPDATE = _LOCK.with_for_update(of=ProcessInstance)  # not the joined definition row
 
 
 class InstanceRepository(AnchorRepository):
@@ -43,10 +51,8 @@ class InstanceRepository(AnchorRepository):
         already serializes writers). Commands on one instance then run one after the other. Its history
         anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors). The
         engine state is left unread (loaded on first use): a command's write phase saves a new one."""
-        stmt = select(ProcessInstance).options(_SMALL_DEFINITION, _NO_STATE).where(ProcessInstance.id == instance_id)
-        if self.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=ProcessInstance)  # not the joined definition row
-        instance = self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+        stmt = _LOCK_FOR_UPDATE if self.session.get_bind().dialect.name == "postgresql" else _LOCK
+        instance = self.session.scalars(stmt, {"instance_id": instance_id}).first()
         if instance is not None:
             self._learn(instance_id, instance.history_head, instance.history_count)
         return instance
@@ -148,10 +154,12 @@ class InstanceRepository(AnchorRepository):
         return int(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def many(self, ids: Sequence[int]) -> Sequence[ProcessInstance]:
-        """The instances of `ids` (with their definitions), in one query."""
+        """The instances of `ids` (with their definitions, less the big columns: every row would decode its
+        definition's forms again), in one query."""
         if not ids:
             return []
-        return self.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(ids)))).unique().all()
+        stmt = select(ProcessInstance).options(_SMALL_DEFINITION).where(ProcessInstance.id.in_(list(ids)))
+        return self.session.scalars(stmt).unique().all()
 
 
 class CounterRepository(Repository):

@@ -6,10 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 
 from service.db.models import HumanTask
 from service.db.queries.base import Repository
+
+# Built once (every command reads its instance's ready tasks): its construction cost as much as the query.
+_READY_OF_INSTANCE = (
+    select(HumanTask)
+    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "ready")
+    .order_by(HumanTask.created_at, HumanTask.id)
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,7 @@ class TaskRepository(Repository):
         return {i: frozenset(t) for i, t in found.items()}
 
     def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
-        stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
-        return self.session.scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)).all()
+        return self.session.scalars(_READY_OF_INSTANCE, {"instance_id": instance_id}).all()
 
     def search(
         self,
