@@ -77,7 +77,7 @@ def _spawn(uow: UnitOfWork, ctx: ServiceContext, campaign: ProcessInstance, limi
 
 def resume_if_done(uow: UnitOfWork, ctx: ServiceContext, campaign_id: int) -> bool:
     """Complete the campaign's 整改事项办理中 when none of its items is open; True if it did."""
-    campaign = uow.instances.lock(campaign_id)
+    campaign = uow.instances.lock(campaign_id, with_state=True)  # completes a task in this transaction
     if campaign is None or uow.campaigns.open_count(campaign_id) > 0:
         return False
     results = [

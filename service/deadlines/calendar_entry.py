@@ -142,7 +142,7 @@ def recompute_one(
     reason: str,
     actor: str = "系统",
 ) -> bool:
-    instance = uow.instances.lock(instance_id)
+    instance = uow.instances.lock(instance_id, with_state=True)  # the deadline moves in this transaction
     if instance is None or instance.status != "running":
         return False
     derived = _derived_deadline(instance.data or {}, old)

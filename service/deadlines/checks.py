@@ -21,7 +21,7 @@ def is_handling(item: ProcessInstance) -> bool:
 
 def handling_item(uow: UnitOfWork, item_id: int, *, lock: bool = False) -> ProcessInstance:
     """The supervised item, which must be assigned (交办) and still running."""
-    item = uow.instances.lock(item_id) if lock else uow.instances.get(item_id)
+    item = uow.instances.lock(item_id, with_state=True) if lock else uow.instances.get(item_id)
     if item is None or item.process_key != ITEM_PROCESS:
         raise NotFound(f"督办事项 {item_id} 不存在")
     if not is_handling(item):

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any
 from service.db.models import HumanTask, ProcessInstance
 from service.notifications import deliver, task_recipients
 from service.notifications.messages import Message
-from service.process.events import task_unit
 from service.workdays import lights
 
 if TYPE_CHECKING:
     from service.db.session import UnitOfWork
-    from service.engine.records import FiredTimer, ReadyTask
+    from service.engine.records import FiredTimer
     from service.process.context import ServiceContext
     from service.process.events import StepSaved
 
@@ -82,10 +81,8 @@ def timers_fired(
     fired: Sequence[FiredTimer],
     data: Mapping[str, Any],
     now: datetime,
-    ready: Sequence[ReadyTask],
 ) -> None:
-    """A timer fired in a unit's branch (临期催办, 逾期催办, …): remind that unit's staff, linking to the
-    unit's open task among the `ready` ones saved with the step (its id is the task's)."""
+    """A timer fired in a unit's branch (临期催办, 逾期催办, …): remind that unit's staff."""
     for timer in fired:
         unit = getattr(timer, "unit", None)
         if not unit:
@@ -94,7 +91,7 @@ def timers_fired(
         body = _item(instance.business_number, _item_title(data, instance))
         body += f"，办理时限：{deadline}" if deadline else ""
         body += "。请抓紧办理，按时报送办理情况。"
-        open_tasks = [t for t in ready if task_unit(t) == unit]
+        open_tasks = [t for t in uow.tasks.ready_for_instance(instance.id) if t.unit_code == unit]
         link = f"/tasks/{open_tasks[0].id}" if open_tasks else f"/items/{instance.id}"
         title = f"{timer[1]}：{_item_title(data, instance)}"[:200]
         message = Message("reminder", title, body, link, instance.id)
@@ -104,4 +101,4 @@ def timers_fired(
 def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
     """Subscriber: 新待办 to who may act on each new task, then 催办 for each timer fired in a unit's branch."""
     tasks_created(uow, ctx, step.new_tasks, step.now)
-    timers_fired(uow, ctx, step.instance, step.timers_fired, step.data, step.now, step.ready)
+    timers_fired(uow, ctx, step.instance, step.timers_fired, step.data, step.now)

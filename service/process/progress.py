@@ -107,6 +107,15 @@ def sync_tasks(
     return list(ready.values()), created
 
 
+def _write_events(uow: UnitOfWork) -> None:
+    """The step's history events go in before the save that anchors them: if their INSERT fails, no anchor
+    ever points at events that are not there."""
+    try:
+        uow.history.write_batch()
+    except IntegrityError:  # a concurrent command wrote this instance's history first
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
+
+
 def _failed(
     uow: UnitOfWork,
     instance: ProcessInstance,
@@ -121,6 +130,7 @@ def _failed(
     record_steps(uow, instance.id, outcome.record, actor, now)
     error = outcome.record.error
     values = {"status": "error", "next_wake_at": None, "updated_at": now, "error_message": error and error.message}
+    _write_events(uow)
     if not uow.instances.save_state(instance, expected, {**also_set, **values}):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
 
@@ -139,14 +149,11 @@ def persist(
 ) -> None:
     """`also_set`: more columns of the instance row for the same versioned save (a timer pass's claim ends
     with it). The step's history events are written by one INSERT, and their anchor by that save."""
-    try:
-        with uow.instances.deferred_anchor(instance.id), uow.history.batched():
-            if outcome.state is None:
-                _failed(uow, instance, outcome, actor, now, expected_version, also_set or {})
-                return
-            step = _saved(uow, instance, outcome, actor, now, expected_version, also_set or {})
-    except IntegrityError:  # a concurrent command wrote this instance's history first
-        raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
+    with uow.instances.deferred_anchor(instance.id), uow.history.batched():  # no savepoint inside
+        if outcome.state is None:
+            _failed(uow, instance, outcome, actor, now, expected_version, also_set or {})
+            return
+        step = _saved(uow, instance, outcome, actor, now, expected_version, also_set or {})
     # the ledger row, notifications, the 延期 hook: see service/wiring.py
     ctx.publish(uow, replace(step, completed_task=completed_task, submitted=submitted))
 
@@ -162,8 +169,11 @@ def _saved(
 ) -> events.StepSaved:
     assert outcome.state is not None
     record = outcome.record
-    record_steps(uow, instance.id, record, actor, now)
-    ready, created = sync_tasks(uow, instance.id, outcome, now)
+    try:
+        record_steps(uow, instance.id, record, actor, now)
+        ready, created = sync_tasks(uow, instance.id, outcome, now)
+    except IntegrityError:  # a concurrent command wrote this instance's tasks first
+        raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
     completed = outcome.completed
     status = "error" if record.error else ("completed" if completed else "running")
     if status == "running" and instance.status == "suspended":
@@ -196,6 +206,7 @@ def _saved(
         actor=actor,
         now=now,
     )
+    _write_events(uow)
     if not uow.instances.save_state(instance, expected_version, values):
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试")
     return events.StepSaved(

@@ -5,7 +5,8 @@ outside the anchored chain, nor an anchor pointing at an event that is not there
 
 from __future__ import annotations
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, inspect
 
 from service.process import history
 from tests.api_helpers import Actor
@@ -88,3 +89,37 @@ def test_an_anchor_moved_without_a_save_is_written_when_the_block_ends_even_if_i
     with services.uow() as uow:
         assert uow.instances.anchor(iid) == (head, before + 1)
         assert history.verify(uow, iid).ok
+
+
+def test_a_savepoint_inside_a_deferred_anchor_is_refused_rather_than_forking_the_chain(client, tokens, services):
+    # Given an instance locked in a write transaction, and an event appended inside deferred_anchor
+    iid = _instance(client, tokens)
+    with services.uow() as uow:
+        before = uow.instances.anchor(iid)
+    with services.uow() as uow:
+        uow.begin_write()
+        uow.instances.lock(iid)
+        # When a savepoint inside the block appends another event, it is refused: the savepoint would have
+        # chained from the row's old anchor while the moved one waits unwritten
+        with pytest.raises(RuntimeError, match="no savepoint"):
+            with uow.instances.deferred_anchor(iid), uow.history.batched():
+                history.append(uow, iid, "test_event", "test", services.ctx.now(), {"n": 4})
+                with uow.session.begin_nested():
+                    history.append(uow, iid, "test_event", "test", services.ctx.now(), {"n": 5})
+        uow.rollback()
+    # Then nothing was written and the chain is as it was
+    with services.uow() as uow:
+        assert uow.instances.anchor(iid) == before
+        assert history.verify(uow, iid).ok
+
+
+def test_the_locked_row_leaves_the_engine_state_unread_unless_asked(client, tokens, services):
+    iid = _instance(client, tokens)
+    with services.uow() as uow:
+        uow.begin_write()
+        assert "state" in inspect(uow.instances.lock(iid)).unloaded
+        uow.rollback()
+    with services.uow() as uow:
+        uow.begin_write()
+        assert "state" not in inspect(uow.instances.lock(iid, with_state=True)).unloaded
+        uow.rollback()

@@ -37,6 +37,10 @@ class AnchorRepository(Repository):
         if txn is None:
             return None
         if self._known is None or self._known.txn is not txn:
+            if self._known is not None and self._known.deferring:
+                # a savepoint (or a new transaction) inside deferred_anchor would chain from the row's
+                # old anchor while the moved one waits unwritten: refused, not silently forked
+                raise RuntimeError("deferred_anchor: no savepoint or new transaction inside the block")
             if not create:
                 return None
             self._known = _Known(txn)

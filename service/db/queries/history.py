@@ -39,22 +39,23 @@ class HistoryRepository(Repository):
             yield
         except BaseException:
             with contextlib.suppress(Exception):  # a broken transaction is rolled back anyway
-                self._write_batch()
+                self.write_batch()
             raise
         else:
-            self._write_batch()
+            self.write_batch()
         finally:
             self._batch = None
 
-    def _write_batch(self) -> None:
-        rows, self._batch = self._batch or [], []
+    def write_batch(self) -> None:
+        """Write what the batch holds now (before the versioned save that anchors it, say)."""
+        rows, self._batch = self._batch or [], ([] if self._batch is not None else None)
         if rows:
             self.session.execute(insert(HISTORY_TABLE), rows)
 
     def _before_read(self) -> None:
         """What a batch holds goes to the database before any read of the history."""
         if self._batch:
-            self._write_batch()
+            self.write_batch()
 
     def last(self, instance_id: int) -> HistoryEvent | None:
         self._before_read()

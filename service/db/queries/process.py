@@ -29,13 +29,15 @@ _SMALL_DEFINITION = (
 # The engine state (~23 kB of JSON text for a 督办事项 at 办理) is what a write phase replaces, not reads.
 _NO_STATE = defer(ProcessInstance.state)
 # Built once: building a statement and its cache key each time cost as much as running it on SQLite.
-_LOCK = (
+_LOCK_WITH_STATE = (
     select(ProcessInstance)
-    .options(_SMALL_DEFINITION, _NO_STATE)
+    .options(_SMALL_DEFINITION)
     .where(ProcessInstance.id == bindparam("instance_id"))
     .execution_options(populate_existing=True)
 )
+_LOCK = _LOCK_WITH_STATE.options(_NO_STATE)
 _LOCK_FOR_UPDATE = _LOCK.with_for_update(of=ProcessInstance)  # not the joined definition row
+_LOCK_WITH_STATE_FOR_UPDATE = _LOCK_WITH_STATE.with_for_update(of=ProcessInstance)
 
 
 class InstanceRepository(AnchorRepository):
@@ -46,12 +48,19 @@ class InstanceRepository(AnchorRepository):
         """The instance as a command's read phase wants it: its definition without the big columns."""
         return self.session.get(ProcessInstance, instance_id, options=[_SMALL_DEFINITION])
 
-    def lock(self, instance_id: int) -> ProcessInstance | None:
+    def lock(self, instance_id: int, *, with_state: bool = False) -> ProcessInstance | None:
         """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
         already serializes writers). Commands on one instance then run one after the other. Its history
         anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors). The
-        engine state is left unread (loaded on first use): a command's write phase saves a new one."""
-        stmt = _LOCK_FOR_UPDATE if self.session.get_bind().dialect.name == "postgresql" else _LOCK
+        engine state is left unread (a command's write phase saves a new one) unless `with_state`: the
+        callers that run the engine inside their write transaction read it."""
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        stmt = {
+            (False, False): _LOCK,
+            (True, False): _LOCK_FOR_UPDATE,
+            (False, True): _LOCK_WITH_STATE,
+            (True, True): _LOCK_WITH_STATE_FOR_UPDATE,
+        }[postgresql, with_state]
         instance = self.session.scalars(stmt, {"instance_id": instance_id}).first()
         if instance is not None:
             self._learn(instance_id, instance.history_head, instance.history_count)
