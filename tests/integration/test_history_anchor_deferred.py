@@ -101,11 +101,14 @@ def test_a_savepoint_inside_a_deferred_anchor_is_refused_rather_than_forking_the
         uow.instances.lock(iid)
         # When a savepoint inside the block appends another event, it is refused: the savepoint would have
         # chained from the row's old anchor while the moved one waits unwritten
-        with pytest.raises(RuntimeError, match="no savepoint"):
-            with uow.instances.deferred_anchor(iid), uow.history.batched():
-                history.append(uow, iid, "test_event", "test", services.ctx.now(), {"n": 4})
-                with uow.session.begin_nested():
-                    history.append(uow, iid, "test_event", "test", services.ctx.now(), {"n": 5})
+        with (
+            pytest.raises(RuntimeError, match="no savepoint"),
+            uow.instances.deferred_anchor(iid),
+            uow.history.batched(),
+        ):
+            history.append(uow, iid, "test_event", "test", services.ctx.now(), {"n": 4})
+            with uow.session.begin_nested():
+                history.append(uow, iid, "test_event", "test", services.ctx.now(), {"n": 5})
         uow.rollback()
     # Then nothing was written and the chain is as it was
     with services.uow() as uow:
