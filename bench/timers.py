@@ -28,7 +28,7 @@ previous writes; with --before, the old path's engine step and write together).
 Baselines from the same run, on the same machine state: one raw engine step (`advance`) of a due instance
 through an engine process, no database (median/p99 of 200); a primary-key read of an instance row in a fresh
 unit of work (median/p99 of 200); and N × the raw step = the time one engine process alone would need.
-With --before, the previous per-instance path (`scheduler.fire_one`, one instance after the other, each
+With --before, the previous per-instance path (`timer_firing.fire_one`, one instance after the other, each
 read and written on its own) fires one more set of N copies in-process, for the before/after table.
 """
 
@@ -193,7 +193,7 @@ def count(services: Any, since: dict[str, int], due: set[int], unit_of: dict[int
 def worker_main(url: str, at: str, result: str) -> int:
     """One `duban worker`-equivalent: warm, say ready, wait for the go line, loop passes until none fires."""
     from service.config import Settings
-    from service.process import scheduler
+    from service.process import scheduler, timer_firing
     from service.wiring import build_services
     from service.workdays import calendar
 
@@ -208,7 +208,7 @@ def worker_main(url: str, at: str, result: str) -> int:
     services.ctx.engines.warm()
     calendar.ensure_loaded(services.uow)
     times: list[float] = []
-    real = scheduler.fire_prepared
+    real = timer_firing.fire_prepared
 
     def timed(*args: Any, **kwargs: Any) -> bool:
         t0 = time.perf_counter()
@@ -217,7 +217,7 @@ def worker_main(url: str, at: str, result: str) -> int:
             times.append((time.perf_counter() - t0) * 1000)
         return saved
 
-    scheduler.fire_prepared = timed  # type: ignore[assignment]
+    timer_firing.fire_prepared = timed  # type: ignore[assignment]
     print("ready", flush=True)
     sys.stdin.readline()
     t0 = time.perf_counter()
@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from service.config import Settings
     from service.notifications.config import NotifyConfig
-    from service.process import scheduler
+    from service.process import scheduler, timer_firing
     from service.workdays import calendar
 
     tmp = Path(tempfile.mkdtemp(prefix="duban-bench-timers-"))
@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         for iid in sorted(due):
             s = time.perf_counter()
             with services.uow() as uow:
-                scheduler.fire_one(uow, services.ctx, iid, at)
+                timer_firing.fire_one(uow, services.ctx, iid, at)
             times.append((time.perf_counter() - s) * 1000)
         seconds = time.perf_counter() - t0
         section("before: the previous per-instance path (fire_one, one after the other, in-process)")

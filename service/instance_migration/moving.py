@@ -15,7 +15,7 @@ from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome
 from service.instance_migration.rules import MOVABLE, engine_request, plan_of, refusal
-from service.process import checkpoints, events, history, progress
+from service.process import checkpoints, events, history, step_effects
 from service.process.context import ServiceContext
 
 MAX_ATTEMPTS = 5
@@ -102,8 +102,8 @@ def _save_moved(
             "changed": plan.get("changed", []),
         },
     )
-    progress.record_steps(uow, instance.id, outcome.record, job.actor, now)
-    ready, created = progress.sync_tasks(uow, instance.id, outcome, now)
+    step_effects.record_steps(uow, instance.id, outcome.record, job.actor, now)
+    ready, created = step_effects.sync_tasks(uow, instance.id, outcome, now)
     by_id = {t.id: t for t in ready}
     for row in uow.tasks.ready_for_instance(instance.id):  # a kept task takes the new version's name and form
         task = by_id.get(row.id)

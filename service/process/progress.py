@@ -14,97 +14,14 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from service import workdays
 from service.db.models import HumanTask, ProcessInstance
 from service.db.session import UnitOfWork
 from service.engine.commands import EngineOutcome
 from service.engine.commands import json_safe as json_safe
-from service.engine.records import ReadyTask, StepRecord
 from service.errors import Conflict
 from service.process import checkpoints, events, history
 from service.process.context import ServiceContext
-
-DEFAULT_DUE_WORKDAYS = 5
-
-
-def _due_at(ready: ReadyTask, now: datetime) -> datetime:
-    """The task's deadline from its `due` value (evaluated in the engine process), else the default."""
-    if ready.due:
-        try:
-            if len(ready.due) == 10:
-                return workdays.deadline_end(ready.due)
-            parsed = datetime.fromisoformat(ready.due)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=workdays.SHANGHAI)
-        except ValueError:  # a bad due value must not stop the process; use the default
-            pass
-    return workdays.deadline_end(workdays.add_workdays(now, DEFAULT_DUE_WORKDAYS))
-
-
-def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: str, now: datetime) -> None:
-    if record.completed:
-        history.append(
-            uow,
-            instance_id,
-            "engine_steps",
-            actor,
-            now,
-            {"elements": [{"element_id": e, "name": n} for e, n in record.completed]},
-        )
-    for timer in record.timers_fired:
-        fired = {"element_id": timer[0], "name": timer[1]}
-        unit = getattr(timer, "unit", None)  # the unit whose branch the timer sits in (临期/逾期催办)
-        history.append(uow, instance_id, "timer_fired", actor, now, fired | ({"unit": unit} if unit else {}))
-    if record.error is not None:
-        history.append(
-            uow,
-            instance_id,
-            "error",
-            actor,
-            now,
-            {"message": record.error.message, "element_id": record.error.element_id, "line": record.error.line},
-        )
-
-
-def sync_tasks(
-    uow: UnitOfWork, instance_id: int, outcome: EngineOutcome, now: datetime
-) -> tuple[list[ReadyTask], list[HumanTask]]:
-    """Make the human_tasks rows match the engine's ready user tasks; returns those tasks and the rows
-    created for the newly ready ones."""
-    ready = {t.id: t for t in outcome.ready}
-    known = set()
-    created: list[HumanTask] = []
-    for row in uow.tasks.ready_for_instance(instance_id):
-        if row.id in ready:
-            known.add(row.id)
-        else:
-            row.state = "cancelled"  # e.g. an interrupting event took the token away
-            row.completed_at = now
-    for task_id, task in ready.items():
-        if task_id in known:
-            continue
-        existing = uow.tasks.get(task_id)
-        if existing is not None:  # the same engine task ready again (a retry): reopen it
-            existing.state, existing.completed_at, existing.completed_by = "ready", None, None
-            continue
-        created.append(
-            HumanTask(
-                id=task_id,
-                instance_id=instance_id,
-                element_id=task.element_id,
-                name=task.name,
-                lane=task.lane,
-                unit_code=events.task_unit(task),
-                position=task.position,
-                form_key=task.form_key,
-                due_at=_due_at(task, now),
-                state="ready",
-                created_at=now,
-                data=task.data,
-            )
-        )
-        uow.tasks.add(created[-1])
-    uow.tasks.flush()
-    return list(ready.values()), created
+from service.process.step_effects import record_steps, sync_tasks
 
 
 def _write_events(uow: UnitOfWork) -> None:

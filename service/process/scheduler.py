@@ -4,10 +4,11 @@ background loop of `duban serve` and `duban worker` (service/background.py); saf
 A pass claims the due instances in batches (`CLAIM_BATCH`): one short write transaction marks them claimed
 by this pass for a lease (`ctx.timer_lease_seconds`, wall-clock time) — on PostgreSQL with FOR UPDATE SKIP
 LOCKED, so two workers claiming at once take different rows and neither waits. The batch's rows and ready
-task ids are read in one query each, the engine steps run in the engine processes (as many at once as the
-pool has), and each instance is saved in its own transaction, which also ends its claim: a failure of one
-loses nobody else's. A claim left by a crashed worker runs out after the lease. The optimistic version check
-on save is the last line of defence either way. See docs/decisions/0024-timers-at-scale.md.
+task ids are read in one query each, the engine steps run ahead in the engine processes (all but one of
+them), and each instance is saved in its own transaction, which also ends its claim: a failure of one
+loses nobody else's (service/process/timer_firing.py). A claim left by a crashed worker runs out after the
+lease. The optimistic version check on save is the last line of defence either way.
+See docs/decisions/0024-timers-at-scale.md.
 """
 
 from __future__ import annotations
@@ -18,52 +19,19 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from service import workdays
-from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
-from service.engine.commands import EngineOutcome, EngineRequest
+from service.engine.commands import EngineOutcome
 from service.errors import Conflict
-from service.process import progress
+from service.process import timer_firing
 from service.process.context import ServiceContext
 
 log = logging.getLogger(__name__)
-SYSTEM_ACTOR = "系统定时器"
-
-
-def _due(instance: ProcessInstance | None, now: datetime) -> bool:
-    return (
-        instance is not None
-        and instance.status == "running"
-        and instance.next_wake_at is not None
-        and instance.next_wake_at <= now
-    )
-
-
-def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: datetime) -> bool:
-    """Read → engine (no transaction open) → write if nobody saved the instance meanwhile.
-    Two workers may compute the same firing; the version check lets exactly one of them save it."""
-    uow.begin_read()
-    instance = uow.instances.get(instance_id)
-    if instance is None or not _due(instance, now):
-        return False  # another worker got there first
-    expected = instance.version
-    files, request = ctx.engine_command(uow, instance, op="advance", now=now)
-    uow.end_read()
-    outcome = ctx.run_engine(files, request)
-    uow.begin_write()
-    instance = uow.instances.lock(instance_id)
-    if instance is None or instance.version != expected or not _due(instance, now):
-        return False
-    progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, expected)
-    uow.commit()
-    return True
-
 
 CLAIM_BATCH = 50  # instances claimed in one transaction: a few seconds of work for one worker
 PASS_SECONDS = 30.0  # a pass stops claiming after this, so the worker's other duties get their turn
@@ -78,56 +46,6 @@ def _claimant() -> str:
 def _wall() -> datetime:
     """Real time, for the leases: the service clock (`ctx.now`, injected in tests) says what is due."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One claimed instance, read in the batch's read phase: what its engine step needs."""
-
-    instance_id: int
-    expected: int
-    files: Mapping[str, bytes]
-    request: EngineRequest
-
-
-def prepare(uow: UnitOfWork, ctx: ServiceContext, ids: Sequence[int], now: datetime) -> list[Prepared]:
-    """The read phase of a batch: the instances and their ready task ids in one query each (no N+1);
-    those no longer due (fired or changed by someone else meanwhile) are left out."""
-    known = uow.tasks.ready_ids_for_instances(ids)
-    prepared = []
-    order = {instance_id: n for n, instance_id in enumerate(ids)}
-    for instance in sorted(uow.instances.many(ids), key=lambda i: order[i.id]):
-        if _due(instance, now):
-            files, request = ctx.engine_command(uow, instance, op="advance", now=now, known_ready=known[instance.id])
-            prepared.append(Prepared(instance.id, instance.version, files, request))
-    return prepared
-
-
-def fire_prepared(
-    uow_factory: Callable[[], UnitOfWork],
-    ctx: ServiceContext,
-    item: Prepared,
-    now: datetime,
-    claimant: str,
-    release: bool = True,
-    outcome: EngineOutcome | None = None,
-) -> bool:
-    """Engine step (no transaction open; `outcome`: already run ahead by the pass), then the instance's own
-    write transaction: saved only if nobody saved the instance since it was read; the claim ends with it
-    (unless `release` is False)."""
-    if outcome is None:
-        outcome = ctx.run_engine(item.files, item.request)
-    with uow_factory() as uow:
-        uow.begin_write()
-        instance = uow.instances.lock(item.instance_id)
-        if instance is None or instance.version != item.expected or not _due(instance, now):
-            return False
-        # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of
-        # this version then fails its check anyway
-        ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
-        progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
-        uow.commit()
-    return True
 
 
 def tick(
@@ -160,11 +78,11 @@ def tick(
     ahead_width = max(1, getattr(ctx.engines, "size", 1) - 1)
     ahead = ThreadPoolExecutor(max_workers=ahead_width, thread_name_prefix="duban-steps")
 
-    def one(item: Prepared, step: Future[EngineOutcome]) -> bool:
+    def one(item: timer_firing.Prepared, step: Future[EngineOutcome]) -> bool:
         try:
             outcome = step.result()
             # an instance fired again and again in one pass keeps its claim: the pass moves on
-            saved = fire_prepared(
+            saved = timer_firing.fire_prepared(
                 uow_factory,
                 ctx,
                 item,
@@ -199,7 +117,7 @@ def tick(
             claimed_any = True
             with uow_factory() as uow:
                 uow.begin_read()
-                batch = prepare(uow, ctx, ids, now)
+                batch = timer_firing.prepare(uow, ctx, ids, now)
                 uow.end_read()
             steps = [ahead.submit(ctx.run_engine, item.files, item.request) for item in batch]
             if pool is None:
@@ -232,7 +150,7 @@ def wake(
     for _ in range(100):  # the bound of one pass's batch
         with uow_factory() as uow:
             try:
-                if not fire_one(uow, ctx, instance_id, now):
+                if not timer_firing.fire_one(uow, ctx, instance_id, now):
                     return fired
             except Conflict:
                 continue  # saved by someone else meanwhile: look again

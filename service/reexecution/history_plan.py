@@ -10,7 +10,7 @@ from typing import Any
 
 from service.db.models import HistoryEvent
 from service.process import checkpoints
-from service.process.scheduler import SYSTEM_ACTOR
+from service.process.timer_firing import SYSTEM_ACTOR
 
 MOVE_KINDS = frozenset({"deadline_extended", "deadline_recomputed"})
 STATUS_KINDS = {"instance_suspended": "suspended", "instance_resumed": "running", "instance_withdrawn": "withdrawn"}

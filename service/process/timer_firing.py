@@ -1,0 +1,98 @@
+"""Firing one instance's due timers: its engine step (`advance`, no transaction open) and its own write
+transaction, saved only if nobody saved the instance since it was read. `scheduler` runs these over the
+due instances in batches (`prepare` reads a batch, `fire_prepared` writes one of it) or for one instance
+(`fire_one`). See docs/decisions/0024-timers-at-scale.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from service.db.models import ProcessInstance
+from service.db.session import UnitOfWork
+from service.engine.commands import EngineOutcome, EngineRequest
+from service.process import progress
+from service.process.context import ServiceContext
+
+SYSTEM_ACTOR = "系统定时器"
+
+
+def _due(instance: ProcessInstance | None, now: datetime) -> bool:
+    return (
+        instance is not None
+        and instance.status == "running"
+        and instance.next_wake_at is not None
+        and instance.next_wake_at <= now
+    )
+
+
+def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: datetime) -> bool:
+    """Read → engine (no transaction open) → write if nobody saved the instance meanwhile.
+    Two workers may compute the same firing; the version check lets exactly one of them save it."""
+    uow.begin_read()
+    instance = uow.instances.get(instance_id)
+    if instance is None or not _due(instance, now):
+        return False  # another worker got there first
+    expected = instance.version
+    files, request = ctx.engine_command(uow, instance, op="advance", now=now)
+    uow.end_read()
+    outcome = ctx.run_engine(files, request)
+    uow.begin_write()
+    instance = uow.instances.lock(instance_id)
+    if instance is None or instance.version != expected or not _due(instance, now):
+        return False
+    progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, expected)
+    uow.commit()
+    return True
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One claimed instance, read in the batch's read phase: what its engine step needs."""
+
+    instance_id: int
+    expected: int
+    files: Mapping[str, bytes]
+    request: EngineRequest
+
+
+def prepare(uow: UnitOfWork, ctx: ServiceContext, ids: Sequence[int], now: datetime) -> list[Prepared]:
+    """The read phase of a batch: the instances and their ready task ids in one query each (no N+1);
+    those no longer due (fired or changed by someone else meanwhile) are left out."""
+    known = uow.tasks.ready_ids_for_instances(ids)
+    prepared = []
+    order = {instance_id: n for n, instance_id in enumerate(ids)}
+    for instance in sorted(uow.instances.many(ids), key=lambda i: order[i.id]):
+        if _due(instance, now):
+            files, request = ctx.engine_command(uow, instance, op="advance", now=now, known_ready=known[instance.id])
+            prepared.append(Prepared(instance.id, instance.version, files, request))
+    return prepared
+
+
+def fire_prepared(
+    uow_factory: Callable[[], UnitOfWork],
+    ctx: ServiceContext,
+    item: Prepared,
+    now: datetime,
+    claimant: str,
+    release: bool = True,
+    outcome: EngineOutcome | None = None,
+) -> bool:
+    """Engine step (no transaction open; `outcome`: already run ahead by the pass), then the instance's own
+    write transaction: saved only if nobody saved the instance since it was read; the claim ends with it
+    (unless `release` is False)."""
+    if outcome is None:
+        outcome = ctx.run_engine(item.files, item.request)
+    with uow_factory() as uow:
+        uow.begin_write()
+        instance = uow.instances.lock(item.instance_id)
+        if instance is None or instance.version != item.expected or not _due(instance, now):
+            return False
+        # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of
+        # this version then fails its check anyway
+        ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
+        progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
+        uow.commit()
+    return True
