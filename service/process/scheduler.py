@@ -80,17 +80,9 @@ def tick(
 
     def one(item: timer_firing.Prepared, step: Future[EngineOutcome]) -> bool:
         try:
-            outcome = step.result()
             # an instance fired again and again in one pass keeps its claim: the pass moves on
-            saved = timer_firing.fire_prepared(
-                uow_factory,
-                ctx,
-                item,
-                now,
-                claimant,
-                release=fired[item.instance_id] + 1 < PER_INSTANCE,
-                outcome=outcome,
-            )
+            again = fired[item.instance_id] + 1 < PER_INSTANCE
+            saved = timer_firing.fire_prepared(uow_factory, ctx, item, step.result(), now, release=again)
         except Conflict:
             return False  # saved by someone else meanwhile; the next pass sees the new state
         except Exception:

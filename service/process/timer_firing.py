@@ -75,16 +75,13 @@ def fire_prepared(
     uow_factory: Callable[[], UnitOfWork],
     ctx: ServiceContext,
     item: Prepared,
+    outcome: EngineOutcome,
     now: datetime,
-    claimant: str,
     release: bool = True,
-    outcome: EngineOutcome | None = None,
 ) -> bool:
-    """Engine step (no transaction open; `outcome`: already run ahead by the pass), then the instance's own
-    write transaction: saved only if nobody saved the instance since it was read; the claim ends with it
-    (unless `release` is False)."""
-    if outcome is None:
-        outcome = ctx.run_engine(item.files, item.request)
+    """The instance's own write transaction, after its engine step (`outcome`, run by the pass with no
+    transaction open): saved only if nobody saved the instance since it was read; its timer claim ends with
+    it (unless `release` is False)."""
     with uow_factory() as uow:
         uow.begin_write()
         instance = uow.instances.lock(item.instance_id)
