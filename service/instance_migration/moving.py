@@ -103,9 +103,9 @@ def _save_moved(
         },
     )
     step_effects.record_steps(uow, instance.id, outcome.record, job.actor, now)
-    ready, created = step_effects.sync_tasks(uow, instance.id, outcome, now)
+    ready, created, open_rows = step_effects.sync_tasks(uow, instance.id, outcome, now)
     by_id = {t.id: t for t in ready}
-    for row in uow.tasks.ready_for_instance(instance.id):  # a kept task takes the new version's name and form
+    for row in open_rows:  # a kept task takes the new version's name and form
         task = by_id.get(row.id)
         if task is not None:
             row.element_id, row.name, row.lane = task.element_id, task.name, task.lane
@@ -141,6 +141,7 @@ def _save_moved(
             status=status,
             ready=ready,
             new_tasks=created,
+            open_tasks=open_rows,
             timers_fired=outcome.record.timers_fired,
             completed_now=status == "completed",
             actor=job.actor,

@@ -81,8 +81,10 @@ def timers_fired(
     fired: Sequence[FiredTimer],
     data: Mapping[str, Any],
     now: datetime,
+    open_tasks: Sequence[HumanTask],
 ) -> None:
-    """A timer fired in a unit's branch (临期催办, 逾期催办, …): remind that unit's staff."""
+    """A timer fired in a unit's branch (临期催办, 逾期催办, …): remind that unit's staff, linked to the
+    unit's open task (`open_tasks`: the instance's ready rows as the step left them) if it has one."""
     for timer in fired:
         unit = getattr(timer, "unit", None)
         if not unit:
@@ -91,8 +93,8 @@ def timers_fired(
         body = _item(instance.business_number, _item_title(data, instance))
         body += f"，办理时限：{deadline}" if deadline else ""
         body += "。请抓紧办理，按时报送办理情况。"
-        open_tasks = [t for t in uow.tasks.ready_for_instance(instance.id) if t.unit_code == unit]
-        link = f"/tasks/{open_tasks[0].id}" if open_tasks else f"/items/{instance.id}"
+        mine = [t for t in open_tasks if t.unit_code == unit]
+        link = f"/tasks/{mine[0].id}" if mine else f"/items/{instance.id}"
         title = f"{timer[1]}：{_item_title(data, instance)}"[:200]
         message = Message("reminder", title, body, link, instance.id)
         deliver(uow, ctx.notify_config, uow.notifications.of_unit(unit), message, now)
@@ -101,4 +103,4 @@ def timers_fired(
 def on_step_saved(uow: UnitOfWork, ctx: ServiceContext, step: StepSaved) -> None:
     """Subscriber: 新待办 to who may act on each new task, then 催办 for each timer fired in a unit's branch."""
     tasks_created(uow, ctx, step.new_tasks, step.now)
-    timers_fired(uow, ctx, step.instance, step.timers_fired, step.data, step.now)
+    timers_fired(uow, ctx, step.instance, step.timers_fired, step.data, step.now, step.open_tasks)

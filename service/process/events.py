@@ -32,6 +32,7 @@ class StepSaved:
     status: str  # running / completed / error
     ready: Sequence[ReadyTask]  # every user task ready after the step
     new_tasks: Sequence[HumanTask]  # the human_tasks rows this step created
+    open_tasks: Sequence[HumanTask]  # every ready human_tasks row after the step, oldest first
     timers_fired: Sequence[FiredTimer]
     completed_now: bool  # the instance completed in this step
     actor: str  # who ran the command (a username, or the timer service)

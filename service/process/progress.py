@@ -88,7 +88,7 @@ def _saved(
     record = outcome.record
     try:
         record_steps(uow, instance.id, record, actor, now)
-        ready, created = sync_tasks(uow, instance.id, outcome, now)
+        ready, created, open_rows = sync_tasks(uow, instance.id, outcome, now)
     except IntegrityError:  # a concurrent command wrote this instance's tasks first
         raise Conflict("该流程实例已被他人同时修改，请刷新后重试") from None
     completed = outcome.completed
@@ -132,6 +132,7 @@ def _saved(
         status=status,
         ready=ready,
         new_tasks=created,
+        open_tasks=open_rows,
         timers_fired=record.timers_fired,
         completed_now="completed_at" in values,
         actor=actor,

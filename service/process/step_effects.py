@@ -5,6 +5,7 @@ Used by `progress.persist` and by an instance migration's move."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from service import workdays
 from service.db.models import HumanTask
@@ -54,17 +55,23 @@ def record_steps(uow: UnitOfWork, instance_id: int, record: StepRecord, actor: s
         )
 
 
-def sync_tasks(
-    uow: UnitOfWork, instance_id: int, outcome: EngineOutcome, now: datetime
-) -> tuple[list[ReadyTask], list[HumanTask]]:
-    """Make the human_tasks rows match the engine's ready user tasks; returns those tasks and the rows
-    created for the newly ready ones."""
+class TaskSync(NamedTuple):
+    ready: list[ReadyTask]  # the engine's ready user tasks
+    created: list[HumanTask]  # the rows created for the newly ready ones
+    open_rows: list[HumanTask]  # every ready row after the sync, oldest first, as ready_for_instance reads them
+
+
+def sync_tasks(uow: UnitOfWork, instance_id: int, outcome: EngineOutcome, now: datetime) -> TaskSync:
+    """Make the human_tasks rows match the engine's ready user tasks. The rows left open come back too, so
+    that what reacts to the step does not read them again."""
     ready = {t.id: t for t in outcome.ready}
     known = set()
     created: list[HumanTask] = []
+    open_rows: list[HumanTask] = []
     for row in uow.tasks.ready_for_instance(instance_id):
         if row.id in ready:
             known.add(row.id)
+            open_rows.append(row)
         else:
             row.state = "cancelled"  # e.g. an interrupting event took the token away
             row.completed_at = now
@@ -74,6 +81,7 @@ def sync_tasks(
         existing = uow.tasks.get(task_id)
         if existing is not None:  # the same engine task ready again (a retry): reopen it
             existing.state, existing.completed_at, existing.completed_by = "ready", None, None
+            open_rows.append(existing)
             continue
         created.append(
             HumanTask(
@@ -93,4 +101,6 @@ def sync_tasks(
         )
         uow.tasks.add(created[-1])
     uow.tasks.flush()
-    return list(ready.values()), created
+    open_rows += created
+    open_rows.sort(key=lambda row: (row.created_at, row.id))
+    return TaskSync(list(ready.values()), created, open_rows)

@@ -27,6 +27,7 @@ def _step() -> events.StepSaved:
         status="running",
         ready=(),
         new_tasks=(),
+        open_tasks=(),
         timers_fired=(),
         completed_now=False,
         actor="dcs_li",
