@@ -25,6 +25,8 @@ from service.process import time_limits
 from service.process.events import StepSaved, task_unit
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from service.process.context import ServiceContext
 
 _UNIT_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -70,13 +72,24 @@ def _status(instance_status: str, deadline: str | None, data: Mapping[str, Any])
     return HANDLING if deadline else REGISTERING
 
 
-def describe(uow: UnitOfWork, ready: Sequence[ReadyStep]) -> str:
-    """The current steps, e.g. "办理并报告（霞阳镇人民政府）；审核办理情况": a unit task with its unit's name."""
-    names: dict[str, str] = {}
-    if any(step.unit for step in ready):  # the units table only when a unit task is ready
-        names = uow.units.names()
-    parts = [f"{s.name}（{names.get(s.unit, s.unit)}）" if s.unit else s.name for s in ready]
-    return "；".join(dict.fromkeys(parts))[:1000]
+PROGRESS_LIMIT = 1000
+
+
+def describe(uow: UnitOfWork, ready: Sequence[ReadyStep]) -> str | ColumnElement[str]:
+    """The current steps, e.g. "办理并报告（霞阳镇人民政府）；审核办理情况": a unit task with its unit's name.
+    With a unit task ready, SQL that the row's own write evaluates: the names are read there, not by a
+    query of their own (one round trip fewer for most steps of a 督办事项)."""
+    steps = list(dict.fromkeys(ready))
+    if not any(step.unit for step in steps):
+        return "；".join(step.name for step in steps)[:PROGRESS_LIMIT]
+    pieces: list[tuple[str, str | None]] = []
+    for n, step in enumerate(steps):
+        separator = "；" if n else ""
+        if step.unit:
+            pieces += [(f"{separator}{step.name}（", step.unit), ("）", None)]
+        else:
+            pieces.append((f"{separator}{step.name}", None))
+    return uow.units.spelled(pieces, PROGRESS_LIMIT)
 
 
 def project(
@@ -94,7 +107,7 @@ def project(
     `status` is the instance status being saved (running / completed / error); `actor` is who ran the
     command, so the one who completed the last task is recorded as having closed (销号) the item.
     """
-    progress = describe(uow, ready)  # before a new row is added: its query would autoflush a half-filled row
+    progress = describe(uow, ready)
     item = uow.ledger.get(instance.id)
     searched_before: tuple[str, ...] | None = None
     if item is None:

@@ -16,22 +16,23 @@ INSTANCE = SimpleNamespace(
 
 
 class StubUow:
-    """Just what `project` touches: the ledger row by id, its search index, and the units table (counted)."""
+    """Just what `project` touches: the ledger row by id, its search index, and the text naming units (its
+    pieces recorded; the SQL itself is tested on real databases in tests/integration/test_ledger_progress.py)."""
 
     def __init__(self) -> None:
         self.rows: dict[int, LedgerItem] = {}
-        self.unit_loads = 0
+        self.spelled: list[list[tuple[str, str | None]]] = []
         self.indexed: list[int] = []  # rows whose searchable text was (re)indexed
         self.ledger = SimpleNamespace(
             get=self.rows.get,
             add=lambda item: self.rows.__setitem__(item.instance_id, item),
             index_chars=lambda item: self.indexed.append(item.instance_id),
         )
-        self.units = SimpleNamespace(names=self._unit_names)
+        self.units = SimpleNamespace(spelled=self._spelled)
 
-    def _unit_names(self) -> dict[str, str]:
-        self.unit_loads += 1
-        return {"xiayang": "霞阳镇人民政府", "czj": "县财政局"}
+    def _spelled(self, pieces: list[tuple[str, str | None]], limit: int) -> str:
+        self.spelled.append(list(pieces))
+        return f"<{limit}>"
 
 
 def project(uow: StubUow, data: dict[str, Any], status: str = "running", ready: Any = (), **kw: Any) -> LedgerItem:
@@ -63,12 +64,15 @@ def test_bad_values_are_ignored():
     assert len(project(uow, {"title": "长" * 900}).title) == 500
 
 
-def test_progress_names_the_unit_and_loads_units_only_when_needed():
+def test_progress_names_the_units_in_sql_and_only_when_a_unit_task_is_ready():
     uow = StubUow()
-    steps = [ledger.ReadyStep("办理并报告", "xiayang"), ledger.ReadyStep("办理并报告", "czj")]
-    assert project(uow, {}, ready=steps).progress == "办理并报告（霞阳镇人民政府）；办理并报告（县财政局）"
-    assert project(uow, {}, ready=[ledger.ReadyStep("立项审批")]).progress == "立项审批"
-    assert uow.unit_loads == 1
+    steps = [ledger.ReadyStep("办理并报告", "xiayang"), ledger.ReadyStep("审核"), ledger.ReadyStep("办理并报告", "czj")]
+    assert project(uow, {}, ready=steps + steps[:1]).progress == "<1000>"
+    assert uow.spelled == [
+        [("办理并报告（", "xiayang"), ("）", None), ("；审核", None), ("；办理并报告（", "czj"), ("）", None)]
+    ]
+    assert project(uow, {}, ready=[ledger.ReadyStep("立项审批"), ledger.ReadyStep("审核")]).progress == "立项审批；审核"
+    assert len(uow.spelled) == 1  # no unit: plain text, no SQL
 
 
 def test_closing_records_who_and_when_once():

@@ -4,12 +4,15 @@ chain, business-number counters and task drafts."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.models.base import Base, BigId, JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from service.db.models.ledger import LedgerItem
 
 
 class ProcessDefinition(Base):
@@ -71,6 +74,9 @@ class ProcessInstance(Base):
     timer_claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     timer_claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    # Its 台账 row, read only: loaded with the write phase's lock (service.db.queries.process), so that the
+    # step's projection finds it in the session; written through service.ledger, never through this.
+    ledger_row: Mapped[LedgerItem | None] = relationship(viewonly=True, lazy="select")
 
 
 class HumanTask(Base):

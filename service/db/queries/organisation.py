@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, func, literal, select
 
 from service.db.models import ApiToken, Role, Unit, User, UserRole
 from service.db.queries.base import Repository
@@ -105,3 +105,16 @@ class UnitRepository(Repository):
     def names(self) -> dict[str, str]:
         """code -> Chinese name, for showing units to people."""
         return {code: name for code, name in self.session.execute(_NAMES)}
+
+    @staticmethod
+    def spelled(pieces: Sequence[tuple[str, str | None]], limit: int) -> ColumnElement[str]:
+        """SQL for a text of `pieces`, each its text then the name of its unit (the code when there is no
+        such unit; nothing for None), cut to `limit` characters. A row's column set to it takes the names
+        inside its own INSERT or UPDATE, without a query of its own."""
+        text: ColumnElement[str] = literal("", String)
+        for before, code in pieces:
+            text = text + literal(before, String)
+            if code is not None:
+                name = select(Unit.name).where(Unit.code == literal(code, String)).scalar_subquery()
+                text = text + func.coalesce(name, literal(code, String))
+        return func.substr(text, 1, limit)

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db.models import (
     Counter,
+    LedgerItem,
     ProcessDefinition,
     ProcessInstance,
 )
@@ -29,14 +30,17 @@ _SMALL_DEFINITION = (
 # The engine state (~23 kB of JSON text for a 督办事项 at 办理) is what a write phase replaces, not reads.
 _NO_STATE = defer(ProcessInstance.state)
 # Built once: building a statement and its cache key each time cost as much as running it on SQLite.
+# The instance's 台账 row comes in the same statement: the step's projection updates it (service.ledger),
+# and finds it in the session instead of reading it by a round trip of its own.
 _LOCK_WITH_STATE = (
     select(ProcessInstance)
-    .options(_SMALL_DEFINITION)
+    .outerjoin(LedgerItem, LedgerItem.instance_id == ProcessInstance.id)
+    .options(_SMALL_DEFINITION, contains_eager(ProcessInstance.ledger_row))
     .where(ProcessInstance.id == bindparam("instance_id"))
     .execution_options(populate_existing=True)
 )
 _LOCK = _LOCK_WITH_STATE.options(_NO_STATE)
-_LOCK_FOR_UPDATE = _LOCK.with_for_update(of=ProcessInstance)  # not the joined definition row
+_LOCK_FOR_UPDATE = _LOCK.with_for_update(of=ProcessInstance)  # not the joined definition and ledger rows
 _LOCK_WITH_STATE_FOR_UPDATE = _LOCK_WITH_STATE.with_for_update(of=ProcessInstance)
 
 
@@ -53,7 +57,8 @@ class InstanceRepository(AnchorRepository):
         already serializes writers). Commands on one instance then run one after the other. Its history
         anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors). The
         engine state is left unread (a command's write phase saves a new one) unless `with_state`: the
-        callers that run the engine inside their write transaction read it."""
+        callers that run the engine inside their write transaction read it. Its 台账 row, if it has one, is
+        loaded into the session with it."""
         postgresql = self.session.get_bind().dialect.name == "postgresql"
         stmt = {
             (False, False): _LOCK,
