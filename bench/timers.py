@@ -208,16 +208,16 @@ def worker_main(url: str, at: str, result: str) -> int:
     services.ctx.engines.warm()
     calendar.ensure_loaded(services.uow)
     times: list[float] = []
-    real = timer_firing.fire_prepared
+    real = timer_firing.fire_together
 
-    def timed(*args: Any, **kwargs: Any) -> bool:
+    def timed(*args: Any, **kwargs: Any) -> list[int]:
         t0 = time.perf_counter()
         saved = real(*args, **kwargs)
         if saved:
             times.append((time.perf_counter() - t0) * 1000)
         return saved
 
-    timer_firing.fire_prepared = timed  # type: ignore[assignment]
+    timer_firing.fire_together = timed  # type: ignore[assignment]
     print("ready", flush=True)
     sys.stdin.readline()
     t0 = time.perf_counter()
@@ -341,7 +341,7 @@ def report(
     counts: dict[str, Any],
     times: list[float],
     floor: float,
-    what: str = "write transaction (its engine step ran ahead)",
+    what: str = "write transaction (up to scheduler.GROUP_WRITE firings; their engine steps ran ahead)",
 ) -> None:
     dup = counts["duplicate_events"] + counts["duplicate_notes"] + max(0, counts["outbox"] - counts["outbox_expected"])
     print(f"{label}: {n_workers} worker(s)", flush=True)
@@ -354,7 +354,7 @@ def report(
     rate = counts["fired"] / seconds if seconds else float("nan")
     print(f"  {seconds:.1f} s wall  ({rate:.0f} firings/s; raw engine floor for one process {floor:.1f} s)")
     if times:
-        print(f"  each firing's {what}: {fmt(times)}", flush=True)
+        print(f"  each {what}: {fmt(times)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         target(f"漏触发（{n_workers} 个 worker）", float(counts["missing"]), "<=", 0.0, "次", baseline=base)
     section("summary")
     print(
-        f"{'run':<24} {'fired':>7} {'seconds':>8} {'per s':>7} {'firing p50':>11} {'p99':>8}"
+        f"{'run':<24} {'fired':>7} {'seconds':>8} {'per s':>7} {'write p50':>11} {'p99':>8}"
         f"   raw engine p50 {median(engine):.1f} ms"
     )
     for label, _, seconds, fired, times in summary:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from service.db.models import ProcessInstance
 from service.db.session import UnitOfWork
@@ -82,14 +83,35 @@ def fire_prepared(
     """The instance's own write transaction, after its engine step (`outcome`, run by the pass with no
     transaction open): saved only if nobody saved the instance since it was read; its timer claim ends with
     it (unless `release` is False)."""
+    return bool(fire_together(uow_factory, ctx, [Firing(item, outcome, release)], now))
+
+
+class Firing(NamedTuple):
+    """One prepared instance with its engine step's outcome, ready to be written."""
+
+    item: Prepared
+    outcome: EngineOutcome
+    release: bool  # its timer claim ends with the save
+
+
+def fire_together(
+    uow_factory: Callable[[], UnitOfWork], ctx: ServiceContext, firings: Sequence[Firing], now: datetime
+) -> list[int]:
+    """Several instances' firings in one write transaction: one BEGIN and one COMMIT (on PostgreSQL: one
+    WAL flush) for them all. Each is saved only if nobody saved its instance since it was read (one that
+    was is left out); the ids saved are returned. Whatever one of them raises, none is saved: the caller
+    then writes them one at a time, so the failure is that instance's alone."""
+    saved: list[int] = []
     with uow_factory() as uow:
         uow.begin_write()
-        instance = uow.instances.lock(item.instance_id)
-        if instance is None or instance.version != item.expected or not _due(instance, now):
-            return False
-        # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of
-        # this version then fails its check anyway
-        ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
-        progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
+        for item, outcome, release in firings:
+            instance = uow.instances.lock(item.instance_id)
+            if instance is None or instance.version != item.expected or not _due(instance, now):
+                continue
+            # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of
+            # this version then fails its check anyway
+            ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
+            progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
+            saved.append(item.instance_id)
         uow.commit()
-    return True
+    return saved

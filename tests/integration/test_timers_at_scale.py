@@ -224,3 +224,52 @@ def test_a_firing_writes_the_instance_row_once(client, tokens, services, clock):
         assert kinds == ["engine_steps", "timer_fired", "checkpoint"]
         assert uow.instances.anchor(iid)[1] == len(uow.history.for_instance(iid))
         assert history.verify(uow, iid).ok
+
+
+def test_firings_are_written_in_groups_each_with_its_own_version_check(client, tokens, services, clock, monkeypatch):
+    # Given 11 items due, one of which another command saves after the pass read it and before it writes
+    ids = _items(client, tokens, 11)
+    clock.now = REMINDER_DUE
+    changed = ids[3]
+    real_prepare = scheduler.timer_firing.prepare
+
+    def prepare(uow, ctx, batch_ids, now):  # type: ignore[no-untyped-def]
+        prepared = real_prepare(uow, ctx, batch_ids, now)
+        with services.uow() as other:  # a concurrent save of that instance: its version moves on
+            other.begin_write()
+            stmt = update(ProcessInstance).where(ProcessInstance.id == changed)
+            other.session.execute(stmt.values(version=ProcessInstance.version + 1))
+            other.commit()
+        return prepared
+
+    monkeypatch.setattr(scheduler.timer_firing, "prepare", prepare)
+    order: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        update_of_instance = statement.lstrip().upper().startswith("UPDATE PROCESS_INSTANCES")
+        if update_of_instance and "version" in statement and "timer_claimed_by" in statement:  # a firing's save
+            order.append("save")
+
+    def committed(conn):  # type: ignore[no-untyped-def]
+        order.append("commit")
+
+    event.listen(services.db, "before_cursor_execute", seen)
+    event.listen(services.db, "commit", committed)
+    try:
+        # When a pass runs
+        assert scheduler.tick(services.uow, services.ctx) == 10
+    finally:
+        event.remove(services.db, "before_cursor_execute", seen)
+        event.remove(services.db, "commit", committed)
+    # Then the ten others were saved in two transactions (groups of GROUP_WRITE), the changed one left out
+    groups = [chunk.count("save") for chunk in " ".join(order).split("commit") if "save" in chunk]
+    assert len(groups) == 2 and sum(groups) == 10 and max(groups) <= scheduler.GROUP_WRITE, order
+    fired = _fired(services, ids)
+    assert [iid for iid in ids if fired[(iid, "remind_before_deadline")] == 1] == [i for i in ids if i != changed]
+    with services.uow() as uow:
+        assert all(history.verify(uow, iid).ok for iid in ids)
+    # And the changed one, unclaimed and still due, fires at the next pass, once
+    monkeypatch.setattr(scheduler.timer_firing, "prepare", real_prepare)
+    assert set(_claims(services, ids).values()) == {(None, None)}
+    assert scheduler.tick(services.uow, services.ctx) == 1
+    assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
