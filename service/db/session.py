@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.queries import process
@@ -122,7 +124,35 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
         event.listen(engine, "commit", lambda conn: _end(conn, "COMMIT"))
         event.listen(engine, "rollback", lambda conn: _end(conn, "ROLLBACK"))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "duban_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A pooled connection is pinged before use only when it sat idle for PING_IDLE_SECONDS: one that
+    just came back is in use all the time under load, and a ping on every checkout (`pool_pre_ping`) cost a
+    round trip per transaction — 10 of a completion-and-GET pair's 74 (docs/decisions/0027). A connection
+    the server dropped while it sat idle (a restart, an idle timeout of PgBouncer or a firewall) is found by
+    the ping and replaced, as with pool_pre_ping; one dropped within the last seconds fails its statement."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return  # new, or back a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("connection dropped while idle") from exc  # the pool connects anew
 
 
 def ping(engine: Engine) -> str:
@@ -214,11 +244,20 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
-    def begin_read(self) -> None:
-        """End what is open and begin a reading transaction (deferred on SQLite)."""
+    def begin_read(self, *, brief: bool = False) -> None:
+        """End what is open and begin a reading transaction (deferred on SQLite).
+
+        `brief`: a few reads whose result is checked again by whatever acts on it (a command's write phase
+        re-reads under its lock; a caller's token is looked up once). On PostgreSQL they then run outside a
+        transaction block, each statement on its own snapshot — what READ COMMITTED gives inside one too —
+        without the BEGIN and the ROLLBACK (which also makes psycopg drop its prepared statements): two or
+        three round trips fewer per request (docs/decisions/0027). Not for server-side cursors."""
         self.session.rollback()
         with reading():
-            self.session.connection()
+            if brief and self.dialect == "postgresql":
+                self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            else:
+                self.session.connection()
 
     def end_read(self) -> None:
         """End the reading transaction before the engine runs: nothing is held while it does."""

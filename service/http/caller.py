@@ -19,7 +19,7 @@ def current_principal() -> Principal:
     if header.startswith("Bearer "):
         services = current_services()
         with services.uow() as uow:
-            uow.begin_read()  # a read, also for a POST: it must not queue for SQLite's write lock
+            uow.begin_read(brief=True)  # a read, also for a POST: it must not queue for SQLite's write lock
             principal = auth.principal_for_token(uow, header[7:].strip(), services.ctx.now())
     else:
         found = sessions.session_principal()

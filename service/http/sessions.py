@@ -100,7 +100,7 @@ def signed_in_user() -> tuple[Principal, bool] | None:
         sign_out("expired")
         raise SessionExpired("登录已超时，请重新登录")
     with services.uow() as uow:
-        uow.begin_read()  # a read, also for a POST: it must not queue for SQLite's write lock
+        uow.begin_read(brief=True)  # a read, also for a POST: it must not queue for SQLite's write lock
         user = uow.users.by_username(username)
         live = user is not None and user.active and credentials.session_is_live(uow, user.id, sid)
         if user is None or not live:

@@ -63,7 +63,7 @@ def complete(
     holds no lock; if another command saved the instance meanwhile, the completion is computed again
     from the new state (two units reporting on one item at once both succeed)."""
     for _ in range(MAX_ATTEMPTS):
-        uow.begin_read()
+        uow.begin_read(brief=True)
         task, instance, cleaned = _checked(uow, ctx, actor, task_id, data)
         expected, instance_id, now = instance.version, instance.id, ctx.now()
         files, request = ctx.engine_command(uow, instance, op="complete", now=now, data=cleaned, task_id=task_id)
