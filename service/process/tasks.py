@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from service import workdays
@@ -88,9 +89,17 @@ def complete(
                 f"{error.message if error else '流程执行失败'}。填写的内容已保存为草稿，流程已转为异常，待管理员处理",
                 {"element_id": error.element_id if error else "", "status": "error"},
             )
-        _record(uow, actor, task, cleaned, now, outcome.completed_task_data)
         progress.persist(
-            uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task, submitted=cleaned
+            uow,
+            ctx,
+            instance,
+            outcome,
+            actor.username,
+            now,
+            expected,
+            completed_task=task,
+            submitted=cleaned,
+            first=partial(_record, uow, actor, task, cleaned, now, outcome.completed_task_data),
         )
         uow.commit()
         return task, instance
@@ -118,9 +127,12 @@ def complete_waiting(
     outcome = ctx.run_engine(files, request)
     if outcome.task_not_ready:
         return False
-    if outcome.state is not None:
-        _record(uow, actor, task, data, now, outcome.completed_task_data)
-    progress.persist(uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task)
+    first = (
+        partial(_record, uow, actor, task, data, now, outcome.completed_task_data)
+        if outcome.state is not None
+        else None
+    )
+    progress.persist(uow, ctx, instance, outcome, actor.username, now, expected, completed_task=task, first=first)
     return True
 
 

@@ -118,6 +118,38 @@ def test_a_completion_takes_the_anchor_from_the_locked_row_and_its_chain_verifie
         assert history.verify(uow, iid).ok
 
 
+def test_a_completion_writes_its_events_by_one_insert_and_its_instance_row_by_one_update(
+    client, tokens, services
+) -> None:
+    """Given an item at 办理, when the unit completes it, then its task_completed event goes in with the step's
+    own events (one INSERT, before the save) and the anchor rides on the versioned save: the instance row is
+    written once."""
+    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
+    unit = Actor(client, tokens["fgj_ll"])
+    iid = office.start("supervision_item", {**ITEM, "lead_unit": "fgj", "co_units": []})["id"]
+    office.do(iid, "register", {**ITEM, "lead_unit": "fgj", "co_units": []})
+    leader.do(iid, "approve", {"decision": "approve"})
+    task_id = unit.task(iid, "handle")["id"]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(services.db, "before_cursor_execute", seen)
+    try:
+        unit.complete(task_id, HANDLE)
+    finally:
+        event.remove(services.db, "before_cursor_execute", seen)
+    inserts = [n for n, s in enumerate(statements) if s.startswith("INSERT INTO HISTORY_EVENTS")]
+    updates = [n for n, s in enumerate(statements) if s.startswith("UPDATE PROCESS_INSTANCES")]
+    assert len(inserts) == 1 and len(updates) == 1 and inserts[0] < updates[0], statements
+    assert "HISTORY_HEAD" in statements[updates[0]] and "VERSION" in statements[updates[0]]
+    with services.uow() as uow:
+        kinds = [e.kind for e in uow.history.for_instance(iid)]
+        assert kinds[-3:] == ["task_completed", "engine_steps", "checkpoint"]
+        assert history.verify(uow, iid).ok
+
+
 def test_after_the_versioned_save_the_instance_holds_what_a_fresh_read_finds(services, tokens, client) -> None:
     """Given an item at 办理, when the unit completes it through the use case, then the instance object the
     command holds has the saved version, status, data and state — the same as a fresh read."""
