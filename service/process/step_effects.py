@@ -68,8 +68,11 @@ def sync_tasks(uow: UnitOfWork, instance_id: int, outcome: EngineOutcome, now: d
     known = set()
     created: list[HumanTask] = []
     open_rows: list[HumanTask] = []
-    for row in uow.tasks.ready_for_instance(instance_id):
-        if row.id in ready:
+    earlier: dict[str, HumanTask] = {}  # rows of the engine's ready tasks not ready now (a retry)
+    for row in uow.tasks.ready_or_given(instance_id, list(ready)):  # one read, also for the new ones
+        if row.state != "ready":
+            earlier[row.id] = row
+        elif row.id in ready:
             known.add(row.id)
             open_rows.append(row)
         else:
@@ -78,7 +81,7 @@ def sync_tasks(uow: UnitOfWork, instance_id: int, outcome: EngineOutcome, now: d
     for task_id, task in ready.items():
         if task_id in known:
             continue
-        existing = uow.tasks.get(task_id)
+        existing = earlier.get(task_id)
         if existing is not None:  # the same engine task ready again (a retry): reopen it
             existing.state, existing.completed_at, existing.completed_by = "ready", None, None
             open_rows.append(existing)

@@ -144,6 +144,10 @@ def test_a_completion_writes_its_events_by_one_insert_and_its_instance_row_by_on
     updates = [n for n, s in enumerate(statements) if s.startswith("UPDATE PROCESS_INSTANCES")]
     assert len(inserts) == 1 and len(updates) == 1 and inserts[0] < updates[0], statements
     assert "HISTORY_HEAD" in statements[updates[0]] and "VERSION" in statements[updates[0]]
+    # and the tasks were read twice in each phase (the task, the instance's ready ones): the new 审核 task's
+    # id was looked for among the instance's rows by the same read, not by a primary-key read of its own
+    task_reads = [s for s in statements if s.startswith("SELECT") and "FROM HUMAN_TASKS" in s]
+    assert len(task_reads) == 4, task_reads
     with services.uow() as uow:
         kinds = [e.kind for e in uow.history.for_instance(iid)]
         assert kinds[-3:] == ["task_completed", "engine_steps", "checkpoint"]

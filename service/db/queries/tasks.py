@@ -17,6 +17,15 @@ _READY_OF_INSTANCE = (
     .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "ready")
     .order_by(HumanTask.created_at, HumanTask.id)
 )
+# The same, with any other rows of the given ids (a task the engine made ready again: a retry).
+_READY_OR_GIVEN = (
+    select(HumanTask)
+    .where(
+        HumanTask.instance_id == bindparam("instance_id"),
+        (HumanTask.state == "ready") | HumanTask.id.in_(bindparam("task_ids", expanding=True)),
+    )
+    .order_by(HumanTask.created_at, HumanTask.id)
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,11 @@ class TaskRepository(Repository):
 
     def ready_for_instance(self, instance_id: int) -> Sequence[HumanTask]:
         return self.session.scalars(_READY_OF_INSTANCE, {"instance_id": instance_id}).all()
+
+    def ready_or_given(self, instance_id: int, task_ids: Sequence[str]) -> Sequence[HumanTask]:
+        """The instance's ready tasks and, in whatever state, those of `task_ids` — one statement."""
+        params = {"instance_id": instance_id, "task_ids": list(task_ids)}
+        return self.session.scalars(_READY_OR_GIVEN, params).all()
 
     def search(
         self,
