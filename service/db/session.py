@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.queries import process
@@ -152,7 +152,9 @@ def _ping_when_idle(engine: Engine) -> None:
         try:
             engine.dialect.do_ping(dbapi_conn)
         except engine.dialect.loaded_dbapi.Error as exc:
-            raise DisconnectionError("connection dropped while idle") from exc  # the pool connects anew
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):  # the server went away: so did the others
+                raise InvalidatePoolError("connection dropped while idle") from exc  # as pool_pre_ping does
+            raise DisconnectionError("connection unusable") from exc  # this one is replaced
 
 
 def ping(engine: Engine) -> str:

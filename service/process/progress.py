@@ -70,11 +70,11 @@ def persist(
     runs before the step's own, inside the same blocks, so the command's events (a completion's
     task_completed) go in with them — two round trips fewer than appending them before."""
     with uow.instances.deferred_anchor(instance.id), uow.history.batched():  # no savepoint inside
-        if first is not None:
-            first()
-        if outcome.state is None:
+        if outcome.state is None:  # nothing of the step is kept, nor what `first` would record of it
             _failed(uow, instance, outcome, actor, now, expected_version, also_set or {})
             return
+        if first is not None:
+            first()
         step = _saved(uow, instance, outcome, actor, now, expected_version, also_set or {})
     # the ledger row, notifications, the 延期 hook: see service/wiring.py
     ctx.publish(uow, replace(step, completed_task=completed_task, submitted=submitted))

@@ -5,11 +5,11 @@ A pass claims the due instances in batches (`CLAIM_BATCH`): one short write tran
 by this pass for a lease (`ctx.timer_lease_seconds`, wall-clock time) — on PostgreSQL with FOR UPDATE SKIP
 LOCKED, so two workers claiming at once take different rows and neither waits. The batch's rows and ready
 task ids are read in one query each, the engine steps run ahead in the engine processes (all but one of
-them), and the instances are written GROUP_WRITE to a transaction, each with its own version check, its
-save ending its claim; when one of a group fails, the group is written again one instance to a
-transaction, so a failure of one loses nobody else's (service/process/timer_firing.py). A claim left by a
-crashed worker runs out after the lease. The optimistic version check on save is the last line of defence
-either way.
+them), and the instances are written GROUP_WRITE to a transaction on PostgreSQL (one on SQLite), each
+with its own version check, its save ending its claim; when one of a group fails, the group is written
+again one instance to a transaction, so a failure of one loses nobody else's (service/process/
+timer_firing.py). A claim left by a crashed worker runs out after the lease. The optimistic version check
+on save is the last line of defence either way.
 See docs/decisions/0024-timers-at-scale.md.
 """
 
@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # instances claimed in one transaction: a few seconds of work for one worker
 PASS_SECONDS = 30.0  # a pass stops claiming after this, so the worker's other duties get their turn
 PER_INSTANCE = 100  # firings of one instance in one pass (a firing may make the next timer due at once)
-# Firings written in one transaction: one BEGIN/COMMIT (and on PostgreSQL one WAL flush) for them all. On
-# SQLite the write lock is then held for the group (~8 × 4 ms), which people's commands wait out.
+# Firings written in one transaction on PostgreSQL: one BEGIN/COMMIT and one WAL flush for them all. On
+# SQLite one: the write lock would be held for the whole group, nested engine runs included (a campaign's
+# 整改 finishing), and people's commands wait for it; it was not faster there either (decision 0027).
 GROUP_WRITE = 8
 
 
@@ -71,6 +72,7 @@ def tick(
         workdays.reload_if_changed(uow)  # a year entered through another process
         # SQLite has one writer at a time: a second thread only waits for the write lock (measured slower)
         default_width = 1 if uow.dialect == "sqlite" else getattr(ctx.engines, "size", 1)
+        group_size = 1 if uow.dialect == "sqlite" else GROUP_WRITE
     claimant = _claimant()
     fired: Counter[int] = Counter()
     counting = threading.Lock()
@@ -98,7 +100,7 @@ def tick(
         count(saved)
 
     def group(items: list[tuple[timer_firing.Prepared, Future[EngineOutcome]]]) -> None:
-        """GROUP_WRITE firings in one transaction; if one of them fails, each again in its own."""
+        """The firings in one transaction; if one of them fails, each again in its own."""
         firings = []
         for item, step in items:
             try:
@@ -112,6 +114,8 @@ def tick(
             try:
                 count(timer_firing.fire_together(uow_factory, ctx, firings, now))
                 return
+            except Conflict:  # nothing of the group was saved: one of them was saved by someone else meanwhile
+                log.info("timer pass: a group of %d met a concurrent save, writing them one at a time", len(firings))
             except Exception:  # nothing of the group was saved
                 log.info("timer pass: a group of %d failed, writing them one at a time", len(firings), exc_info=True)
         for firing in firings:
@@ -137,7 +141,7 @@ def tick(
                 uow.end_read()
             steps = [ahead.submit(ctx.run_engine, item.files, item.request) for item in batch]
             pairs = list(zip(batch, steps, strict=True))
-            groups = [pairs[n : n + GROUP_WRITE] for n in range(0, len(pairs), GROUP_WRITE)]
+            groups = [pairs[n : n + group_size] for n in range(0, len(pairs), group_size)]
             if pool is None:
                 for items in groups:
                     group(items)

@@ -73,10 +73,10 @@ def complete(
         if outcome.task_not_ready:
             raise Conflict("该任务已不在待办状态")
         uow.begin_write()
-        locked, current = uow.instances.lock(instance_id), uow.tasks.get(task_id)
+        locked, current = uow.instances.lock(instance_id, with_ledger=True), uow.tasks.get(task_id)
         assert locked is not None and current is not None
         instance, task = locked, current
-        if instance.version != expected:
+        if instance.version != expected:  # (with it, the 台账 row the lock brought, maybe older: see lock)
             continue  # someone else saved this instance first: run the completion on their state
         if task.state != "ready":
             raise Conflict("该任务已办理或已取消，不能再次提交", {"state": task.state})

@@ -41,7 +41,7 @@ def fire_one(uow: UnitOfWork, ctx: ServiceContext, instance_id: int, now: dateti
     uow.end_read()
     outcome = ctx.run_engine(files, request)
     uow.begin_write()
-    instance = uow.instances.lock(instance_id)
+    instance = uow.instances.lock(instance_id, with_ledger=True)  # the version is compared below
     if instance is None or instance.version != expected or not _due(instance, now):
         return False
     progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, expected)
@@ -105,7 +105,7 @@ def fire_together(
     with uow_factory() as uow:
         uow.begin_write()
         for item, outcome, release in firings:
-            instance = uow.instances.lock(item.instance_id)
+            instance = uow.instances.lock(item.instance_id, with_ledger=True)  # the version is compared below
             if instance is None or instance.version != item.expected or not _due(instance, now):
                 continue
             # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of

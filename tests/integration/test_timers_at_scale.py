@@ -226,7 +226,9 @@ def test_a_firing_writes_the_instance_row_once(client, tokens, services, clock):
         assert history.verify(uow, iid).ok
 
 
-def test_firings_are_written_in_groups_each_with_its_own_version_check(client, tokens, services, clock, monkeypatch):
+def test_firings_are_written_in_groups_on_postgresql_each_with_its_own_version_check(
+    client, tokens, services, clock, monkeypatch
+):
     # Given 11 items due, one of which another command saves after the pass read it and before it writes
     ids = _items(client, tokens, 11)
     clock.now = REMINDER_DUE
@@ -261,9 +263,13 @@ def test_firings_are_written_in_groups_each_with_its_own_version_check(client, t
     finally:
         event.remove(services.db, "before_cursor_execute", seen)
         event.remove(services.db, "commit", committed)
-    # Then the ten others were saved in two transactions (groups of GROUP_WRITE), the changed one left out
+    # Then the ten others were saved — on PostgreSQL in two transactions (groups of GROUP_WRITE), on SQLite
+    # one to a transaction (its write lock is not held for a group) — the changed one left out
     groups = [chunk.count("save") for chunk in " ".join(order).split("commit") if "save" in chunk]
-    assert len(groups) == 2 and sum(groups) == 10 and max(groups) <= scheduler.GROUP_WRITE, order
+    if services.db.dialect.name == "postgresql":
+        assert len(groups) == 2 and sum(groups) == 10 and max(groups) <= scheduler.GROUP_WRITE, order
+    else:
+        assert groups == [1] * 10, order
     fired = _fired(services, ids)
     assert [iid for iid in ids if fired[(iid, "remind_before_deadline")] == 1] == [i for i in ids if i != changed]
     with services.uow() as uow:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,19 +29,30 @@ _SMALL_DEFINITION = (
 
 # The engine state (~23 kB of JSON text for a 督办事项 at 办理) is what a write phase replaces, not reads.
 _NO_STATE = defer(ProcessInstance.state)
+
+
+def _lock_statement(*, for_update: bool, with_state: bool, with_ledger: bool) -> Select[tuple[ProcessInstance]]:
+    stmt = select(ProcessInstance)
+    options = [_SMALL_DEFINITION]
+    if with_ledger:  # the 台账 row in the same statement, kept alive in the session by the relationship
+        stmt = stmt.outerjoin(LedgerItem, LedgerItem.instance_id == ProcessInstance.id)
+        options.append(contains_eager(ProcessInstance.ledger_row))
+    if not with_state:
+        options.append(_NO_STATE)
+    stmt = stmt.options(*options).where(ProcessInstance.id == bindparam("instance_id"))
+    stmt = stmt.execution_options(populate_existing=True)
+    return stmt.with_for_update(of=ProcessInstance) if for_update else stmt  # not the joined rows
+
+
 # Built once: building a statement and its cache key each time cost as much as running it on SQLite.
-# The instance's 台账 row comes in the same statement: the step's projection updates it (service.ledger),
-# and finds it in the session instead of reading it by a round trip of its own.
-_LOCK_WITH_STATE = (
-    select(ProcessInstance)
-    .outerjoin(LedgerItem, LedgerItem.instance_id == ProcessInstance.id)
-    .options(_SMALL_DEFINITION, contains_eager(ProcessInstance.ledger_row))
-    .where(ProcessInstance.id == bindparam("instance_id"))
-    .execution_options(populate_existing=True)
-)
-_LOCK = _LOCK_WITH_STATE.options(_NO_STATE)
-_LOCK_FOR_UPDATE = _LOCK.with_for_update(of=ProcessInstance)  # not the joined definition and ledger rows
-_LOCK_WITH_STATE_FOR_UPDATE = _LOCK_WITH_STATE.with_for_update(of=ProcessInstance)
+_LOCKS = {
+    (for_update, with_state, with_ledger): _lock_statement(
+        for_update=for_update, with_state=with_state, with_ledger=with_ledger
+    )
+    for for_update in (False, True)
+    for with_state in (False, True)
+    for with_ledger in (False, True)
+}
 
 
 class InstanceRepository(AnchorRepository):
@@ -52,20 +63,19 @@ class InstanceRepository(AnchorRepository):
         """The instance as a command's read phase wants it: its definition without the big columns."""
         return self.session.get(ProcessInstance, instance_id, options=[_SMALL_DEFINITION])
 
-    def lock(self, instance_id: int, *, with_state: bool = False) -> ProcessInstance | None:
+    def lock(self, instance_id: int, *, with_state: bool = False, with_ledger: bool = False) -> ProcessInstance | None:
         """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
         already serializes writers). Commands on one instance then run one after the other. Its history
         anchor, as read, is what the transaction knows of it from now on (service.db.queries.anchors). The
         engine state is left unread (a command's write phase saves a new one) unless `with_state`: the
-        callers that run the engine inside their write transaction read it. Its 台账 row, if it has one, is
-        loaded into the session with it."""
+        callers that run the engine inside their write transaction read it.
+
+        `with_ledger`: its 台账 row comes into the session by the same statement (the step's projection then
+        finds it without a round trip; decision 0027) — only for callers that compare the version they read
+        before, and give up on a change: on PostgreSQL a lock that had to wait returns the instance row as
+        the other transaction left it, but the joined row as of the statement's start."""
         postgresql = self.session.get_bind().dialect.name == "postgresql"
-        stmt = {
-            (False, False): _LOCK,
-            (True, False): _LOCK_FOR_UPDATE,
-            (False, True): _LOCK_WITH_STATE,
-            (True, True): _LOCK_WITH_STATE_FOR_UPDATE,
-        }[postgresql, with_state]
+        stmt = _LOCKS[postgresql, with_state, with_ledger]
         instance = self.session.scalars(stmt, {"instance_id": instance_id}).first()
         if instance is not None:
             self._learn(instance_id, instance.history_head, instance.history_count)
