@@ -87,15 +87,20 @@ def test_a_state_dumped_and_loaded_again_is_the_serializers_own_text_at_every_st
     assert workflow.spec is compiled.spec  # shared, as new_workflow shares it
 
 
+def _at_handle(client: Any, tokens: dict[str, str]) -> tuple[Actor, int]:
+    """A 督办事项 registered and approved, its 办理 ready for 县发改局: the unit's actor and the instance id."""
+    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
+    iid = office.start("supervision_item", {**ITEM, "lead_unit": "fgj", "co_units": []})["id"]
+    office.do(iid, "register", {**ITEM, "lead_unit": "fgj", "co_units": []})
+    leader.do(iid, "approve", {"decision": "approve"})
+    return Actor(client, tokens["fgj_ll"]), iid
+
+
 def test_a_completion_takes_the_anchor_from_the_locked_row_and_its_chain_verifies(client, tokens, services) -> None:
     """Given an item at 办理, when the unit completes it (a completion, engine steps and a checkpoint: three
     events), then the anchor was not read on its own (the locked row brought it), the events are numbered
     on from it, and the chain verifies against the anchor."""
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    unit = Actor(client, tokens["fgj_ll"])
-    iid = office.start("supervision_item", {**ITEM, "lead_unit": "fgj", "co_units": []})["id"]
-    office.do(iid, "register", {**ITEM, "lead_unit": "fgj", "co_units": []})
-    leader.do(iid, "approve", {"decision": "approve"})
+    unit, iid = _at_handle(client, tokens)
     with services.uow() as uow:
         before = uow.instances.anchor(iid)[1]
     reads: list[str] = []
@@ -124,11 +129,7 @@ def test_a_completion_writes_its_events_by_one_insert_and_its_instance_row_by_on
     """Given an item at 办理, when the unit completes it, then its task_completed event goes in with the step's
     own events (one INSERT, before the save) and the anchor rides on the versioned save: the instance row is
     written once."""
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    unit = Actor(client, tokens["fgj_ll"])
-    iid = office.start("supervision_item", {**ITEM, "lead_unit": "fgj", "co_units": []})["id"]
-    office.do(iid, "register", {**ITEM, "lead_unit": "fgj", "co_units": []})
-    leader.do(iid, "approve", {"decision": "approve"})
+    unit, iid = _at_handle(client, tokens)
     task_id = unit.task(iid, "handle")["id"]
     statements: list[str] = []
 
@@ -234,11 +235,7 @@ def test_a_completion_over_http_takes_the_write_lock_once(client, tokens, servic
     read phase are readers, which on SQLite never queue for the write lock."""
     from service.db.session import _write_intent
 
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    unit = Actor(client, tokens["fgj_ll"])
-    iid = office.start("supervision_item", {**ITEM, "lead_unit": "fgj", "co_units": []})["id"]
-    office.do(iid, "register", {**ITEM, "lead_unit": "fgj", "co_units": []})
-    leader.do(iid, "approve", {"decision": "approve"})
+    unit, iid = _at_handle(client, tokens)
     task_id = unit.task(iid, "handle")["id"]
     begun: list[bool] = []
 
