@@ -1,6 +1,6 @@
-"""Firing one instance's due timers: its engine step (`advance`, no transaction open) and its own write
-transaction, saved only if nobody saved the instance since it was read. `scheduler` runs these over the
-due instances in batches (`prepare` reads a batch, `fire_prepared` writes one of it) or for one instance
+"""Firing due timers: an instance's engine step (`advance`, no transaction open), then its write, saved
+only if nobody saved the instance since it was read. `scheduler` runs these over the due instances in
+batches (`prepare` reads a batch, `fire_together` writes some of it in one transaction) or for one instance
 (`fire_one`). See docs/decisions/0024-timers-at-scale.md.
 """
 
@@ -70,20 +70,6 @@ def prepare(uow: UnitOfWork, ctx: ServiceContext, ids: Sequence[int], now: datet
             files, request = ctx.engine_command(uow, instance, op="advance", now=now, known_ready=known[instance.id])
             prepared.append(Prepared(instance.id, instance.version, files, request))
     return prepared
-
-
-def fire_prepared(
-    uow_factory: Callable[[], UnitOfWork],
-    ctx: ServiceContext,
-    item: Prepared,
-    outcome: EngineOutcome,
-    now: datetime,
-    release: bool = True,
-) -> bool:
-    """The instance's own write transaction, after its engine step (`outcome`, run by the pass with no
-    transaction open): saved only if nobody saved the instance since it was read; its timer claim ends with
-    it (unless `release` is False)."""
-    return bool(fire_together(uow_factory, ctx, [Firing(item, outcome, release)], now))
 
 
 class Firing(NamedTuple):
