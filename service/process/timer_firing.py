@@ -7,6 +7,7 @@ batches (`prepare` reads a batch, `fire_together` writes some of it in one trans
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -90,14 +91,23 @@ def fire_together(
     saved: list[int] = []
     with uow_factory() as uow:
         uow.begin_write()
-        for item, outcome, release in firings:
-            instance = uow.instances.lock(item.instance_id, with_ledger=True)  # the version is compared below
-            if instance is None or instance.version != item.expected or not _due(instance, now):
-                continue
-            # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own save of
-            # this version then fails its check anyway
-            ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
-            progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
-            saved.append(item.instance_id)
+        # one statement locks them all (the versions are compared below); a group's history events, in-app
+        # and outbox rows go in by one INSERT each when it ends (service.db.queries.batched): whatever fails
+        # fails the whole transaction, so no saved anchor can point at events that are not there
+        locked = uow.instances.lock_many([firing.item.instance_id for firing in firings])
+        together = len(firings) > 1
+        with (
+            uow.history.held() if together else nullcontext(),
+            uow.notifications.held() if together else nullcontext(),
+        ):
+            for item, outcome, release in firings:
+                instance = locked.get(item.instance_id)
+                if instance is None or instance.version != item.expected or not _due(instance, now):
+                    continue
+                # the claim ends with the versioned save: ours, or a lapsed one's successor's, whose own
+                # save of this version then fails its check anyway
+                ended = {"timer_claimed_by": None, "timer_claim_until": None} if release else {}
+                progress.persist(uow, ctx, instance, outcome, SYSTEM_ACTOR, now, item.expected, also_set=ended)
+                saved.append(item.instance_id)
         uow.commit()
     return saved

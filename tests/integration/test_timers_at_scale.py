@@ -14,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event, select, update
 
 from service.db.models import HistoryEvent, Notification, ProcessInstance
+from service.db.models.notifications import OutboxMessage
+from service.db.queries.notification import NotificationRepository
+from service.notifications.config import NotifyConfig
 from service.process import history, progress, scheduler
 from tests.api_helpers import Actor
 from tests.conftest import own_database
@@ -279,3 +282,108 @@ def test_firings_are_written_in_groups_on_postgresql_each_with_its_own_version_c
     assert set(_claims(services, ids).values()) == {(None, None)}
     assert scheduler.tick(services.uow, services.ctx) == 1
     assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
+
+
+def test_a_group_writes_each_table_by_one_insert_and_reads_a_units_staff_once(
+    client, tokens, services, clock, monkeypatch
+):
+    # Given 8 items due in 3 units, and email on, so that each 催办 also writes outbox rows
+    ids = _items(client, tokens, 8)
+    clock.now = REMINDER_DUE
+    monkeypatch.setattr(
+        services.ctx, "notify_config", NotifyConfig(smtp_host="127.0.0.1", mail_from="duban@duban.local")
+    )
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(services.db, "before_cursor_execute", seen)
+    try:
+        # When a pass runs
+        assert scheduler.tick(services.uow, services.ctx) == 8
+    finally:
+        event.remove(services.db, "before_cursor_execute", seen)
+
+    def count(start: str) -> int:
+        return sum(s.startswith(start) for s in statements)
+
+    # Then on PostgreSQL the group of eight was locked by one statement, its history events, 催办 rows and outbox
+    # rows went in by one INSERT each, and each unit's staff was read once; on SQLite, one firing to a
+    # transaction, each firing has its own
+    staff_reads = count("SELECT USERS.USERNAME, USERS.EMAIL, USERS.DISPLAY_NAME FROM USERS JOIN UNITS")
+    locks = [
+        s for s in statements if s.startswith("SELECT") and "FROM PROCESS_INSTANCES LEFT OUTER JOIN LEDGER_ITEMS" in s
+    ]
+    if services.db.dialect.name == "postgresql":
+        assert scheduler.GROUP_WRITE >= 8
+        assert len(locks) == 1 and "FOR UPDATE OF PROCESS_INSTANCES" in locks[0]
+        assert (
+            count("INSERT INTO HISTORY_EVENTS"),
+            count("INSERT INTO NOTIFICATIONS"),
+            count("INSERT INTO OUTBOX"),
+        ) == (
+            1,
+            1,
+            1,
+        )
+        assert staff_reads == len(UNITS)
+    else:
+        assert len(locks) == 8
+        assert (
+            count("INSERT INTO HISTORY_EVENTS"),
+            count("INSERT INTO NOTIFICATIONS"),
+            count("INSERT INTO OUTBOX"),
+        ) == (
+            8,
+            8,
+            8,
+        )
+        assert staff_reads == 8
+    # And every reminder, its outbox rows and its history are there exactly once, each chain intact
+    assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
+    assert _reminders(services, ids) == Counter(
+        {iid: _staff(services, UNITS[k % len(UNITS)]) for k, iid in enumerate(ids)}
+    )
+    with services.uow() as uow:
+        assert all(history.verify(uow, iid).ok for iid in ids)
+        outbox = uow.session.scalars(select(OutboxMessage.payload).where(OutboxMessage.channel == "email")).all()
+    assert len(outbox) == sum(_with_email(services, UNITS[k % len(UNITS)]) for k in range(8))
+
+
+def test_a_group_whose_rows_fail_at_its_end_saves_nothing_of_it_and_each_is_written_alone(
+    client, tokens, services, clock, monkeypatch
+):
+    # Given 8 items due, and the in-app rows' INSERT failing whenever it holds more than one item's 催办 (a group's)
+    ids = _items(client, tokens, 8)
+    clock.now = REMINDER_DUE
+    real = NotificationRepository._write
+    failed: list[int] = []
+
+    def write(self):  # type: ignore[no-untyped-def]
+        if len({row["instance_id"] for row in self._batch or []}) > 1:
+            failed.append(len(self._batch))
+            raise RuntimeError("disk full")
+        return real(self)
+
+    monkeypatch.setattr(NotificationRepository, "_write", write)
+    # When a pass runs
+    assert scheduler.tick(services.uow, services.ctx) == 8
+    # Then on PostgreSQL the group failed as a whole and its firings were written one to a transaction: every
+    # reminder fired once, its 催办 rows once, no anchor pointing past its chain
+    assert bool(failed) == (services.db.dialect.name == "postgresql")
+    assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
+    assert _reminders(services, ids) == Counter(
+        {iid: _staff(services, UNITS[k % len(UNITS)]) for k, iid in enumerate(ids)}
+    )
+    with services.uow() as uow:
+        for iid in ids:
+            assert history.verify(uow, iid).ok
+            assert uow.instances.anchor(iid)[1] == len(uow.history.for_instance(iid))
+    assert set(_claims(services, ids).values()) == {(None, None)}
+
+
+def _with_email(services, unit: str) -> int:  # type: ignore[no-untyped-def]
+    """Distinct email addresses among the unit's active staff: the email outbox rows one 催办 writes."""
+    with services.uow() as uow:
+        return len({r.email.strip() for r in uow.notifications.of_unit(unit) if r.email and r.email.strip()})

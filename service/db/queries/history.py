@@ -2,60 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select
 
 from service.db.models import HistoryEvent
-from service.db.queries.base import Repository
+from service.db.queries.batched import BatchedInserts
 
 HISTORY_TABLE: Table = HistoryEvent.__table__  # type: ignore[assignment]  # the plain table, not the ORM entity
 
 
-class HistoryRepository(Repository):
-    _batch: list[dict[str, Any]] | None = None
+class HistoryRepository(BatchedInserts):
+    table = HISTORY_TABLE
 
     def append(self, **values: Any) -> None:
         """One event row, by a plain INSERT: building, flushing and then forgetting an ORM object cost a
-        completion (three events) about 1 ms. Inside `batched`, kept for the block's one INSERT."""
+        completion (three events) about 1 ms. Inside `batched` (service.db.queries.batched), kept for the
+        block's one INSERT: a command's three events, two round trips fewer."""
         if self._batch is not None:
             self._batch.append(values)
         else:
             self.session.execute(insert(HISTORY_TABLE).values(**values))
-
-    @contextlib.contextmanager
-    def batched(self) -> Iterator[None]:
-        """Within: the events appended are written together, by one statement, when the block ends — also
-        when it raised, as the anchor moved for them is (service.db.queries.anchors) — or before any read
-        of the history through this repository. A command's three events: two round trips fewer."""
-        if self._batch is not None:  # already inside one: the outer block writes them
-            yield
-            return
-        self._batch = []
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(Exception):  # a broken transaction is rolled back anyway
-                self.write_batch()
-            raise
-        else:
-            self.write_batch()
-        finally:
-            self._batch = None
-
-    def write_batch(self) -> None:
-        """Write what the batch holds now (before the versioned save that anchors it, say)."""
-        rows, self._batch = self._batch or [], ([] if self._batch is not None else None)
-        if rows:
-            self.session.execute(insert(HISTORY_TABLE), rows)
-
-    def _before_read(self) -> None:
-        """What a batch holds goes to the database before any read of the history."""
-        if self._batch:
-            self.write_batch()
 
     def last(self, instance_id: int) -> HistoryEvent | None:
         self._before_read()

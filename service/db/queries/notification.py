@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from service.db.models import Role, Unit, User, UserRole
 from service.db.models.notifications import Notification
-from service.db.queries.base import Repository
+from service.db.queries.batched import BatchedInserts
 from service.db.queries.outbox import OutboxRepository
 
 
@@ -31,10 +32,24 @@ _OF_UNIT = (
 )
 
 
-class NotificationRepository(Repository):
+class NotificationRepository(BatchedInserts):
+    table = Notification.__table__  # type: ignore[assignment]
+    _staff: dict[str, list[Recipient]] | None = None  # inside `held`: each unit's staff, read once
+
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self.outbox = OutboxRepository(session)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Several commands written as one transaction (service.db.queries.batched): their in-app and outbox
+        rows go in by one INSERT each at the end, and a unit's staff is read once for them all."""
+        with super().held(), self.outbox.held():
+            self._staff = {}
+            try:
+                yield
+            finally:
+                self._staff = None
 
     # --- recipients: active users ----------------------------------------------------------------
     def recipients(self, usernames: Iterable[str]) -> list[Recipient]:
@@ -59,32 +74,40 @@ class NotificationRepository(Repository):
         return [Recipient(*row) for row in self.session.execute(stmt.order_by(User.username))]
 
     def of_unit(self, unit_code: str) -> list[Recipient]:
-        return [Recipient(*row) for row in self.session.execute(_OF_UNIT, {"unit_code": unit_code})]
+        if self._staff is not None and unit_code in self._staff:
+            return list(self._staff[unit_code])
+        found = [Recipient(*row) for row in self.session.execute(_OF_UNIT, {"unit_code": unit_code})]
+        if self._staff is not None:
+            self._staff[unit_code] = list(found)
+        return found
 
     # --- the in-app list ----------------------------------------------------------------------
     def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(Notification), list(rows))
+        self._add_rows(rows)
 
     def listing(
         self, username: str, *, unread_only: bool, offset: int, limit: int
     ) -> tuple[Sequence[Notification], int]:
+        self._before_read()
         where = [Notification.username == username]
         if unread_only:
             where.append(Notification.read_at.is_(None))
         return self._page(select(Notification).where(*where), (Notification.id.desc(),), offset, limit)
 
     def unread_count(self, username: str) -> int:
+        self._before_read()
         stmt = select(func.count()).select_from(Notification)
         return int(
             self.session.scalar(stmt.where(Notification.username == username, Notification.read_at.is_(None))) or 0
         )
 
     def get_for(self, username: str, notification_id: int) -> Notification | None:
+        self._before_read()
         stmt = select(Notification).where(Notification.id == notification_id, Notification.username == username)
         return self.session.scalars(stmt).first()
 
     def mark_all_read(self, username: str, now: datetime) -> int:
+        self._before_read()
         stmt = (
             update(Notification)
             .where(Notification.username == username, Notification.read_at.is_(None))
@@ -94,5 +117,6 @@ class NotificationRepository(Repository):
         return int(self.session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
 
     def for_instance(self, instance_id: int) -> Sequence[Notification]:
+        self._before_read()
         stmt = select(Notification).where(Notification.instance_id == instance_id).order_by(Notification.id)
         return self.session.scalars(stmt).all()

@@ -1,0 +1,77 @@
+"""Rows a repository adds, kept and written together by one statement (executemany: one network flight).
+
+`batched()` is one command's block: its rows go in when it ends, or earlier by `write_batch()` (history
+events before the versioned save that anchors them). `held()` is a block around several commands written
+as one transaction (a timer pass's group, service.process.timer_firing): inside it `write_batch()` keeps the
+rows too, so the group's rows of a table go in by one statement when it ends. Either way the rows are
+written before any read of the table through the repository (`_before_read`), so nothing reads around them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Table, insert
+
+from service.db.queries.base import Repository
+
+
+class BatchedInserts(Repository):
+    table: ClassVar[Table]
+    _batch: list[dict[str, Any]] | None = None
+    _holding = 0
+
+    def _add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        if self._batch is not None:
+            self._batch.extend(rows)
+        elif rows:
+            self.session.execute(insert(self.table), list(rows))  # the table, not the ORM entity: no bulk ORM work
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Within: the rows added are written together when the block ends — also when it raised, as the
+        history anchor moved for them is (service.db.queries.anchors); a broken transaction is rolled back
+        anyway. Nested, the outermost block writes them."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = []
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._write()
+            raise
+        else:
+            self._write()
+        finally:
+            self._batch = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Within: also `write_batch()` keeps the rows, for the block's one statement at its end. Only
+        around work that is one transaction with no savepoint: what fails in it fails it all."""
+        with self.batched():
+            self._holding += 1
+            try:
+                yield
+            finally:
+                self._holding -= 1
+
+    def write_batch(self) -> None:
+        """Write what the batch holds now (outside `held`)."""
+        if not self._holding:
+            self._write()
+
+    def _write(self) -> None:
+        rows = self._batch or []
+        if self._batch is not None:
+            self._batch = []
+        if rows:
+            self.session.execute(insert(self.table), rows)
+
+    def _before_read(self) -> None:
+        if self._batch:
+            self._write()
