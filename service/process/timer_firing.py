@@ -96,6 +96,8 @@ def fire_together(
         # fails the whole transaction, so no saved anchor can point at events that are not there
         locked = uow.instances.lock_many([firing.item.instance_id for firing in firings])
         together = len(firings) > 1
+        if together:  # and one reads their task rows, as each firing's task sync will ask for them
+            uow.tasks.read_ahead({f.item.instance_id: [t.id for t in f.outcome.ready] for f in firings})
         with (
             uow.history.held() if together else nullcontext(),
             uow.notifications.held() if together else nullcontext(),

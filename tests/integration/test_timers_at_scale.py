@@ -248,15 +248,15 @@ def test_firings_are_written_in_groups_on_postgresql_each_with_its_own_version_c
         return prepared
 
     monkeypatch.setattr(scheduler.timer_firing, "prepare", prepare)
-    order: list[str] = []
+    order: list[tuple[int, str]] = []  # (thread, what): groups may be written by several threads at once
 
     def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
         update_of_instance = statement.lstrip().upper().startswith("UPDATE PROCESS_INSTANCES")
         if update_of_instance and "version" in statement and "timer_claimed_by" in statement:  # a firing's save
-            order.append("save")
+            order.append((threading.get_ident(), "save"))
 
     def committed(conn):  # type: ignore[no-untyped-def]
-        order.append("commit")
+        order.append((threading.get_ident(), "commit"))
 
     event.listen(services.db, "before_cursor_execute", seen)
     event.listen(services.db, "commit", committed)
@@ -268,7 +268,12 @@ def test_firings_are_written_in_groups_on_postgresql_each_with_its_own_version_c
         event.remove(services.db, "commit", committed)
     # Then the ten others were saved — on PostgreSQL in two transactions (groups of GROUP_WRITE), on SQLite
     # one to a transaction (its write lock is not held for a group) — the changed one left out
-    groups = [chunk.count("save") for chunk in " ".join(order).split("commit") if "save" in chunk]
+    groups = [
+        chunk.count("save")
+        for thread in {t for t, _ in order}
+        for chunk in " ".join(what for t, what in order if t == thread).split("commit")
+        if "save" in chunk
+    ]
     if services.db.dialect.name == "postgresql":
         assert len(groups) == 2 and sum(groups) == 10 and max(groups) <= scheduler.GROUP_WRITE, order
     else:
@@ -308,10 +313,11 @@ def test_a_group_writes_each_table_by_one_insert_and_reads_a_units_staff_once(
     def count(start: str) -> int:
         return sum(s.startswith(start) for s in statements)
 
-    # Then on PostgreSQL the group of eight was locked by one statement, its history events, 催办 rows and outbox
-    # rows went in by one INSERT each, and each unit's staff was read once; on SQLite, one firing to a
-    # transaction, each firing has its own
+    # Then on PostgreSQL the group of eight was locked by one statement, their task rows read by one, its history
+    # events, 催办 rows and outbox rows went in by one INSERT each, and each unit's staff was read once; on SQLite,
+    # one firing to a transaction, each firing has its own
     staff_reads = count("SELECT USERS.USERNAME, USERS.EMAIL, USERS.DISPLAY_NAME FROM USERS JOIN UNITS")
+    task_reads = count("SELECT HUMAN_TASKS.ID, HUMAN_TASKS.INSTANCE_ID, HUMAN_TASKS.ELEMENT_ID")
     locks = [
         s for s in statements if s.startswith("SELECT") and "FROM PROCESS_INSTANCES LEFT OUTER JOIN LEDGER_ITEMS" in s
     ]
@@ -327,7 +333,7 @@ def test_a_group_writes_each_table_by_one_insert_and_reads_a_units_staff_once(
             1,
             1,
         )
-        assert staff_reads == len(UNITS)
+        assert staff_reads == len(UNITS) and task_reads == 1
     else:
         assert len(locks) == 8
         assert (
@@ -339,7 +345,7 @@ def test_a_group_writes_each_table_by_one_insert_and_reads_a_units_staff_once(
             8,
             8,
         )
-        assert staff_reads == 8
+        assert staff_reads == 8 and task_reads == 8
     # And every reminder, its outbox rows and its history are there exactly once, each chain intact
     assert _fired(services, ids) == Counter({(iid, "remind_before_deadline"): 1 for iid in ids})
     assert _reminders(services, ids) == Counter(
