@@ -3,6 +3,8 @@ a read through the same repository inside the block, and a held unit's staff is 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import event
@@ -15,58 +17,54 @@ def _row(username: str, title: str) -> dict[str, object]:
             "instance_id": None, "created_at": NOW, "read_at": None}  # fmt: skip
 
 
-def test_held_rows_are_written_before_a_read_and_at_the_end(services) -> None:
-    inserts: list[str] = []
+@contextlib.contextmanager
+def _statements(services, containing: str) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """The statements run inside the block whose text (whitespace collapsed, upper case) has `containing`."""
+    found: list[str] = []
 
     def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS"):
-            inserts.append(statement)
+        if containing in " ".join(statement.split()).upper():
+            found.append(statement)
 
     event.listen(services.db, "before_cursor_execute", seen)
     try:
-        with services.uow() as uow:
-            uow.begin_write()
-            before = uow.notifications.unread_count("jyj_wang")
-            with uow.notifications.held():
-                # Given two rows held, with write_batch asked for in between (as a command inside a group does)
-                uow.notifications.add_many([_row("jyj_wang", "第一条")])
-                uow.notifications.write_batch()
-                uow.notifications.add_many([_row("jyj_wang", "第二条")])
-                assert inserts == []  # held: nothing written yet
-                # When the repository is read inside the block, Then both rows are there, by one INSERT
-                assert uow.notifications.unread_count("jyj_wang") == before + 2
-                assert len(inserts) == 1
-                # And a row added after the read is written at the block's end
-                uow.notifications.add_many([_row("jyj_wang", "第三条")])
-            assert len(inserts) == 2
-            uow.commit()
+        yield found
     finally:
         event.remove(services.db, "before_cursor_execute", seen)
+
+
+def test_held_rows_are_written_before_a_read_and_at_the_end(services) -> None:
+    with _statements(services, "INSERT INTO NOTIFICATIONS") as inserts, services.uow() as uow:
+        uow.begin_write()
+        before = uow.notifications.unread_count("jyj_wang")
+        with uow.notifications.held():
+            # Given two rows held, with write_batch asked for in between (as a command inside a group does)
+            uow.notifications.add_many([_row("jyj_wang", "第一条")])
+            uow.notifications.write_batch()
+            uow.notifications.add_many([_row("jyj_wang", "第二条")])
+            assert inserts == []  # held: nothing written yet
+            # When the repository is read inside the block, Then both rows are there, by one INSERT
+            assert uow.notifications.unread_count("jyj_wang") == before + 2
+            assert len(inserts) == 1
+            # And a row added after the read is written at the block's end
+            uow.notifications.add_many([_row("jyj_wang", "第三条")])
+        assert len(inserts) == 2
+        uow.commit()
     with services.uow() as uow:
         rows, total = uow.notifications.listing("jyj_wang", unread_only=True, offset=0, limit=10)
         assert total == before + 3 and {"第一条", "第二条", "第三条"} <= {r.title for r in rows}
 
 
 def test_outside_a_block_rows_go_in_at_once_and_staff_is_read_each_time(services) -> None:
-    reads: list[str] = []
-
-    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if "FROM users JOIN units" in " ".join(statement.split()):
-            reads.append(statement)
-
-    event.listen(services.db, "before_cursor_execute", seen)
-    try:
-        with services.uow() as uow:
-            uow.begin_write()
-            before = uow.notifications.unread_count("jyj_wang")
-            uow.notifications.add_many([_row("jyj_wang", "立即写入")])
-            assert uow.notifications.unread_count("jyj_wang") == before + 1
-            staff = uow.notifications.of_unit("jyj")
-            assert uow.notifications.of_unit("jyj") == staff and len(reads) == 2
-            with uow.notifications.held():
-                assert uow.notifications.of_unit("jyj") == staff
-                assert uow.notifications.of_unit("jyj") == staff
-            assert len(reads) == 3  # inside the block: once
-            uow.rollback()
-    finally:
-        event.remove(services.db, "before_cursor_execute", seen)
+    with _statements(services, "FROM USERS JOIN UNITS") as reads, services.uow() as uow:
+        uow.begin_write()
+        before = uow.notifications.unread_count("jyj_wang")
+        uow.notifications.add_many([_row("jyj_wang", "立即写入")])
+        assert uow.notifications.unread_count("jyj_wang") == before + 1
+        staff = uow.notifications.of_unit("jyj")
+        assert uow.notifications.of_unit("jyj") == staff and len(reads) == 2
+        with uow.notifications.held():
+            assert uow.notifications.of_unit("jyj") == staff
+            assert uow.notifications.of_unit("jyj") == staff
+        assert len(reads) == 3  # inside the block: once
+        uow.rollback()
