@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import event
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -68,3 +69,22 @@ def test_outside_a_block_rows_go_in_at_once_and_staff_is_read_each_time(services
             assert uow.notifications.of_unit("jyj") == staff
         assert len(reads) == 3  # inside the block: once
         uow.rollback()
+
+
+def test_a_commit_inside_a_held_block_is_refused_and_its_rows_are_not_written_apart(services) -> None:
+    with services.uow() as uow:
+        uow.begin_write()
+        before = uow.notifications.unread_count("jyj_wang")
+        uow.rollback()
+    with services.uow() as uow:
+        uow.begin_write()
+        uow.notifications.unread_count("jyj_wang")
+        # Given a row held, When the transaction is committed inside the block and the block ends
+        with pytest.raises(RuntimeError, match="held"), uow.notifications.held():
+            uow.notifications.add_many([_row("jyj_wang", "不应写入")])
+            uow.commit()
+            uow.begin_write()
+        uow.commit()
+    # Then the row was written in neither transaction, though both were committed
+    with services.uow() as uow:
+        assert uow.notifications.unread_count("jyj_wang") == before

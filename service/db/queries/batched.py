@@ -22,8 +22,18 @@ class BatchedInserts(Repository):
     table: ClassVar[Table]
     _batch: list[dict[str, Any]] | None = None
     _holding = 0
+    _held_in: object = None  # the transaction a `held` block began in
+
+    def _same_transaction(self) -> None:
+        """Rows held past a commit or inside a savepoint would be written apart from the anchors and rows
+        they belong with: refused, as deferred_anchor refuses it (service.db.queries.anchors)."""
+        if self._holding and (
+            self.session.get_nested_transaction() is not None or self.session.get_transaction() is not self._held_in
+        ):
+            raise RuntimeError("held: no commit, new transaction or savepoint inside the block")
 
     def _add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self._same_transaction()
         if self._batch is not None:
             self._batch.extend(rows)
         elif rows:
@@ -54,9 +64,15 @@ class BatchedInserts(Repository):
         """Within: also `write_batch()` keeps the rows, for the block's one statement at its end. Only
         around work that is one transaction with no savepoint: what fails in it fails it all."""
         with self.batched():
+            if not self._holding:
+                self._held_in = self.session.get_transaction()
             self._holding += 1
             try:
                 yield
+                self._same_transaction()  # the rows go in where the block began, or not at all
+            except BaseException:
+                self._batch = []  # what is held fails with the block: its transaction is not committed
+                raise
             finally:
                 self._holding -= 1
 
@@ -66,6 +82,7 @@ class BatchedInserts(Repository):
             self._write()
 
     def _write(self) -> None:
+        self._same_transaction()
         rows = self._batch or []
         if self._batch is not None:
             self._batch = []

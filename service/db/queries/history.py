@@ -22,6 +22,7 @@ class HistoryRepository(BatchedInserts):
         completion (three events) about 1 ms. Inside `batched` (service.db.queries.batched), kept for the
         block's one INSERT: a command's three events, two round trips fewer."""
         if self._batch is not None:
+            self._same_transaction()
             self._batch.append(values)
         else:
             self.session.execute(insert(HISTORY_TABLE).values(**values))

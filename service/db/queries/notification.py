@@ -45,11 +45,14 @@ class NotificationRepository(BatchedInserts):
         """Several commands written as one transaction (service.db.queries.batched): their in-app and outbox
         rows go in by one INSERT each at the end, and a unit's staff is read once for them all."""
         with super().held(), self.outbox.held():
-            self._staff = {}
+            outermost = self._staff is None
+            if outermost:
+                self._staff = {}
             try:
                 yield
             finally:
-                self._staff = None
+                if outermost:
+                    self._staff = None
 
     # --- recipients: active users ----------------------------------------------------------------
     def recipients(self, usernames: Iterable[str]) -> list[Recipient]:

@@ -104,7 +104,9 @@ class TaskRepository(Repository):
 
     def read_ahead(self, wanted: Mapping[int, Sequence[str]]) -> None:
         """`ready_or_given` of several instances (id → task ids) by one statement, kept for this transaction:
-        a timer pass's group, whose instances are locked, so nobody else changes their tasks meanwhile."""
+        a timer pass's group, whose instances are locked, so no other transaction changes their tasks. In
+        this one, only a task sync creates or reopens task rows, and each takes its instance's rows before
+        it does (a later sync reads again); other changes are made on these same session objects."""
         if not wanted:
             return
         given = {task_id for task_ids in wanted.values() for task_id in task_ids}
