@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from tests.api_helpers import Actor
+from tests.api_helpers import approved_item
 from tests.conftest import own_database
 
 services, app, tokens = own_database()
@@ -39,14 +39,7 @@ def _reads(services, work):  # type: ignore[no-untyped-def]
 
 def test_rows_read_ahead_answer_each_sync_once_and_only_for_what_they_were_read_for(client, tokens, services):
     # Given two items waiting in 办理, each with one ready task
-    office, leader = Actor(client, tokens["dcs_li"]), Actor(client, tokens["changwu"])
-    ids = []
-    for k in range(2):
-        data = ITEM | {"title": f"预读待办{k}"}
-        iid = int(office.start("supervision_item", data)["id"])
-        office.do(iid, "register", data)
-        leader.do(iid, "approve", {"decision": "approve"})
-        ids.append(iid)
+    ids = [approved_item(client, tokens, ITEM | {"title": f"预读待办{k}"}) for k in range(2)]
     with services.uow() as uow:
         uow.begin_write()
         direct = {iid: [t.id for t in uow.tasks.ready_or_given(iid, [])] for iid in ids}
