@@ -15,7 +15,10 @@ from service.engine.protocol import EngineLimits, EngineSetup
 from tests.integration.test_hostile_scripts import C_STACK, _script_process
 
 # The tracer would allow 30 s: only RLIMIT_CPU, RLIMIT_AS, the wall clock or a crash can stop these.
-LIMITS = EngineLimits(script_seconds=30, cpu_seconds=1, wall_seconds=90, memory_mb=300, steps=StepLimits(steps=2_000))
+# 3 s of CPU and 500 steps: on a busy, slow machine the C stack script's 300,000 traced rounds and 2,000 steps
+# of the endless loop each once took more than 1 s of CPU, so the CPU limit, not the crash or the step limit
+# these tests are about, stopped them. The colliding set runs for minutes: 3 s still stops it.
+LIMITS = EngineLimits(script_seconds=30, cpu_seconds=3, wall_seconds=90, memory_mb=300, steps=StepLimits(steps=500))
 
 
 @pytest.fixture(scope="module")
