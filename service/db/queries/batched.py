@@ -13,9 +13,19 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 
 from service.db.queries.base import Repository
+
+_INSERTS: dict[Table, Insert] = {}
+
+
+def _insert_into(table: Table) -> Insert:
+    """The table's INSERT, built once (its cache key with it); the rows' keys pick the compiled form."""
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS.setdefault(table, insert(table))
+    return stmt
 
 
 class BatchedInserts(Repository):
@@ -37,7 +47,9 @@ class BatchedInserts(Repository):
         if self._batch is not None:
             self._batch.extend(rows)
         elif rows:
-            self.session.execute(insert(self.table), list(rows))  # the table, not the ORM entity: no bulk ORM work
+            self.session.execute(
+                _insert_into(self.table), list(rows)
+            )  # the table, not the ORM entity: no bulk ORM work
 
     @contextlib.contextmanager
     def batched(self) -> Iterator[None]:
@@ -87,7 +99,7 @@ class BatchedInserts(Repository):
         if self._batch is not None:
             self._batch = []
         if rows:
-            self.session.execute(insert(self.table), rows)
+            self.session.execute(_insert_into(self.table), rows)
 
     def _before_read(self) -> None:
         if self._batch:

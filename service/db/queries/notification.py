@@ -32,6 +32,28 @@ _OF_UNIT = (
 )
 
 
+def _with_role_statement(*, of_unit: bool, of_position: bool) -> Any:
+    stmt = (
+        select(*_RECIPIENT)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.id == UserRole.role_id)
+        .where(Role.name == bindparam("role"), User.active)
+    )
+    if of_unit:
+        stmt = stmt.join(Unit, Unit.id == User.unit_id).where(Unit.code == bindparam("unit_code"))
+    if of_position:
+        stmt = stmt.where(User.position == bindparam("position"))
+    return stmt.order_by(User.username)
+
+
+# Built once (every new task's recipients): by whether a unit and a position narrow them.
+_WITH_ROLE = {
+    (of_unit, of_position): _with_role_statement(of_unit=of_unit, of_position=of_position)
+    for of_unit in (False, True)
+    for of_position in (False, True)
+}
+
+
 class NotificationRepository(BatchedInserts):
     table = Notification.__table__  # type: ignore[assignment]
     _staff: dict[str, list[Recipient]] | None = None  # inside `held`: each unit's staff, read once
@@ -64,17 +86,9 @@ class NotificationRepository(BatchedInserts):
 
     def with_role(self, role: str, unit_code: str | None = None, position: str | None = None) -> list[Recipient]:
         """Active users holding `role` (of unit `unit_code`, holding `position` in it, when given)."""
-        stmt = (
-            select(*_RECIPIENT)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(Role, Role.id == UserRole.role_id)
-            .where(Role.name == role, User.active)
-        )
-        if unit_code is not None:
-            stmt = stmt.join(Unit, Unit.id == User.unit_id).where(Unit.code == unit_code)
-        if position:
-            stmt = stmt.where(User.position == position)
-        return [Recipient(*row) for row in self.session.execute(stmt.order_by(User.username))]
+        stmt = _WITH_ROLE[unit_code is not None, bool(position)]
+        params = {"role": role, "unit_code": unit_code, "position": position}
+        return [Recipient(*row) for row in self.session.execute(stmt, params)]
 
     def of_unit(self, unit_code: str) -> list[Recipient]:
         if self._staff is not None and unit_code in self._staff:

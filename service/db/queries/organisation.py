@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, String, func, literal, select
+from sqlalchemy import ColumnElement, String, bindparam, func, literal, select
 
 from service.db.models import ApiToken, Role, Unit, User, UserRole
 from service.db.queries.base import Repository
@@ -24,6 +24,27 @@ class TokenHolder:
     unit_code: str | None
     position: str
     roles: frozenset[str]
+
+
+# Built once, like every statement of a request's hot path: building a statement and its cache key costs
+# more than SQLite running it (0.74 ms against 0.19 ms for this one; decision 0029).
+_TOKEN_HOLDER = (
+    select(
+        ApiToken.expires_at,
+        User.username,
+        User.display_name,
+        User.active,
+        User.must_change_password,
+        Unit.code,
+        User.position,
+        Role.name,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Unit, Unit.id == User.unit_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(Role, Role.id == UserRole.role_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 class UserRepository(Repository):
@@ -59,24 +80,7 @@ class UserRepository(Repository):
     def token_holder(self, token_hash: str) -> TokenHolder | None:
         """The token's expiry and its user with unit and roles, in one statement of plain rows (one per role):
         three ORM loads (token, user with unit, roles) took 1.2 ms of every request."""
-        stmt = (
-            select(
-                ApiToken.expires_at,
-                User.username,
-                User.display_name,
-                User.active,
-                User.must_change_password,
-                Unit.code,
-                User.position,
-                Role.name,
-            )
-            .join(User, User.id == ApiToken.user_id)
-            .outerjoin(Unit, Unit.id == User.unit_id)
-            .outerjoin(UserRole, UserRole.user_id == User.id)
-            .outerjoin(Role, Role.id == UserRole.role_id)
-            .where(ApiToken.token_hash == token_hash)
-        )
-        rows = self.session.execute(stmt).all()
+        rows = self.session.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).all()
         if not rows:
             return None
         first = rows[0]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +26,8 @@ from service.db.queries.base import Repository
 _SMALL_DEFINITION = (
     joinedload(ProcessInstance.definition).defer(ProcessDefinition.forms).defer(ProcessDefinition.bpmn_xml)
 )
+
+_FOR_COMMAND = select(ProcessInstance).options(_SMALL_DEFINITION).where(ProcessInstance.id == bindparam("id"))
 
 # The engine state (~23 kB of JSON text for a 督办事项 at 办理) is what a write phase replaces, not reads.
 _NO_STATE = defer(ProcessInstance.state)
@@ -65,13 +67,32 @@ _LOCKS = {
 _LOCK_MANY = {for_update: _lock_many_statement(for_update=for_update) for for_update in (False, True)}
 
 
+_SAVES: dict[tuple[str, ...], Any] = {}
+
+
+def _save_statement(keys: tuple[str, ...]) -> Any:
+    """The versioned save of these columns, built once per set of them (a handful of callers each save
+    their own set; every completion runs one). Values are parameters `new_<column>`."""
+    stmt = _SAVES.get(keys)
+    if stmt is None:
+        table: Table = ProcessInstance.__table__  # type: ignore[assignment]
+        values = {key: bindparam(f"new_{key}", type_=table.c[key].type) for key in (*keys, "version")}
+        stmt = (  # on the table: an ORM update is annotated (and its cache key built) anew each time
+            update(table)
+            .where(table.c.id == bindparam("instance_id"), table.c.version == bindparam("expected_version"))
+            .values(values)
+        )
+        stmt = _SAVES.setdefault(keys, stmt)
+    return stmt
+
+
 class InstanceRepository(AnchorRepository):
     def get(self, instance_id: int) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
     def for_command(self, instance_id: int) -> ProcessInstance | None:
         """The instance as a command's read phase wants it: its definition without the big columns."""
-        return self.session.get(ProcessInstance, instance_id, options=[_SMALL_DEFINITION])
+        return self._get(ProcessInstance, _FOR_COMMAND, instance_id)
 
     def lock(self, instance_id: int, *, with_state: bool = False, with_ledger: bool = False) -> ProcessInstance | None:
         """The instance row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
@@ -107,13 +128,10 @@ class InstanceRepository(AnchorRepository):
         `deferred_anchor` is written by this same UPDATE."""
         anchored = self.anchor_values(instance.id)
         values = {**values, **anchored}
-        stmt = (
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected_version)
-            .values(version=expected_version + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
-        saved = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        stmt = _save_statement(tuple(sorted(values)))
+        params = {**{f"new_{key}": value for key, value in values.items()}, "instance_id": instance.id}
+        params.update(expected_version=expected_version, new_version=expected_version + 1)
+        saved = self.session.execute(stmt, params).rowcount == 1  # type: ignore[attr-defined]
         if saved:
             self.anchor_written(instance.id)
         if saved and not self.session.is_modified(instance):

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 
 from service.db.models import HumanTask
-from service.db.queries.base import Repository
+from service.db.queries.base import Repository, whole_list
 
+_BY_ID = select(HumanTask).where(HumanTask.id == bindparam("id"))
 # Built once (every command reads its instance's ready tasks): its construction cost as much as the query.
 _READY_OF_INSTANCE = (
     select(HumanTask)
@@ -50,24 +51,49 @@ class Acting:
 def acting_on(acting: Acting) -> ColumnElement[bool]:
     """SQL: tasks in any of `lanes`, or in a unit lane for the caller's unit, and naming no position or the
     caller's; a task reassigned to a named person only for that person.
-    This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter."""
-    visible: ColumnElement[bool] = HumanTask.lane.in_(sorted(acting.lanes))
+    This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter. Its values are
+    named bound parameters (`_acting_params`), so a statement built with it serves every caller of the
+    same `_acting_shape`."""
+    lanes: BindParameter[list[str]] = bindparam("acting_lanes", sorted(acting.lanes), expanding=True)
+    visible: ColumnElement[bool] = HumanTask.lane.in_(lanes)
     if acting.unit_lanes and acting.unit_code:
-        mine = HumanTask.lane.in_(sorted(acting.unit_lanes)) & (HumanTask.unit_code == acting.unit_code)
+        unit_lanes: BindParameter[list[str]] = bindparam("acting_unit_lanes", sorted(acting.unit_lanes), expanding=True)
+        mine = HumanTask.lane.in_(unit_lanes) & (HumanTask.unit_code == bindparam("acting_unit", acting.unit_code))
         visible = visible | mine
     if acting.position is not None:
-        visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == acting.position))
+        position: BindParameter[str] = bindparam("acting_position", acting.position)
+        visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == position))
     visible = HumanTask.assignee.is_(None) & visible
     if acting.username:
-        visible = visible | (HumanTask.assignee == acting.username)
+        visible = visible | (HumanTask.assignee == bindparam("acting_username", acting.username))
     return visible
+
+
+def _acting_shape(acting: Acting) -> tuple[bool, bool, bool]:
+    """What decides the form of `acting_on`'s SQL (its values are parameters)."""
+    return bool(acting.unit_lanes and acting.unit_code), acting.position is not None, bool(acting.username)
+
+
+def _acting_params(acting: Acting) -> dict[str, Any]:
+    return {
+        "acting_lanes": sorted(acting.lanes),
+        "acting_unit_lanes": sorted(acting.unit_lanes),
+        "acting_unit": acting.unit_code,
+        "acting_position": acting.position,
+        "acting_username": acting.username,
+    }
+
+
+# Task lists by the form of their filters: (state given, ready, instance given, completer given, acting shape or
+# None) -> (count, page) statements, built once each (a list is asked for before and after every completion).
+_SEARCHES: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
 
 
 class TaskRepository(Repository):
     _read_ahead: tuple[object, dict[int, tuple[frozenset[str], list[HumanTask]]]] | None = None
 
     def get(self, task_id: str) -> HumanTask | None:
-        return self.session.get(HumanTask, task_id)
+        return self._get(HumanTask, _BY_ID, task_id)
 
     def briefs(self, instance_id: int) -> Sequence[tuple[str, str | None, str | None, Any]]:
         """(id, form key, unit code, the data's `unit`) of every task of an instance, without the rest of
@@ -130,14 +156,34 @@ class TaskRepository(Repository):
         limit: int = 50,
     ) -> tuple[Sequence[HumanTask], int]:
         """Tasks in `state` (None: any); with `acting`, only those it acts on (`acting_on`)."""
-        stmt = select(HumanTask)
-        if state:
-            stmt = stmt.where(HumanTask.state == state)
-        if instance_id is not None:
-            stmt = stmt.where(HumanTask.instance_id == instance_id)
-        if completed_by:
-            stmt = stmt.where(HumanTask.completed_by == completed_by)
+        key = (
+            bool(state),
+            state == "ready",
+            instance_id is not None,
+            bool(completed_by),
+            None if acting is None else _acting_shape(acting),
+        )
+        built = _SEARCHES.get(key)
+        if built is None:
+            stmt = select(HumanTask)
+            if state:
+                stmt = stmt.where(HumanTask.state == bindparam("state"))
+            if instance_id is not None:
+                stmt = stmt.where(HumanTask.instance_id == bindparam("instance_id"))
+            if completed_by:
+                stmt = stmt.where(HumanTask.completed_by == bindparam("completed_by"))
+            if acting is not None:
+                stmt = stmt.where(acting_on(acting))
+            order = (
+                (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
+            )
+            count = select(func.count()).select_from(stmt.subquery())
+            page = stmt.order_by(*order).offset(bindparam("offset")).limit(bindparam("limit"))
+            built = _SEARCHES.setdefault(key, (count, page))
+        params: dict[str, Any] = {"state": state, "instance_id": instance_id, "completed_by": completed_by}
         if acting is not None:
-            stmt = stmt.where(acting_on(acting))
-        order = (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
-        return self._page(stmt, order, offset, limit)
+            params.update(_acting_params(acting))
+        found = self.session.scalars(built[1], {**params, "offset": offset, "limit": limit}).all()
+        if whole_list(found, offset, limit):
+            return found, len(found)
+        return found, self.session.scalar(built[0], params) or 0
