@@ -22,4 +22,5 @@ class DraftRepository(Repository):
 
     def remove_for_task(self, task_id: str) -> None:
         """Every user's draft of the task (it was completed)."""
+        self.session.flush()  # as the ORM delete did: a draft object pending in the session goes in first
         self.session.execute(_REMOVE_FOR_TASK, {"task_id": task_id})

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, String, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, String, Table, bindparam, func, literal, select
 
 from service.db.models import ApiToken, Role, Unit, User, UserRole
 from service.db.queries.base import Repository
@@ -28,22 +29,28 @@ class TokenHolder:
 
 # Built once, like every statement of a request's hot path: building a statement and its cache key costs
 # more than SQLite running it (0.74 ms against 0.19 ms for this one; decision 0029).
+_TOKENS, _USERS, _UNITS, _USER_ROLES, _ROLES = (
+    cast(Table, model.__table__) for model in (ApiToken, User, Unit, UserRole, Role)
+)
+# On the tables, not the ORM attributes: a statement of plain columns then skips the ORM's execution path
+# (0.19 -> 0.09 ms here, decision 0029); the columns keep their types, so the rows read the same.
 _TOKEN_HOLDER = (
     select(
-        ApiToken.expires_at,
-        User.username,
-        User.display_name,
-        User.active,
-        User.must_change_password,
-        Unit.code,
-        User.position,
-        Role.name,
+        _TOKENS.c.expires_at,
+        _USERS.c.username,
+        _USERS.c.display_name,
+        _USERS.c.active,
+        _USERS.c.must_change_password,
+        _UNITS.c.code,
+        _USERS.c.position,
+        _ROLES.c.name,
     )
-    .join(User, User.id == ApiToken.user_id)
-    .outerjoin(Unit, Unit.id == User.unit_id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .outerjoin(Role, Role.id == UserRole.role_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .select_from(_TOKENS)
+    .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .outerjoin(_UNITS, _UNITS.c.id == _USERS.c.unit_id)
+    .outerjoin(_USER_ROLES, _USER_ROLES.c.user_id == _USERS.c.id)
+    .outerjoin(_ROLES, _ROLES.c.id == _USER_ROLES.c.role_id)
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
 )
 
 

@@ -131,6 +131,7 @@ class InstanceRepository(AnchorRepository):
         stmt = _save_statement(tuple(sorted(values)))
         params = {**{f"new_{key}": value for key, value in values.items()}, "instance_id": instance.id}
         params.update(expected_version=expected_version, new_version=expected_version + 1)
+        self.session.flush()  # as the ORM update did: what the session holds is written before the save
         saved = self.session.execute(stmt, params).rowcount == 1  # type: ignore[attr-defined]
         if saved:
             self.anchor_written(instance.id)

@@ -48,24 +48,31 @@ class Acting:
     username: str | None = None  # the caller: tasks reassigned to a named person are theirs alone
 
 
-def acting_on(acting: Acting) -> ColumnElement[bool]:
+def acting_on(acting: Acting, *, bound: bool = True) -> ColumnElement[bool]:
     """SQL: tasks in any of `lanes`, or in a unit lane for the caller's unit, and naming no position or the
     caller's; a task reassigned to a named person only for that person.
     This is Principal.may_act_on (service/access/principal.py), the one rule, as a filter. Its values are
     named bound parameters (`_acting_params`), so a statement built with it serves every caller of the
-    same `_acting_shape`."""
-    lanes: BindParameter[list[str]] = bindparam("acting_lanes", sorted(acting.lanes), expanding=True)
-    visible: ColumnElement[bool] = HumanTask.lane.in_(lanes)
+    same `_acting_shape`; `bound=False` leaves them without values, required at execution, for such a
+    statement. One per statement: two with different callers in one statement would share those names, and
+    so one caller's values."""
+
+    def value(name: str, given: Any, *, expanding: bool = False) -> BindParameter[Any]:
+        if bound:
+            return bindparam(name, given, expanding=expanding)
+        return bindparam(name, expanding=expanding, required=True)
+
+    visible: ColumnElement[bool] = HumanTask.lane.in_(value("acting_lanes", sorted(acting.lanes), expanding=True))
     if acting.unit_lanes and acting.unit_code:
-        unit_lanes: BindParameter[list[str]] = bindparam("acting_unit_lanes", sorted(acting.unit_lanes), expanding=True)
-        mine = HumanTask.lane.in_(unit_lanes) & (HumanTask.unit_code == bindparam("acting_unit", acting.unit_code))
+        unit_lanes = value("acting_unit_lanes", sorted(acting.unit_lanes), expanding=True)
+        mine = HumanTask.lane.in_(unit_lanes) & (HumanTask.unit_code == value("acting_unit", acting.unit_code))
         visible = visible | mine
     if acting.position is not None:
-        position: BindParameter[str] = bindparam("acting_position", acting.position)
+        position = value("acting_position", acting.position)
         visible = visible & (HumanTask.position.is_(None) | (HumanTask.position == position))
     visible = HumanTask.assignee.is_(None) & visible
     if acting.username:
-        visible = visible | (HumanTask.assignee == bindparam("acting_username", acting.username))
+        visible = visible | (HumanTask.assignee == value("acting_username", acting.username))
     return visible
 
 
@@ -173,7 +180,7 @@ class TaskRepository(Repository):
             if completed_by:
                 stmt = stmt.where(HumanTask.completed_by == bindparam("completed_by"))
             if acting is not None:
-                stmt = stmt.where(acting_on(acting))
+                stmt = stmt.where(acting_on(acting, bound=False))  # every caller's own values, or an error
             order = (
                 (HumanTask.due_at.asc(), HumanTask.created_at) if state == "ready" else (HumanTask.completed_at.desc(),)
             )
