@@ -5,7 +5,9 @@ ended is read from the database, not from memory."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import StatementError
 
 from tests.api_helpers import Actor, approved_item
 from tests.conftest import own_database
@@ -110,3 +112,25 @@ def test_a_task_read_again_after_its_transaction_is_read_from_the_database(clien
     # And a task nobody has is None
     with services.uow() as uow:
         assert uow.tasks.get("no-such-task") is None
+
+
+def test_a_cached_list_missing_a_callers_value_fails_rather_than_using_anothers(client, tokens, services, monkeypatch):
+    # Given the liaisons' task list built and cached for one caller
+    from service.db.queries import tasks as task_queries
+
+    approved_item(client, tokens, ITEM | {"title": "必填参数", "lead_unit": "czj"})
+    assert _listed(client, tokens["czj_ll"])["items"]
+    # When the next caller's unit were not passed to it
+    given = task_queries._acting_params
+    monkeypatch.setattr(
+        task_queries, "_acting_params", lambda acting: {k: v for k, v in given(acting).items() if k != "acting_unit"}
+    )
+    # Then the list fails, naming the missing parameter, instead of filtering by the first caller's unit
+    with services.uow() as uow:
+        from service.access.principal import Principal
+
+        user = uow.users.by_username("xiayang_ll")
+        assert user is not None
+        acting = Principal.of(user).acting()
+        with pytest.raises(StatementError, match="acting_unit"):
+            uow.tasks.search(acting=acting)
