@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select, Table, func, inspect, select
 from sqlalchemy.orm import Session
 
 _T = TypeVar("_T")
+
+
+def table_of(model: type[Any]) -> Table:
+    """A model's plain table: statements on its columns skip the ORM's execution path (decision 0029)."""
+    return cast(Table, model.__table__)
 
 
 class Repository:

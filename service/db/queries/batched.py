@@ -10,6 +10,7 @@ written before any read of the table through the repository (`_before_read`), so
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -17,15 +18,11 @@ from sqlalchemy import Insert, Table, insert
 
 from service.db.queries.base import Repository
 
-_INSERTS: dict[Table, Insert] = {}
 
-
+@functools.cache
 def _insert_into(table: Table) -> Insert:
     """The table's INSERT, built once (its cache key with it); the rows' keys pick the compiled form."""
-    stmt = _INSERTS.get(table)
-    if stmt is None:
-        stmt = _INSERTS.setdefault(table, insert(table))
-    return stmt
+    return insert(table)
 
 
 class BatchedInserts(Repository):
@@ -47,9 +44,8 @@ class BatchedInserts(Repository):
         if self._batch is not None:
             self._batch.extend(rows)
         elif rows:
-            self.session.execute(
-                _insert_into(self.table), list(rows)
-            )  # the table, not the ORM entity: no bulk ORM work
+            # the table, not the ORM entity: no bulk ORM work
+            self.session.execute(_insert_into(self.table), list(rows))
 
     @contextlib.contextmanager
     def batched(self) -> Iterator[None]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, delete
+from sqlalchemy import bindparam, delete
 
 from service.db.models import TaskDraft
-from service.db.queries.base import Repository
+from service.db.queries.base import Repository, table_of
 
 # Built once, on the table: every completion runs it (an ORM delete is annotated anew each time).
-_DRAFTS: Table = TaskDraft.__table__  # type: ignore[assignment]
+_DRAFTS = table_of(TaskDraft)
 _REMOVE_FOR_TASK = delete(_DRAFTS).where(_DRAFTS.c.task_id == bindparam("task_id"))  # Core: no ORM bulk work
 
 

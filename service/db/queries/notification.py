@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from service.db.models import Role, Unit, User, UserRole
 from service.db.models.notifications import Notification
+from service.db.queries.base import table_of
 from service.db.queries.batched import BatchedInserts
 from service.db.queries.outbox import OutboxRepository
 
@@ -22,7 +23,7 @@ class Recipient(NamedTuple):
     display_name: str
 
 
-_USERS, _UNITS, _USER_ROLES, _ROLES = (cast(Table, model.__table__) for model in (User, Unit, UserRole, Role))
+_USERS, _UNITS, _USER_ROLES, _ROLES = map(table_of, (User, Unit, UserRole, Role))
 # Plain table columns: these statements skip the ORM's execution path (decision 0029).
 _RECIPIENT = (_USERS.c.username, _USERS.c.email, _USERS.c.display_name)
 # Built once (every 催办 and 新待办 reads a unit's staff): its construction cost as much as the query.

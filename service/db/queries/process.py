@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +18,7 @@ from service.db.models import (
     ProcessInstance,
 )
 from service.db.queries.anchors import AnchorRepository
-from service.db.queries.base import Repository
+from service.db.queries.base import Repository, table_of
 
 # An instance's definition without its two big columns (督办事项's forms are 53 kB of JSON): a command needs
 # the small ones; the BPMN goes to the engine processes from a cache, the forms from ServiceContext.forms_of.
@@ -75,7 +75,7 @@ def _save_statement(keys: tuple[str, ...]) -> Any:
     their own set; every completion runs one). Values are parameters `new_<column>`."""
     stmt = _SAVES.get(keys)
     if stmt is None:
-        table: Table = ProcessInstance.__table__  # type: ignore[assignment]
+        table = table_of(ProcessInstance)
         values = {key: bindparam(f"new_{key}", type_=table.c[key].type) for key in (*keys, "version")}
         stmt = (  # on the table: an ORM update is annotated (and its cache key built) anew each time
             update(table)

@@ -11,7 +11,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, se
 from service.db.models import HumanTask
 from service.db.queries.base import Repository, whole_list
 
-_BY_ID = select(HumanTask).where(HumanTask.id == bindparam("id"))
+_BY_ID = select(HumanTask).where(HumanTask.id == bindparam("id"))  # for Repository._get
 # Built once (every command reads its instance's ready tasks): its construction cost as much as the query.
 _READY_OF_INSTANCE = (
     select(HumanTask)
