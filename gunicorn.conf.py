@@ -15,3 +15,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 # A worker waits on its engine process while a command runs; gunicorn must not kill it as stuck before
 # the engine's own wall-clock limit answers with a clear error (DUBAN_ENGINE_WALL_SECONDS, default 600).
 timeout = int(float(os.environ.get("DUBAN_ENGINE_WALL_SECONDS", "600"))) + 60
+
+
+def post_worker_init(worker: object) -> None:
+    """The app is loaded: freeze its start-up heap out of the full garbage collections (service/heap.py)."""
+    from service.heap import freeze_long_lived
+
+    freeze_long_lived()

@@ -24,6 +24,7 @@ from service.engine.protocol import (
     send,
     write_element,
 )
+from service.heap import freeze_long_lived
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
     engine = ProcessEngine(resolve(setup.helpers)(), limits.script_seconds, limits.steps, on_element=running)
     apply_environment = resolve(setup.environment) if setup.environment else None
     compiled: dict[str, Any] = {}
+    frozen = freeze_long_lived()  # the engine's imports: no full collection walks them again (service/heap.py)
     ceiling = _address_space() + limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    send(replies, "ready")
+    send(replies, ("ready", frozen))
     while True:
         try:
             request, files, environment, *rest = receive(requests)
@@ -65,6 +67,8 @@ def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
                 compiled[request.cache_key] = compile_definition(files)
             if target_files is not None and request.target_key is not None:
                 compiled[request.target_key] = compile_definition(target_files)
+            if files is not None or target_files is not None:
+                freeze_long_lived()  # a compiled spec is kept as long as the process: frozen with the rest
             usage = resource.getrusage(resource.RUSAGE_SELF)
             spent = int(usage.ru_utime + usage.ru_stime) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (spent + limits.cpu_seconds, resource.RLIM_INFINITY))

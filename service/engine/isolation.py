@@ -71,12 +71,14 @@ class _Child:
         self.known: set[str] = set()
         self.environment_stamp: object = None
         self.started = False
+        self.frozen_objects = 0  # its start-up heap, out of the full garbage collections (service/heap.py)
 
     def wait_ready(self, timeout: float) -> None:
         if not self.started:
-            if not self.readable(timeout) or receive(self.replies) != "ready":
+            reply = receive(self.replies) if self.readable(timeout) else None
+            if not (isinstance(reply, tuple) and reply[:1] == ("ready",)):
                 raise OSError("engine process did not start")
-            self.started = True
+            self.started, self.frozen_objects = True, int(reply[1])
 
     def readable(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.replies], [], [], max(0.0, timeout))
