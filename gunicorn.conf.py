@@ -18,7 +18,7 @@ timeout = int(float(os.environ.get("DUBAN_ENGINE_WALL_SECONDS", "600"))) + 60
 
 
 def post_worker_init(worker: object) -> None:
-    """The app is loaded: freeze its start-up heap out of the full garbage collections (service/heap.py)."""
-    from service.heap import freeze_long_lived
+    """The app is loaded: freeze its start-up heap out of the full garbage collections (service/serving/heap.py)."""
+    from service.serving.heap import freeze_long_lived
 
     freeze_long_lived()

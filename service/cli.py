@@ -109,7 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from service import create_app
     from service.background import SchedulerThread
-    from service.heap import freeze_long_lived
+    from service.serving.heap import freeze_long_lived
 
     services = _services()
     app = create_app(services=services, warm=False)
@@ -118,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if services.settings.scheduler_interval > 0 and not args.no_scheduler:
         scheduler = SchedulerThread(services.uow, services.ctx, services.settings.scheduler_interval)
         scheduler.start()
-    freeze_long_lived()  # the app's start-up heap, out of the full garbage collections (service/heap.py)
+    freeze_long_lived()  # the app's start-up heap, out of the full garbage collections (service/serving/heap.py)
     print(f"duban 已启动：http://{args.host}:{args.port}/  （API 文档：http://{args.host}:{args.port}/api/v1/docs）")
     print("演示账号：admin、dcs_li（督查室）、changwu（常务副县长）、xiayang_ll（霞阳镇联络员）… 密码 duban-demo")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
@@ -143,11 +143,11 @@ def _warm_when_listening(services: Services, host: str, port: int, timeout: floa
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from service.background import run_pass
-    from service.heap import freeze_long_lived
+    from service.serving.heap import freeze_long_lived
 
     services = _services()
     services.ctx.engines.warm()
-    freeze_long_lived()  # service/heap.py
+    freeze_long_lived()  # service/serving/heap.py
     timers = not args.no_timers
     if timers:
         _seed_calendar(services)

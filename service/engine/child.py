@@ -24,7 +24,7 @@ from service.engine.protocol import (
     send,
     write_element,
 )
-from service.heap import freeze_long_lived
+from service.serving.heap import freeze_long_lived
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def _serve(requests: IO[bytes], replies: IO[bytes], element: mmap.mmap) -> None:
     engine = ProcessEngine(resolve(setup.helpers)(), limits.script_seconds, limits.steps, on_element=running)
     apply_environment = resolve(setup.environment) if setup.environment else None
     compiled: dict[str, Any] = {}
-    frozen = freeze_long_lived()  # the engine's imports: no full collection walks them again (service/heap.py)
+    frozen = freeze_long_lived()  # the engine's imports: no full collection walks them again (service/serving/heap.py)
     ceiling = _address_space() + limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     send(replies, ("ready", frozen))

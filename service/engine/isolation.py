@@ -71,7 +71,7 @@ class _Child:
         self.known: set[str] = set()
         self.environment_stamp: object = None
         self.started = False
-        self.frozen_objects = 0  # its start-up heap, out of the full garbage collections (service/heap.py)
+        self.frozen_objects = 0  # its start-up heap, out of the full garbage collections (service/serving/heap.py)
 
     def wait_ready(self, timeout: float) -> None:
         if not self.started:

@@ -96,7 +96,7 @@ def test_an_endless_loop_without_a_wait_state_stops_at_the_element(pool: EngineP
 
 def test_an_engine_process_freezes_its_start_up_heap() -> None:
     """Its imports and set-up (~120,000 objects) are out of the full collections, which took 84–90 ms each
-    and stalled the command that triggered one (service/heap.py)."""
+    and stalled the command that triggered one (service/serving/heap.py)."""
     child = _Child(EngineSetup("service.process.script_helpers:script_helpers", None, LIMITS))
     try:
         child.wait_ready(60)

@@ -1,4 +1,4 @@
-"""The serving processes freeze their start-up heap out of the full garbage collections (service/heap.py):
+"""The serving processes freeze their start-up heap out of the full garbage collections (service/serving/heap.py):
 what is already garbage is collected first, what is alive is frozen, and gunicorn's worker hook does it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.heap import freeze_long_lived
+from service.serving.heap import freeze_long_lived
 
 ROOT = Path(__file__).resolve().parents[2]
 
