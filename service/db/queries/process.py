@@ -3,6 +3,7 @@ Definitions, tasks and history events have modules of their own."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -67,23 +68,17 @@ _LOCKS = {
 _LOCK_MANY = {for_update: _lock_many_statement(for_update=for_update) for for_update in (False, True)}
 
 
-_SAVES: dict[tuple[str, ...], Any] = {}
-
-
+@functools.cache
 def _save_statement(keys: tuple[str, ...]) -> Any:
     """The versioned save of these columns, built once per set of them (a handful of callers each save
     their own set; every completion runs one). Values are parameters `new_<column>`."""
-    stmt = _SAVES.get(keys)
-    if stmt is None:
-        table = table_of(ProcessInstance)
-        values = {key: bindparam(f"new_{key}", type_=table.c[key].type) for key in (*keys, "version")}
-        stmt = (  # on the table: an ORM update is annotated (and its cache key built) anew each time
-            update(table)
-            .where(table.c.id == bindparam("instance_id"), table.c.version == bindparam("expected_version"))
-            .values(values)
-        )
-        stmt = _SAVES.setdefault(keys, stmt)
-    return stmt
+    table = table_of(ProcessInstance)
+    values = {key: bindparam(f"new_{key}", type_=table.c[key].type) for key in (*keys, "version")}
+    return (  # on the table: an ORM update is annotated (and its cache key built) anew each time
+        update(table)
+        .where(table.c.id == bindparam("instance_id"), table.c.version == bindparam("expected_version"))
+        .values(values)
+    )
 
 
 class InstanceRepository(AnchorRepository):
